@@ -1,0 +1,552 @@
+"""The operators' interface: every model, with the columns, filters and links that matter."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Count, Q, Sum
+from django.urls import reverse
+from django.utils.html import format_html
+
+from planner.exports import csv_response
+from planner.models import (
+    AppResult,
+    Application,
+    BackupPolicy,
+    BackupTarget,
+    Cloud,
+    Disk,
+    Drill,
+    Finding,
+    Limit,
+    PlanRevision,
+    PlanTransition,
+    Price,
+    Product,
+    RunChunk,
+    RunError,
+    Site,
+    SizingRun,
+    Subscription,
+    VirtualMachine,
+    VmResult,
+    VmSize,
+    Waiver,
+)
+
+
+@admin.action(description="Export selected rows as CSV")
+def export_csv(modeladmin, request, queryset):
+    """Export the changelist's columns (plain fields and computed columns alike)."""
+    columns = [c for c in modeladmin.get_list_display(request) if c != "action_checkbox"]
+    opts = modeladmin.model._meta
+
+    def label(col):
+        if hasattr(modeladmin, col):
+            return getattr(getattr(modeladmin, col), "short_description", col)
+        try:
+            return opts.get_field(col).verbose_name
+        except Exception:
+            return col
+
+    def value(obj, col):
+        if hasattr(modeladmin, col):
+            v = getattr(modeladmin, col)(obj)
+            return getattr(v, "csv_value", v) if not isinstance(v, str) else _strip_tags(v)
+        v = getattr(obj, col)
+        display = getattr(obj, f"get_{col}_display", None)
+        return display() if display else v
+
+    rows = ([value(obj, c) for c in columns] for obj in queryset.iterator(chunk_size=2000))
+    return csv_response(f"{opts.model_name}.csv", [label(c) for c in columns], rows)
+
+
+def _strip_tags(text: str) -> str:
+    from django.utils.html import strip_tags
+
+    return strip_tags(text)
+
+
+class PlannerAdmin(admin.ModelAdmin):
+    actions = [export_csv]
+    list_per_page = 50
+    show_full_result_count = False  # a COUNT(*) over 10,000 VMs per page view is waste
+
+
+@admin.register(Site)
+class SiteAdmin(PlannerAdmin):
+    list_display = ["name", "country", "city", "cloud_count"]
+    list_filter = ["country"]
+    search_fields = ["name", "city", "country"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_clouds=Count("clouds"))
+
+    @admin.display(description="clouds", ordering="_clouds")
+    def cloud_count(self, obj):
+        return obj._clouds
+
+
+class SubscriptionInline(admin.TabularInline):
+    model = Subscription
+    extra = 0
+
+
+@admin.register(Cloud)
+class CloudAdmin(PlannerAdmin):
+    list_display = [
+        "name",
+        "kind",
+        "operated_by",
+        "site",
+        "nodes",
+        "memory_per_node_gib",
+        "available_memory",
+        "app_count",
+    ]
+    list_filter = ["kind", "operated_by", "site__country"]
+    search_fields = ["name", "region", "site__name"]
+    autocomplete_fields = ["site"]
+    inlines = [SubscriptionInline]
+    readonly_fields = ["available_memory"]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request)
+            .select_related("site")
+            .annotate(_apps=Count("applications"))
+        )
+
+    @admin.display(description="apps", ordering="_apps")
+    def app_count(self, obj):
+        return getattr(obj, "_apps", None)
+
+    @admin.display(description="memory for tenant VMs (GiB)")
+    def available_memory(self, obj):
+        """The ASH compute capacity formula (planner.sizing), for stamps only."""
+        if obj.kind != "azure_stack_hub" or not obj.nodes:
+            return "—"
+        from planner.sizing import ash_available_memory_gib
+
+        try:
+            value = ash_available_memory_gib(
+                obj.nodes, obj.memory_per_node_gib, obj.largest_vm_gib, obj.running_tenant_gib
+            )
+        except ValueError as exc:
+            return f"cannot compute: {exc}"
+        return f"{value:,.0f}"
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(PlannerAdmin):
+    list_display = ["name", "subscription_id", "cloud", "vm_count"]
+    list_filter = ["cloud"]
+    search_fields = ["name", "subscription_id"]
+    autocomplete_fields = ["cloud"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("cloud").annotate(_vms=Count("vms"))
+
+    @admin.display(description="VMs", ordering="_vms")
+    def vm_count(self, obj):
+        return obj._vms
+
+
+@admin.register(BackupTarget)
+class BackupTargetAdmin(PlannerAdmin):
+    list_display = [
+        "name",
+        "kind",
+        "site",
+        "cloud",
+        "capacity_gib",
+        "used_gib",
+        "needed_gib",
+        "ingest_mbps",
+        "streams",
+        "continuous_external_copy",
+    ]
+    list_filter = ["kind", "continuous_external_copy", "site__country"]
+    search_fields = ["name", "site__name", "cloud__name"]
+    autocomplete_fields = ["site", "cloud"]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request)
+            .select_related("site", "cloud")
+            .annotate(_needed=Sum("applications__result__backup_gib"))
+        )
+
+    @admin.display(description="needed by plans (GiB)", ordering="_needed")
+    def needed_gib(self, obj):
+        needed = getattr(obj, "_needed", None)
+        return f"{needed:,.0f}" if needed is not None else "—"
+
+
+@admin.register(Product)
+class ProductAdmin(PlannerAdmin):
+    list_display = [
+        "name",
+        "vendor",
+        "level",
+        "supports_windows",
+        "supports_linux",
+        "supports_backup_restore",
+        "supports_replication",
+        "supports_high_availability",
+        "supports_fault_tolerance",
+    ]
+    list_filter = ["vendor", "level", "supports_linux"]
+    search_fields = ["name"]
+
+
+@admin.register(VmSize)
+class VmSizeAdmin(PlannerAdmin):
+    list_display = ["name", "series", "vcpu", "memory_gib", "max_data_disks", "premium_storage"]
+    list_filter = ["series", "premium_storage"]
+    search_fields = ["name", "series"]
+
+
+class CatalogAdmin(PlannerAdmin):
+    list_display = ["key", "value", "unit", "effective_date", "description", "source"]
+    list_filter = ["effective_date", "unit"]
+    search_fields = ["key", "description", "source"]
+    date_hierarchy = "effective_date"
+
+
+@admin.register(Price)
+class PriceAdmin(CatalogAdmin):
+    pass
+
+
+@admin.register(Limit)
+class LimitAdmin(CatalogAdmin):
+    pass
+
+
+@admin.register(BackupPolicy)
+class BackupPolicyAdmin(PlannerAdmin):
+    list_display = [
+        "name",
+        "interval_minutes",
+        "retention_points",
+        "method",
+        "full_every",
+        "gfs_weekly",
+        "gfs_monthly",
+        "gfs_yearly",
+        "reduction",
+    ]
+    list_filter = ["method"]
+    search_fields = ["name"]
+
+
+class VmInline(admin.TabularInline):
+    model = VirtualMachine
+    fields = ["name", "resource_group", "os_type", "size", "role", "scale_set", "opted_in"]
+    autocomplete_fields = ["size"]
+    show_change_link = True
+    extra = 0
+    max_num = 200  # the VM list page is the place for big apps
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("size", "subscription")
+
+
+class DrillInline(admin.TabularInline):
+    model = Drill
+    extra = 0
+
+
+class FindingInline(admin.TabularInline):
+    model = Finding
+    fields = ["severity", "code", "message", "remedy", "source"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Application)
+class ApplicationAdmin(PlannerAdmin):
+    list_display = [
+        "name",
+        "owner",
+        "tier",
+        "scheme",
+        "source_cloud",
+        "recovery_target",
+        "backup_target",
+        "vm_total",
+        "protected",
+        "blocking",
+        "monthly_cost",
+    ]
+    list_filter = ["tier", "scheme", "source_cloud", "recovery_target", "backup_target__kind"]
+    search_fields = ["name", "owner__username", "description"]
+    autocomplete_fields = [
+        "owner",
+        "source_cloud",
+        "recovery_target",
+        "backup_target",
+        "policy",
+        "product",
+    ]
+    readonly_fields = ["sizing_summary", "created_at", "changed_at"]
+    inlines = [VmInline, DrillInline, FindingInline]
+    fieldsets = [
+        (None, {"fields": ["name", "description", "owner", "tier"]}),
+        ("Objectives", {"fields": ["rto_minutes", "rpo_minutes", "mtpd_minutes"]}),
+        (
+            "Protection",
+            {
+                "fields": [
+                    "scheme",
+                    "source_cloud",
+                    "recovery_target",
+                    "backup_target",
+                    "policy",
+                    "product",
+                    "native_ha",
+                    "link_mbps",
+                    "replication_interval_minutes",
+                    "growth_horizon_days",
+                    "manual_steps",
+                ]
+            },
+        ),
+        (
+            "Sovereignty",
+            {"fields": ["allow_azure", "allow_service_provider", "allowed_countries"]},
+        ),
+        (
+            "Decision to go without protection",
+            {"fields": ["no_protection_by", "no_protection_at", "no_protection_why"]},
+        ),
+        ("Latest sizing", {"fields": ["sizing_summary", "created_at", "changed_at"]}),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request)
+            .select_related(
+                "owner", "source_cloud", "recovery_target", "backup_target", "result"
+            )
+            .annotate(
+                _vms=Count("vms", distinct=True),
+                _protected=Count("vms", filter=Q(vms__opted_in=True), distinct=True),
+            )
+        )
+
+    @admin.display(description="VMs", ordering="_vms")
+    def vm_total(self, obj):
+        return obj._vms
+
+    @admin.display(description="opted in", ordering="_protected")
+    def protected(self, obj):
+        return obj._protected
+
+    @admin.display(description="blocking findings", ordering="result__blocking_count")
+    def blocking(self, obj):
+        result = getattr(obj, "result", None)
+        return result.blocking_count if result else "—"
+
+    @admin.display(description="USD / month", ordering="result__monthly_cost")
+    def monthly_cost(self, obj):
+        result = getattr(obj, "result", None)
+        return f"{result.monthly_cost:,.2f}" if result else "—"
+
+    @admin.display(description="sizing")
+    def sizing_summary(self, obj):
+        result = AppResult.objects.filter(application=obj).first()
+        if not result:
+            return "Not sized yet."
+        lines = result.detail.get("explanation", [])
+        return format_html(
+            "<div>{} VMs opted in; backup {} GiB; replica {} GiB; {} USD/month; computed {} "
+            "(engine {}, prices {}, limits {})</div><pre>{}</pre>",
+            result.protected_vm_count,
+            f"{result.backup_gib:,.0f}",
+            f"{result.replica_gib:,.0f}",
+            f"{result.monthly_cost:,.2f}",
+            result.computed_at,
+            result.engine_version,
+            result.prices_version,
+            result.limits_version,
+            "\n".join(lines),
+        )
+
+
+class DiskInline(admin.TabularInline):
+    model = Disk
+    extra = 0
+
+
+@admin.register(VirtualMachine)
+class VirtualMachineAdmin(PlannerAdmin):
+    list_display = [
+        "name",
+        "application",
+        "subscription",
+        "resource_group",
+        "os_type",
+        "size",
+        "role",
+        "scale_set",
+        "opted_in",
+        "used_gib",
+    ]
+    list_filter = ["opted_in", "os_type", "role", "application__tier", "subscription__cloud"]
+    list_select_related = ["application", "subscription", "size"]
+    search_fields = ["name", "resource_group", "application__name", "scale_set"]
+    autocomplete_fields = ["application", "subscription", "size", "depends_on"]
+    readonly_fields = ["used_gib", "sizing"]
+    inlines = [DiskInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_used=Sum("disks__used_gib"))
+
+    @admin.display(description="used GiB", ordering="_used")
+    def used_gib(self, obj):
+        used = getattr(obj, "_used", None)
+        return f"{used:,.0f}" if used is not None else "—"
+
+    @admin.display(description="sizing")
+    def sizing(self, obj):
+        result = VmResult.objects.filter(vm=obj).first()
+        if not result:
+            return "Not sized yet."
+        return format_html("<pre>{}</pre>", "\n".join(result.explanation))
+
+
+@admin.register(Disk)
+class DiskAdmin(PlannerAdmin):
+    list_display = ["name", "vm", "lun", "provisioned_gib", "used_gib"]
+    list_select_related = ["vm"]
+    search_fields = ["name", "vm__name"]
+    autocomplete_fields = ["vm"]
+
+
+@admin.register(Drill)
+class DrillAdmin(PlannerAdmin):
+    list_display = ["application", "kind", "started_at", "restored_at", "recovery", "data_loss_minutes"]
+    list_filter = ["kind"]
+    list_select_related = ["application"]
+    search_fields = ["application__name", "notes"]
+    autocomplete_fields = ["application"]
+    date_hierarchy = "started_at"
+
+    @admin.display(description="recovery (min)")
+    def recovery(self, obj):
+        return round((obj.restored_at - obj.started_at).total_seconds() / 60)
+
+
+class RunErrorInline(admin.TabularInline):
+    model = RunError
+    fields = ["application", "vm", "chunk_index", "message", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+class ReadOnlyAdmin(PlannerAdmin):
+    """Results are written by the sizing services only."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SizingRun)
+class SizingRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "application",
+        "trigger",
+        "status",
+        "progress",
+        "created_at",
+        "duration",
+        "engine_version",
+        "prices_version",
+    ]
+    list_filter = ["status", "trigger"]
+    list_select_related = ["application"]
+    search_fields = ["application__name"]
+    inlines = [RunErrorInline]
+
+    @admin.display(description="progress")
+    def progress(self, obj):
+        return f"{obj.done_vms:,} / {obj.total_vms:,} VMs ({obj.percent} %)"
+
+    @admin.display(description="seconds")
+    def duration(self, obj):
+        d = obj.duration_seconds
+        return f"{d:.1f}" if d is not None else "—"
+
+
+@admin.register(RunChunk)
+class RunChunkAdmin(ReadOnlyAdmin):
+    list_display = ["run", "index", "vm_count", "status", "attempts", "finished_at"]
+    list_filter = ["status"]
+
+
+@admin.register(AppResult)
+class AppResultAdmin(ReadOnlyAdmin):
+    list_display = [
+        "application",
+        "protected_vm_count",
+        "backup_gib",
+        "replica_gib",
+        "bandwidth_mbps",
+        "monthly_cost",
+        "recommended_scheme",
+        "blocking_count",
+        "compliant",
+        "computed_at",
+    ]
+    list_filter = ["compliant", "recommended_scheme"]
+    list_select_related = ["application"]
+    search_fields = ["application__name"]
+
+
+@admin.register(Finding)
+class FindingAdmin(ReadOnlyAdmin):
+    list_display = ["application", "severity", "code", "message_link"]
+    list_filter = ["severity", "code"]
+    list_select_related = ["application"]
+    search_fields = ["application__name", "code", "message"]
+
+    @admin.display(description="message")
+    def message_link(self, obj):
+        url = reverse("admin:planner_application_change", args=[obj.application_id])
+        return format_html('<a href="{}">{}</a>', url, obj.message[:160])
+
+
+class TransitionInline(admin.TabularInline):
+    model = PlanTransition
+    fields = ["at", "by", "from_state", "to_state", "comment"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+class WaiverInline(admin.TabularInline):
+    model = Waiver
+    fields = ["code", "by", "at", "justification"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(PlanRevision)
+class PlanRevisionAdmin(ReadOnlyAdmin):
+    list_display = ["application", "number", "state", "created_by", "created_at", "decided_by"]
+    list_filter = ["state"]
+    list_select_related = ["application", "created_by", "decided_by"]
+    search_fields = ["application__name", "sha256"]
+    inlines = [TransitionInline, WaiverInline]
+    exclude = ["snapshot"]

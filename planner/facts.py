@@ -1,0 +1,208 @@
+"""Plain facts about an application and its estate, read by the pure engine and rules.
+
+This module is the contract between the database (``planner.services`` builds these from the
+ORM) and the pure code (``planner.sizing`` computes figures, ``planner.rules`` yields findings).
+It imports nothing from Django, so the engine, the rules, the benchmarks and the tests can build
+facts by hand.
+
+Units: storage in GiB, durations in minutes, bandwidth in Mbit/s (10^6 bit/s), fractions as
+0..1 (0.05 = 5 %), money in the price catalog's currency (USD by default).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+# The seed's five recovery options ("App recovery objectives"), cheapest first.
+SCHEMES = ("none", "backup_restore", "replication", "high_availability", "fault_tolerance")
+PROTECTING_SCHEMES = ("backup_restore", "replication", "high_availability", "fault_tolerance")
+REPLICATING_SCHEMES = ("replication", "high_availability", "fault_tolerance")
+
+# Cloud kinds (the seed's "Source/target combinations") and who operates them.
+CLOUD_KINDS = ("azure_stack_hub", "azure", "service_provider")
+OPERATORS = ("customer", "csp", "microsoft")
+
+# Backup target kinds: one per row of the seed's "Recommended topologies" table.
+BACKUP_TARGET_KINDS = (
+    "existing_external",  # external target already deployed in the datacenter: recommended
+    "dedicated_external",  # external target dedicated to Azure Stack Hub: recommended
+    "azure",  # directly to global Azure: recommended if sovereignty allows
+    "service_provider",  # directly to a trusted service provider: idem
+    "same_cloud_appliance",  # virtual appliance on the same ASH cloud: not recommended
+    "rack_appliance",  # physical appliance in the ASH rack: not supported
+)
+
+BACKUP_METHODS = (
+    "forever_forward",
+    "reverse",
+    "forward_periodic_full",
+    "forward_periodic_synthetic_full",
+)
+OS_TYPES = ("windows", "linux")
+ROLES = ("database", "middleware", "web", "other")  # start-up rank, first boots first
+PRODUCT_VENDORS = ("microsoft", "partner")
+PRODUCT_LEVELS = ("guest", "api", "hypervisor")  # ASH supports guest and API only
+
+
+@dataclass(frozen=True)
+class Cloud:
+    id: int
+    name: str
+    kind: str  # one of CLOUD_KINDS
+    operated_by: str  # one of OPERATORS
+    site_id: int | None = None
+    site_name: str = ""
+    country: str = ""  # ISO 3166 alpha-2 of the site; "" for global Azure regions unknown
+    # Azure Stack Hub stamp facts (0 for other kinds).
+    nodes: int = 0
+    memory_per_node_gib: float = 0.0
+    largest_vm_gib: float = 0.0
+    running_tenant_gib: float = 0.0  # memory already used by tenant VMs on the stamp
+    running_vm_count: int = 0
+
+
+@dataclass(frozen=True)
+class BackupTarget:
+    id: int
+    name: str
+    kind: str  # one of BACKUP_TARGET_KINDS
+    site_id: int | None = None
+    country: str = ""
+    cloud_id: int | None = None  # the cloud it runs in (same_cloud_appliance: the ASH cloud)
+    capacity_gib: float = 0.0
+    used_gib: float = 0.0  # already used by data outside the planner's view
+    ingest_mbps: float = 0.0  # sustained ingest throughput
+    streams: int = 1  # concurrent backup streams
+    window_hours: float = 8.0  # nightly backup window
+    continuous_external_copy: bool = False  # all data copied on to an external location
+
+
+@dataclass(frozen=True)
+class Product:
+    id: int
+    name: str
+    vendor: str  # one of PRODUCT_VENDORS
+    supports_windows: bool
+    supports_linux: bool
+    schemes: frozenset[str]  # subset of PROTECTING_SCHEMES
+    level: str  # one of PRODUCT_LEVELS
+
+
+@dataclass(frozen=True)
+class BackupPolicy:
+    name: str
+    interval_minutes: int = 1440
+    retention_points: int = 14
+    method: str = "forever_forward"
+    full_every: int | None = None  # forward_periodic_*: a full every K runs
+    gfs_weekly: int = 0
+    gfs_monthly: int = 0
+    gfs_yearly: int = 0
+    reduction: float = 0.5  # stored / original after compression and deduplication
+
+
+@dataclass(frozen=True)
+class Disk:
+    name: str
+    provisioned_gib: float
+    used_gib: float
+
+
+@dataclass(frozen=True)
+class Vm:
+    id: int
+    name: str
+    app_id: int
+    os_type: str = "windows"  # one of OS_TYPES
+    size: str = ""
+    vcpu: int = 0
+    memory_gib: float = 0.0
+    role: str = "other"  # one of ROLES
+    scale_set: str = ""  # name of the VM scale set it belongs to, "" when none
+    opted_in: bool = False
+    disks: tuple[Disk, ...] = ()
+    change_rate: float = 0.05  # fraction of used data changed per day
+    growth_per_year: float = 0.0
+    boot_group: int | None = None
+    depends_on: tuple[int, ...] = ()  # ids of VMs (of this or another app) it needs running
+
+    @property
+    def used_gib(self) -> float:
+        return sum(d.used_gib for d in self.disks)
+
+    @property
+    def provisioned_gib(self) -> float:
+        return sum(d.provisioned_gib for d in self.disks)
+
+
+@dataclass(frozen=True)
+class Drill:
+    started_at: datetime
+    restored_at: datetime
+    data_loss_minutes: float = 0.0
+    kind: str = "drill"  # "drill" or "incident"
+
+    @property
+    def recovery_minutes(self) -> float:
+        return (self.restored_at - self.started_at).total_seconds() / 60
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A recorded decision to go without protection (the seed's "No recovery")."""
+
+    by: str
+    at: datetime
+    why: str
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """Editable assumptions behind the capability estimates and bandwidth figures (DESIGN §4)."""
+
+    restore_throughput_mbps: float = 1000.0
+    redeploy_minutes: float = 30.0
+    boot_minutes_per_group: float = 5.0
+    checks_minutes_per_group: float = 5.0
+    manual_steps_minutes: float = 15.0
+    failover_detection_minutes: float = 1.0
+    replication_interval_minutes: float = 15.0
+    link_mbps: float = 1000.0
+    delta_mbps: float = 0.0  # link already used by other traffic
+    wire_ratio: float = 1.0
+    efficiency: float = 0.75
+    peak_factor: float = 1.0
+    replica_overhead: float = 1.5  # replica storage = provisioned x this (1.5-2, ASR on ASH)
+    horizon_days: int = 365
+    drills_per_year: int = 4
+    drill_days: int = 7
+
+
+@dataclass(frozen=True)
+class App:
+    id: int
+    name: str
+    owner: str = ""
+    tier: int = 2  # 1 = mission critical ... 4 = dev/test
+    rto_minutes: float = 240.0
+    rpo_minutes: float = 1440.0
+    mtpd_minutes: float | None = None
+    scheme: str = "backup_restore"  # one of SCHEMES
+    source_cloud: Cloud | None = None
+    recovery_target: Cloud | None = None
+    backup_target: BackupTarget | None = None
+    policy: BackupPolicy | None = None
+    product: Product | None = None
+    allowed_target_kinds: frozenset[str] = frozenset(CLOUD_KINDS)  # sovereignty: where it may go
+    allowed_countries: frozenset[str] = frozenset()  # empty: any country
+    native_ha: bool = False  # the app supports HA natively or through clustering software
+    no_protection_decision: Decision | None = None
+    vms: tuple[Vm, ...] = ()
+    drills: tuple[Drill, ...] = ()
+    manual_steps: tuple[str, ...] = ()
+    assumptions: Assumptions = field(default_factory=Assumptions)
+
+    @property
+    def protected_vms(self) -> tuple[Vm, ...]:
+        return tuple(v for v in self.vms if v.opted_in)

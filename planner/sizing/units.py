@@ -1,0 +1,154 @@
+"""Human formatting and parsing of the engine's units (DESIGN §4 "Units").
+
+Storage in GiB (1 GiB = 1,024³ bytes), bandwidth in Mbit/s (10⁶ bit/s), durations in minutes in
+the model and shown as "90 min", "4 h", "2 d", money in the price catalog's currency (USD).
+The engine's explanations and the portal use these helpers, so a figure reads the same everywhere.
+Pure Python: no Django import.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+__all__ = [
+    "fmt_duration",
+    "fmt_gib",
+    "fmt_hours",
+    "fmt_mbps",
+    "fmt_money",
+    "fmt_num",
+    "fmt_price",
+    "fmt_ratio",
+    "parse_duration",
+]
+
+MINUTES_PER_HOUR = 60
+MINUTES_PER_DAY = 1440
+
+
+def fmt_num(value: float, decimals: int = 1) -> str:
+    """``value`` with thousands separators and at most ``decimals`` decimals, trailing zeros cut.
+
+    >>> fmt_num(1150.0), fmt_num(7065.6), fmt_num(0.125, 3)
+    ('1,150', '7,065.6', '0.125')
+    """
+    text = f"{value:,.{decimals}f}"
+    if decimals > 0:
+        text = text.rstrip("0").rstrip(".")
+    if text == "-0":
+        return "0"
+    return text
+
+
+def fmt_gib(value: float) -> str:
+    """A storage figure: "1,150 GiB", "7,065.6 GiB", "2.25 GiB" (two decimals below 10 GiB)."""
+    if -10 < value < 10:
+        return f"{fmt_num(value, 2)} GiB"
+    return f"{fmt_num(value, 1)} GiB"
+
+
+def fmt_mbps(value: float) -> str:
+    """A bandwidth figure in Mbit/s (10⁶ bit/s): "6.63 Mbit/s", "1,000 Mbit/s"."""
+    if -100 < value < 100:
+        return f"{fmt_num(value, 2)} Mbit/s"
+    return f"{fmt_num(value, 1)} Mbit/s"
+
+
+def fmt_hours(value: float) -> str:
+    """A duration already in hours: "3.18 h", "72 h"."""
+    if -10 < value < 10:
+        return f"{fmt_num(value, 2)} h"
+    return f"{fmt_num(value, 1)} h"
+
+
+def fmt_ratio(value: float) -> str:
+    """A fraction shown with at least two decimals, as change rates are written: "0.10", "0.05".
+
+    Up to four decimals are kept when they matter ("0.0125").
+    """
+    text = f"{value:.4f}".rstrip("0")
+    head, _, tail = text.partition(".")
+    if len(tail) < 2:
+        tail = tail.ljust(2, "0")
+    return f"{head}.{tail}"
+
+
+def fmt_money(value: float, currency: str = "USD") -> str:
+    """An amount of money with two decimals: "USD 1,234.50"."""
+    text = f"{value:,.2f}"
+    if text == "-0.00":
+        text = "0.00"
+    return f"{currency} {text}"
+
+
+def fmt_price(value: float, currency: str = "USD") -> str:
+    """A unit price, keeping up to four decimals: "USD 0.0224", "USD 25.00"."""
+    text = f"{value:,.4f}"
+    head, _, tail = text.partition(".")
+    tail = tail.rstrip("0").ljust(2, "0")
+    return f"{currency} {head}.{tail}"
+
+
+def fmt_duration(minutes: float) -> str:
+    """A duration in minutes, written in the largest unit that reads naturally.
+
+    Exact whole days are written in days ("2 d"), exact whole hours from 2 h up in hours
+    ("4 h"), anything under 2 h in minutes ("90 min"); other values are rounded to one decimal in
+    days from 2 days up ("2.3 d") or in hours from 2 hours up ("2.5 h"). Raises ValueError for a
+    negative, infinite or non-numeric value.
+    """
+    if isinstance(minutes, bool) or not isinstance(minutes, int | float):
+        raise ValueError(f"minutes must be a number, got {minutes!r}")
+    if not math.isfinite(minutes) or minutes < 0:
+        raise ValueError(f"minutes must be a finite number >= 0, got {minutes!r}")
+    if minutes == 0:
+        return "0 min"
+    if minutes % MINUTES_PER_DAY == 0:
+        return f"{fmt_num(minutes / MINUTES_PER_DAY, 0)} d"
+    if minutes < 2 * MINUTES_PER_HOUR:
+        return f"{fmt_num(minutes, 1)} min"
+    if minutes % MINUTES_PER_HOUR == 0:
+        return f"{fmt_num(minutes / MINUTES_PER_HOUR, 0)} h"
+    if minutes >= 2 * MINUTES_PER_DAY:
+        return f"{fmt_num(minutes / MINUTES_PER_DAY, 1)} d"
+    return f"{fmt_num(minutes / MINUTES_PER_HOUR, 1)} h"
+
+
+_UNITS = {
+    "": 1.0,
+    "m": 1.0,
+    "min": 1.0,
+    "mins": 1.0,
+    "minute": 1.0,
+    "minutes": 1.0,
+    "h": 60.0,
+    "hr": 60.0,
+    "hrs": 60.0,
+    "hour": 60.0,
+    "hours": 60.0,
+    "d": 1440.0,
+    "day": 1440.0,
+    "days": 1440.0,
+}
+_DURATION = re.compile(r"^\s*(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)\s*$")
+
+
+def parse_duration(text: str) -> float:
+    """Minutes from a written duration.
+
+    Accepts a number followed by an optional unit, case-insensitive, space optional: "45" (minutes),
+    "90 min", "90m", "90 minutes", "4 h", "4h", "1.5 h", "4 hours", "2 d", "2 days",
+    "1,440 min". Returns minutes as a float. Raises ValueError naming the text otherwise
+    (empty, negative, unknown unit, several numbers).
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"duration must be text such as '90 min', '4 h' or '2 d', got {text!r}")
+    match = _DURATION.match(text.lower())
+    if match is None or match.group(2) not in _UNITS:
+        raise ValueError(
+            f"duration {text!r} is not understood: write a number of minutes ('45'), "
+            "or a number with a unit: '90 min', '4 h', '1.5 h', '2 d'"
+        )
+    number = float(match.group(1).replace(",", ""))
+    return number * _UNITS[match.group(2)]
