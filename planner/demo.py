@@ -330,11 +330,16 @@ def _estate(rng, infra, users, n_apps, n_vms):
         Through(from_virtualmachine_id=vm_rows[a].pk, to_virtualmachine_id=vm_rows[b].pk)
         for a, b in dep_specs
     ]
-    # Shared dependencies across apps: every 6th app's middleware needs the first app's database.
+    # Shared dependencies across apps: every 6th app's middleware needs the first database.
     shared_db = next((v for v in vm_rows if v.role == "database"), None)
+    index = {app.pk: int(app.name.rsplit("-", 1)[1]) for app in new_apps}
     if shared_db is not None:
         for vm in vm_rows:
-            if vm.role == "middleware" and vm.application_id != shared_db.application_id and vm.application_id % 6 == 0:
+            if (
+                vm.role == "middleware"
+                and vm.application_id != shared_db.application_id
+                and index[vm.application_id] % 6 == 0
+            ):
                 deps.append(Through(from_virtualmachine_id=vm.pk, to_virtualmachine_id=shared_db.pk))
     Through.objects.bulk_create(deps, batch_size=2000, ignore_conflicts=True)
     Drill.objects.bulk_create(drills, batch_size=2000)

@@ -287,12 +287,12 @@ class VirtualMachine(models.Model):
             models.CheckConstraint(
                 condition=Q(change_rate__gte=0) & Q(change_rate__lte=1),
                 name="vm_change_rate_fraction",
-                violation_error_message="The daily change rate is between 0 % and 100 %.",
+                violation_error_message="The daily change rate is between 0 %% and 100 %%.",
             ),
             models.CheckConstraint(
                 condition=Q(growth_per_year__gte=0) & Q(growth_per_year__lte=10),
                 name="vm_growth_range",
-                violation_error_message="Growth per year is between 0 % and 1,000 %.",
+                violation_error_message="Growth per year is between 0 %% and 1,000 %%.",
             ),
             models.CheckConstraint(
                 condition=Q(boot_group__isnull=True)

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `make test`: ruff, then the whole pytest suite on SQLite and again on a throwaway PostgreSQL
+# cluster on loopback under var/. Tests start their own Redis and Celery workers (tests/conftest.py).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PG_PORT=${PG_PORT:-55432}
+PG_DIR=var/test-pg
+mkdir -p var test-output
+
+echo "== ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+
+echo "== pytest on SQLite"
+env -u DATABASE_URL .venv/bin/python -m pytest "$@"
+
+echo "== pytest on PostgreSQL (127.0.0.1:$PG_PORT, $PG_DIR)"
+rm -rf "$PG_DIR"
+trap 'scripts/pg.sh stop "$PG_PORT" "$PG_DIR"; rm -rf "$PG_DIR"' EXIT
+scripts/pg.sh start "$PG_PORT" "$PG_DIR"
+DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/planner" .venv/bin/python -m pytest "$@"

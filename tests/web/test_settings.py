@@ -1,0 +1,74 @@
+"""Settings come from the environment; production values pass `check --deploy`."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def manage(*args, **env):
+    # Drop what the test settings put in this process's environment.
+    test_only = {
+        "DJANGO_SETTINGS_MODULE", "DEBUG", "SECRET_KEY", "STATIC_MANIFEST", "SECURE_SSL_REDIRECT",
+        "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
+    }
+    base = {k: v for k, v in os.environ.items() if k not in test_only}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, "DJANGO_SETTINGS_MODULE": "portal.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_with_production_values():
+    out = manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="planner.example.com",
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "no issues" in out.stdout
+
+
+def test_check_deploy_flags_a_development_configuration():
+    out = manage("check", "--deploy", "--fail-level", "WARNING", DEBUG="1")
+    assert out.returncode != 0
+    assert "DEBUG" in out.stdout + out.stderr
+
+
+def test_missing_secret_key_in_production_fails_loudly():
+    out = manage("check", DEBUG="0", SECRET_KEY="")
+    assert out.returncode != 0
+    assert "SECRET_KEY is not set" in out.stderr
+
+
+def test_bad_boolean_is_refused_with_the_variable_named():
+    out = manage("check", DEBUG="maybe")
+    assert out.returncode != 0
+    assert "DEBUG='maybe'" in out.stderr
+
+
+def test_secret_key_can_come_from_a_file(tmp_path):
+    key = tmp_path / "key"
+    key.write_text(secrets.token_urlsafe(50))
+    out = manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        DEBUG="0", SECRET_KEY="", SECRET_KEY_FILE=str(key), ALLOWED_HOSTS="planner.example.com",
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_sqlite_runs_in_wal_with_immediate_transactions(db):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "wal"
+    assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
