@@ -9,8 +9,8 @@ from django.utils.html import format_html
 
 from planner.exports import csv_response
 from planner.models import (
-    AppResult,
     Application,
+    AppResult,
     BackupPolicy,
     BackupTarget,
     Cloud,
@@ -111,7 +111,8 @@ class CloudAdmin(PlannerAdmin):
 
     def get_queryset(self, request):
         return (
-            super().get_queryset(request)
+            super()
+            .get_queryset(request)
             .select_related("site")
             .annotate(_apps=Count("applications"))
         )
@@ -171,7 +172,8 @@ class BackupTargetAdmin(PlannerAdmin):
 
     def get_queryset(self, request):
         return (
-            super().get_queryset(request)
+            super()
+            .get_queryset(request)
             .select_related("site", "cloud")
             .annotate(_needed=Sum("applications__result__backup_gib"))
         )
@@ -329,10 +331,9 @@ class ApplicationAdmin(PlannerAdmin):
 
     def get_queryset(self, request):
         return (
-            super().get_queryset(request)
-            .select_related(
-                "owner", "source_cloud", "recovery_target", "backup_target", "result"
-            )
+            super()
+            .get_queryset(request)
+            .select_related("owner", "source_cloud", "recovery_target", "backup_target", "result")
             .annotate(
                 _vms=Count("vms", distinct=True),
                 _protected=Count("vms", filter=Q(vms__opted_in=True), distinct=True),
@@ -430,7 +431,14 @@ class DiskAdmin(PlannerAdmin):
 
 @admin.register(Drill)
 class DrillAdmin(PlannerAdmin):
-    list_display = ["application", "kind", "started_at", "restored_at", "recovery", "data_loss_minutes"]
+    list_display = [
+        "application",
+        "kind",
+        "started_at",
+        "restored_at",
+        "recovery",
+        "data_loss_minutes",
+    ]
     list_filter = ["kind"]
     list_select_related = ["application"]
     search_fields = ["application__name", "notes"]

@@ -37,10 +37,30 @@ from planner.models import (
 from planner.roles import APPROVERS, OPERATORS, OWNERS, ensure_groups
 
 BUSINESS_NAMES = (
-    "Payroll", "CRM", "ERP Finance", "Web Shop", "Data Warehouse", "HR Portal", "Intranet",
-    "Ticketing", "Billing", "Logistics", "Procurement", "Document Archive", "Claims",
-    "Customer Portal", "Fleet Tracking", "Inventory", "Lab Results", "Point of Sale",
-    "Treasury", "Reporting", "Mail Relay", "Build Farm", "Test Lab", "Sandbox",
+    "Payroll",
+    "CRM",
+    "ERP Finance",
+    "Web Shop",
+    "Data Warehouse",
+    "HR Portal",
+    "Intranet",
+    "Ticketing",
+    "Billing",
+    "Logistics",
+    "Procurement",
+    "Document Archive",
+    "Claims",
+    "Customer Portal",
+    "Fleet Tracking",
+    "Inventory",
+    "Lab Results",
+    "Point of Sale",
+    "Treasury",
+    "Reporting",
+    "Mail Relay",
+    "Build Farm",
+    "Test Lab",
+    "Sandbox",
 )
 
 DEMO_ACCOUNTS = (
@@ -101,12 +121,72 @@ def _infrastructure() -> dict:
             )
     targets = {}
     for key, name, kind, site, cloud, cap, ingest, streams, copy in (
-        ("existing", "Frankfurt existing backup", "existing_external", "fra", None, 400_000, 2000, 8, False),
-        ("dedicated", "Munich dedicated ASH backup", "dedicated_external", "muc", None, 250_000, 1500, 6, False),
-        ("azure", "Azure Backup vault (West Europe)", "azure", "ams", "azure", 10_000_000, 1000, 16, False),
-        ("sp", "Contoso backup service", "service_provider", "vie", "sp", 1_000_000, 1000, 8, False),
-        ("appliance", "Virtual backup appliance on ASH Frankfurt", "same_cloud_appliance", "fra", "ash_fra", 50_000, 800, 4, False),
-        ("rack", "Physical appliance in ASH Frankfurt rack", "rack_appliance", "fra", None, 100_000, 2000, 4, False),
+        (
+            "existing",
+            "Frankfurt existing backup",
+            "existing_external",
+            "fra",
+            None,
+            400_000,
+            2000,
+            8,
+            False,
+        ),
+        (
+            "dedicated",
+            "Munich dedicated ASH backup",
+            "dedicated_external",
+            "muc",
+            None,
+            250_000,
+            1500,
+            6,
+            False,
+        ),
+        (
+            "azure",
+            "Azure Backup vault (West Europe)",
+            "azure",
+            "ams",
+            "azure",
+            10_000_000,
+            1000,
+            16,
+            False,
+        ),
+        (
+            "sp",
+            "Contoso backup service",
+            "service_provider",
+            "vie",
+            "sp",
+            1_000_000,
+            1000,
+            8,
+            False,
+        ),
+        (
+            "appliance",
+            "Virtual backup appliance on ASH Frankfurt",
+            "same_cloud_appliance",
+            "fra",
+            "ash_fra",
+            50_000,
+            800,
+            4,
+            False,
+        ),
+        (
+            "rack",
+            "Physical appliance in ASH Frankfurt rack",
+            "rack_appliance",
+            "fra",
+            None,
+            100_000,
+            2000,
+            4,
+            False,
+        ),
     ):
         targets[key] = BackupTarget.objects.update_or_create(
             name=name,
@@ -123,10 +203,40 @@ def _infrastructure() -> dict:
         )[0]
     policies = {}
     for key, name, interval, points, method, every, w, m, y in (
-        ("daily14", "Daily, 14 points, forever forward", 1440, 14, "forever_forward", None, 0, 0, 0),
+        (
+            "daily14",
+            "Daily, 14 points, forever forward",
+            1440,
+            14,
+            "forever_forward",
+            None,
+            0,
+            0,
+            0,
+        ),
         ("daily30", "Daily, 30 points, reverse", 1440, 30, "reverse", None, 0, 0, 0),
-        ("weekly", "Daily, 28 points, weekly active full", 1440, 28, "forward_periodic_full", 7, 0, 0, 0),
-        ("gfs", "Daily 14 + GFS 4 weekly, 12 monthly, 1 yearly", 1440, 14, "forward_periodic_synthetic_full", 7, 4, 12, 1),
+        (
+            "weekly",
+            "Daily, 28 points, weekly active full",
+            1440,
+            28,
+            "forward_periodic_full",
+            7,
+            0,
+            0,
+            0,
+        ),
+        (
+            "gfs",
+            "Daily 14 + GFS 4 weekly, 12 monthly, 1 yearly",
+            1440,
+            14,
+            "forward_periodic_synthetic_full",
+            7,
+            4,
+            12,
+            1,
+        ),
         ("hourly", "Every 4 hours, 42 points", 240, 42, "forever_forward", None, 0, 0, 0),
     ):
         policies[key] = BackupPolicy.objects.update_or_create(
@@ -141,7 +251,13 @@ def _infrastructure() -> dict:
                 "gfs_yearly": y,
             },
         )[0]
-    return {"sites": sites, "clouds": clouds, "subs": subs, "targets": targets, "policies": policies}
+    return {
+        "sites": sites,
+        "clouds": clouds,
+        "subs": subs,
+        "targets": targets,
+        "policies": policies,
+    }
 
 
 def _accounts(password: str) -> dict:
@@ -210,7 +326,10 @@ class _RealApps:
 
 def _estate(rng, infra, users, n_apps, n_vms):
     clouds, subs, targets, policies = (
-        infra["clouds"], infra["subs"], infra["targets"], infra["policies"]
+        infra["clouds"],
+        infra["subs"],
+        infra["targets"],
+        infra["policies"],
     )
     sizes = {s.name: s for s in VmSize.objects.all()}
     products = {p.name: p for p in Product.objects.all()}
@@ -260,7 +379,9 @@ def _estate(rng, infra, users, n_apps, n_vms):
             no_protection_by=users["owner"] if decided else None,
             no_protection_at=now if decided else None,
             no_protection_why="Dev/test: rebuilt from templates" if decided else "",
-            manual_steps="Re-point DNS to the target\nRun the smoke test" if scheme != "none" else "",
+            manual_steps="Re-point DNS to the target\nRun the smoke test"
+            if scheme != "none"
+            else "",
         )
         new_apps.append(app)
         plans.append((app, count, app_rng, linux_heavy))
@@ -317,12 +438,19 @@ def _estate(rng, infra, users, n_apps, n_vms):
     disks = []
     for idx, n_data, big, r in disk_specs:
         vm = vm_rows[idx]
-        disks.append(Disk(vm=vm, name="osdisk", lun=None, provisioned_gib=127, used_gib=round(30 + 60 * r)))
+        disks.append(
+            Disk(vm=vm, name="osdisk", lun=None, provisioned_gib=127, used_gib=round(30 + 60 * r))
+        )
         for lun in range(n_data):
             prov = 2048 if big and lun == 0 else (128, 256, 512, 1023)[int(r * 4 + lun) % 4]
             disks.append(
-                Disk(vm=vm, name=f"data{lun}", lun=lun, provisioned_gib=prov,
-                     used_gib=round(prov * (0.3 + 0.6 * ((r * (lun + 3)) % 1)), 1))
+                Disk(
+                    vm=vm,
+                    name=f"data{lun}",
+                    lun=lun,
+                    provisioned_gib=prov,
+                    used_gib=round(prov * (0.3 + 0.6 * ((r * (lun + 3)) % 1)), 1),
+                )
             )
     Disk.objects.bulk_create(disks, batch_size=2000)
     Through = VirtualMachine.depends_on.through
@@ -340,7 +468,9 @@ def _estate(rng, infra, users, n_apps, n_vms):
                 and vm.application_id != shared_db.application_id
                 and index[vm.application_id] % 6 == 0
             ):
-                deps.append(Through(from_virtualmachine_id=vm.pk, to_virtualmachine_id=shared_db.pk))
+                deps.append(
+                    Through(from_virtualmachine_id=vm.pk, to_virtualmachine_id=shared_db.pk)
+                )
     Through.objects.bulk_create(deps, batch_size=2000, ignore_conflicts=True)
     Drill.objects.bulk_create(drills, batch_size=2000)
     return len(new_apps), len(vm_rows)
@@ -361,13 +491,23 @@ def _product_for(products, scheme, linux_heavy, i):
     if scheme == "backup_restore":
         if i % 24 == 20:
             return products.get("Hypervisor-level backup agent")
-        name = "Veeam Backup & Replication" if linux_heavy else (
-            "Azure Backup Server (MABS)" if i % 2 == 0 else "Commvault Complete Backup & Recovery"
+        name = (
+            "Veeam Backup & Replication"
+            if linux_heavy
+            else (
+                "Azure Backup Server (MABS)"
+                if i % 2 == 0
+                else "Commvault Complete Backup & Recovery"
+            )
         )
     elif scheme == "replication":
-        name = "Zerto Virtual Replication" if linux_heavy else "Azure Site Recovery on Azure Stack Hub"
+        name = (
+            "Zerto Virtual Replication" if linux_heavy else "Azure Site Recovery on Azure Stack Hub"
+        )
     else:
-        name = "Partner clustering (e.g. SIOS, Pacemaker)" if linux_heavy else (
-            "SQL Server Always On / Windows Server Failover Clustering"
+        name = (
+            "Partner clustering (e.g. SIOS, Pacemaker)"
+            if linux_heavy
+            else ("SQL Server Always On / Windows Server Failover Clustering")
         )
     return products.get(name)

@@ -170,7 +170,9 @@ class BackupTarget(models.Model):
 
     def clean(self) -> None:
         if self.kind in (BackupTargetKind.SAME_CLOUD_APPLIANCE,) and not self.cloud_id:
-            raise ValidationError({"cloud": "Name the Azure Stack Hub cloud the appliance runs on."})
+            raise ValidationError(
+                {"cloud": "Name the Azure Stack Hub cloud the appliance runs on."}
+            )
         if not self.site_id and not self.cloud_id:
             raise ValidationError("Name the site or the cloud where the backup target is.")
 
@@ -190,7 +192,11 @@ class Product(models.Model):
     supports_fault_tolerance = models.BooleanField(default=False)
     level = models.CharField(
         max_length=10,
-        choices=[("guest", "Guest OS"), ("api", "ASH storage/compute API"), ("hypervisor", "Hypervisor")],
+        choices=[
+            ("guest", "Guest OS"),
+            ("api", "ASH storage/compute API"),
+            ("hypervisor", "Hypervisor"),
+        ],
         help_text="Azure Stack Hub supports guest-level and API-level protection only",
     )
     source = models.CharField(max_length=300, blank=True)
@@ -258,7 +264,9 @@ class CatalogEntry(models.Model):
     def version(cls, on: date | None = None) -> str:
         """A short fingerprint of the figures in force, recorded with every result."""
         on = on or timezone.localdate()
-        latest = cls.objects.filter(effective_date__lte=on).aggregate(m=models.Max("effective_date"))
+        latest = cls.objects.filter(effective_date__lte=on).aggregate(
+            m=models.Max("effective_date")
+        )
         values = sorted(cls.in_force(on).items())
         digest = hashlib.sha256(repr(values).encode()).hexdigest()[:10]
         return f"{latest['m']}:{digest}"

@@ -65,13 +65,17 @@ class ApplicationQuerySet(models.QuerySet):
 
 class BackupPolicy(models.Model):
     name = models.CharField(max_length=100, unique=True)
-    interval_minutes = models.PositiveIntegerField(default=1440, help_text="Minutes between backups")
+    interval_minutes = models.PositiveIntegerField(
+        default=1440, help_text="Minutes between backups"
+    )
     retention_points = models.PositiveIntegerField(default=14)
     method = models.CharField(
         max_length=40, choices=BackupMethod.choices, default=BackupMethod.FOREVER_FORWARD
     )
     full_every = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Periodic fulls: a full every K runs (7 weekly, 30 monthly)"
+        null=True,
+        blank=True,
+        help_text="Periodic fulls: a full every K runs (7 weekly, 30 monthly)",
     )
     gfs_weekly = models.PositiveIntegerField(default=0)
     gfs_monthly = models.PositiveIntegerField(default=0)
@@ -110,7 +114,9 @@ class BackupPolicy(models.Model):
             BackupMethod.FORWARD_PERIODIC_SYNTHETIC_FULL,
         )
         if periodic and not self.full_every:
-            raise ValidationError({"full_every": "Periodic fulls need 'full every K runs' (e.g. 7)."})
+            raise ValidationError(
+                {"full_every": "Periodic fulls need 'full every K runs' (e.g. 7)."}
+            )
 
     def to_facts(self) -> facts.BackupPolicy:
         return facts.BackupPolicy(
@@ -220,15 +226,15 @@ class Application(models.Model):
 
     @property
     def countries(self) -> frozenset[str]:
-        return frozenset(
-            c.strip().upper() for c in self.allowed_countries.split(",") if c.strip()
-        )
+        return frozenset(c.strip().upper() for c in self.allowed_countries.split(",") if c.strip())
 
     def clean(self) -> None:
         errors = {}
         codes = [c.strip() for c in self.allowed_countries.split(",") if c.strip()]
         if any(len(c) != 2 or not c.isalpha() for c in codes):
-            errors["allowed_countries"] = "List two-letter ISO codes separated by commas, e.g. DE, AT."
+            errors["allowed_countries"] = (
+                "List two-letter ISO codes separated by commas, e.g. DE, AT."
+            )
         self.allowed_countries = ", ".join(c.upper() for c in codes)
         if self.recovery_target_id and self.recovery_target_id == self.source_cloud_id:
             errors["recovery_target"] = (

@@ -33,7 +33,11 @@ class SizingRun(models.Model):
     """One sizing run of an app or of the whole estate; also the outbox row for dispatch."""
 
     application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, null=True, blank=True, related_name="runs",
+        Application,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="runs",
         help_text="Empty for an estate-wide run",
     )
     trigger = models.CharField(max_length=10, choices=Trigger.choices)

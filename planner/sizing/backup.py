@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, RUF002, RUF003  (explanations use the typographic ×, −, –)
 """Backup storage on the target: the restore-point model of DESIGN §4.
 
 Sources: DESIGN §4 "Backup storage on the target", after the Veeam restore point simulator
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from planner.facts import BACKUP_METHODS
 
 from .explain import (
+    Figure,
     check_choice,
     check_count,
     check_fraction,
@@ -32,7 +34,12 @@ __all__ = [
     "BackupStorage",
     "ChainPoints",
     "backup_storage",
+    "backup_total_at",
+    "chain_data_gib",
     "chain_points",
+    "change_per_run",
+    "check_growth",
+    "grown_used",
     "growth_factor",
     "retention_days",
     "workspace",
@@ -60,7 +67,9 @@ _METHOD_NAMES = {
     "forward_periodic_full": "forward incremental with an active full every {k} runs",
     "forward_periodic_synthetic_full": "forward incremental with a synthetic full every {k} runs",
 }
-MAX_GROWTH_PER_YEAR = 10.0  # 1,000 %/year: larger values are taken for a percent typed as a fraction
+MAX_GROWTH_PER_YEAR = (
+    10.0  # 1,000 %/year: larger values are taken for a percent typed as a fraction
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +144,50 @@ def growth_factor(growth_per_year: float, days: float) -> float:
     return (1.0 + growth_per_year) ** (days / DAYS_PER_YEAR)
 
 
+def grown_used(used_gib: float, growth_per_year: float, days: float) -> Figure:
+    """Used data after ``days`` of growth: U(t) = U₀·(1+g)^(t/365) (DESIGN §4), explained.
+
+    No line is written when there is no growth (the figure is the used data itself).
+    """
+    u0 = check_nonnegative("used_gib", used_gib)
+    g = check_growth(growth_per_year)
+    t = check_nonnegative("days", days)
+    if g == 0 or t == 0:
+        return Figure(u0)
+    u = u0 * growth_factor(g, t)
+    return Figure(
+        u,
+        (
+            f"used at horizon = {fmt_gib(u0)} × (1 + {fmt_ratio(g)})^({fmt_num(t)} d ÷ 365) = "
+            f"{fmt_gib(u)}",
+        ),
+    )
+
+
+def change_per_run(change_per_day: float, interval_days: float) -> Figure:
+    """Change per backup run from the VM's daily change (DESIGN §4: d is "change per backup run").
+
+    d_run = min(1, d_day × interval in days). A daily run changes d_day; runs every 4 h each carry
+    a sixth of it, so the repository receives the same data a day whatever the interval; a weekly
+    run carries 7 days of change (capped at everything). Overwrites of the same blocks between runs
+    are not subtracted, which is conservative for long intervals.
+    """
+    d = check_fraction("change_rate", change_per_day)
+    interval = check_positive("interval_days", interval_days)
+    per_run = d * interval
+    if per_run > 1.0:
+        per_run = 1.0
+    if interval == 1.0:
+        return Figure(per_run)
+    return Figure(
+        per_run,
+        (
+            f"change per run = {fmt_ratio(d)}/day × {fmt_duration(interval * 1440)} = "
+            f"{fmt_ratio(per_run)} (at most 1)",
+        ),
+    )
+
+
 def check_growth(growth_per_year: object) -> float:
     """``growth_per_year`` as a fraction per year: > -1 (shrinking) and <= 10 (1,000 %)."""
     g = check_range("growth_per_year", growth_per_year, -1.0, MAX_GROWTH_PER_YEAR)
@@ -165,6 +218,16 @@ def workspace(used_gib: float, reduction: float) -> tuple[float, tuple[tuple[flo
     return reduction * weighted, tuple(parts)
 
 
+def chain_data_gib(
+    used_gib: float, reduction: float, fulls: int, incrementals: int, change_rate: float
+) -> float:
+    """Data of a chain: c·U·(F + I·d) (DESIGN §4; tdewin/rps full and increment sizes).
+
+    ``fulls`` includes the GFS fulls. No argument checks: see ``backup_storage``.
+    """
+    return reduction * used_gib * (fulls + incrementals * change_rate)
+
+
 @dataclass(frozen=True, slots=True)
 class BackupStorage:
     """Backup storage on the target for one VM (or any data set) and how it was computed."""
@@ -175,6 +238,7 @@ class BackupStorage:
     gfs_fulls: int  # W + M + Y
     fulls: int  # F + W + M + Y
     incrementals: int  # I
+    full_every: int | None  # K for the periodic methods
     change_rate: float  # d, change per backup run
     reduction: float  # c
     full_gib: float  # one full: c · U
@@ -187,6 +251,20 @@ class BackupStorage:
     retention_days: float
     horizon_days: float  # t = max(plan horizon, retention)
     explanation: tuple[str, ...]
+
+
+def backup_total_at(storage: BackupStorage, used_gib: float) -> float:
+    """Total backup storage of the same chain and policy at another used size (no explanation).
+
+    data = c·U·(F + I·d) (``chain_data_gib``) plus ``workspace(U, c)`` for the methods that need
+    it. Used by the month-by-month projection.
+    """
+    total = chain_data_gib(
+        used_gib, storage.reduction, storage.fulls, storage.incrementals, storage.change_rate
+    )
+    if storage.method in WORKSPACE_METHODS:
+        total += workspace(used_gib, storage.reduction)[0]
+    return total
 
 
 def backup_storage(
@@ -257,7 +335,7 @@ def backup_storage(
 
     i = chain.incrementals
     full_gib = c * u
-    data = full_gib * (fulls + i * d)
+    data = chain_data_gib(u, c, fulls, i, d)
     lines.append(
         f"data = {fmt_num(c, 2)} × {fmt_gib(u)} × ({fulls} + {i} × {fmt_ratio(d)}) = {fmt_gib(data)}"
     )
@@ -271,7 +349,9 @@ def backup_storage(
             lines.append(f"workspace = {fmt_num(c, 2)} × ({terms}) = {fmt_gib(ws)}")
     else:
         ws = 0.0
-        lines.append("workspace = 0 GiB (the chain is renewed by active fulls: no merge or synthesis)")
+        lines.append(
+            "workspace = 0 GiB (the chain is renewed by active fulls: no merge or synthesis)"
+        )
 
     total = data + ws
     lines.append(f"backup storage = {fmt_gib(data)} + {fmt_gib(ws)} = {fmt_gib(total)}")
@@ -282,6 +362,7 @@ def backup_storage(
         gfs_fulls=gfs,
         fulls=fulls,
         incrementals=i,
+        full_every=chain.full_every,
         change_rate=d,
         reduction=c,
         full_gib=full_gib,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 __all__ = [
     "Figure",
@@ -21,6 +22,7 @@ __all__ = [
     "check_positive",
     "check_range",
     "lookup",
+    "lookup_optional",
 ]
 
 
@@ -42,7 +44,7 @@ def _number(name: str, value: object) -> float:
 
 def check_nonnegative(name: str, value: object) -> float:
     """``value`` if it is a finite number >= 0, else ValueError naming ``name``."""
-    if value.__class__ is float and 0.0 <= value < math.inf:  # fast path
+    if (value.__class__ is float or value.__class__ is int) and 0 <= value < math.inf:
         return value
     value = _number(name, value)
     if value < 0:
@@ -52,7 +54,7 @@ def check_nonnegative(name: str, value: object) -> float:
 
 def check_positive(name: str, value: object) -> float:
     """``value`` if it is a finite number > 0, else ValueError naming ``name``."""
-    if value.__class__ is float and 0.0 < value < math.inf:
+    if (value.__class__ is float or value.__class__ is int) and 0 < value < math.inf:
         return value
     value = _number(name, value)
     if value <= 0:
@@ -62,7 +64,7 @@ def check_positive(name: str, value: object) -> float:
 
 def check_fraction(name: str, value: object) -> float:
     """``value`` if it is a fraction between 0 and 1 inclusive (0.05 = 5 %), else ValueError."""
-    if value.__class__ is float and 0.0 <= value <= 1.0:
+    if (value.__class__ is float or value.__class__ is int) and 0 <= value <= 1:
         return value
     value = _number(name, value)
     if not 0 <= value <= 1:
@@ -102,4 +104,13 @@ def lookup(table: Mapping[str, float], key: str, table_name: str) -> float:
         value = table[key]
     except KeyError:
         raise ValueError(f"{table_name}[{key!r}] is missing from the catalog") from None
+    if isinstance(value, Decimal):  # a DecimalField read straight from the database
+        value = float(value)
     return _number(f"{table_name}[{key!r}]", value)
+
+
+def lookup_optional(table: Mapping[str, float], key: str, table_name: str) -> float | None:
+    """``lookup`` for a key the engine can do without: None when the catalog lacks it."""
+    if key not in table:
+        return None
+    return lookup(table, key, table_name)

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, RUF002, RUF003  (explanations use the typographic ×, −, –)
 """Replication and transfer figures: churn, bandwidth, seeding time, replica storage, cache.
 
 Sources: DESIGN §4 "Replication"; Azure Site Recovery on Azure Stack Hub capacity planning
@@ -141,10 +142,7 @@ def seeding(
             "the share of the link already used by other traffic"
         )
     hours = u * MBIT_PER_GIB * wire_ratio / free / efficiency / 3600.0
-    if delta:
-        link_text = f"({fmt_mbps(link)} − {fmt_mbps(delta)})"
-    else:
-        link_text = fmt_mbps(link)
+    link_text = f"({fmt_mbps(link)} − {fmt_mbps(delta)})" if delta else fmt_mbps(link)
     line = (
         f"seeding = {fmt_gib(u)} × 8,589.93 Mbit/GiB × {fmt_num(wire_ratio, 2)} ÷ {link_text} ÷ "
         f"{fmt_num(efficiency, 2)} ÷ 3,600 s/h = {fmt_hours(hours)}"
@@ -176,7 +174,9 @@ def replica_storage(provisioned_gib: float, replica_overhead: float = 1.5) -> Fi
     low, high = REPLICA_OVERHEAD_RANGE
     k = check_range("replica_overhead", replica_overhead, low, high)
     replica = p * k
-    return Figure(replica, (f"replica = {fmt_gib(p)} provisioned × {fmt_num(k, 2)} = {fmt_gib(replica)}",))
+    return Figure(
+        replica, (f"replica = {fmt_gib(p)} provisioned × {fmt_num(k, 2)} = {fmt_gib(replica)}",)
+    )
 
 
 def cache_gib(daily_churn_gib: float, rpo_minutes: float) -> Figure:

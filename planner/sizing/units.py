@@ -25,6 +25,7 @@ __all__ = [
 
 MINUTES_PER_HOUR = 60
 MINUTES_PER_DAY = 1440
+_SPECS = tuple(f",.{n}f" for n in range(7))
 
 
 def fmt_num(value: float, decimals: int = 1) -> str:
@@ -33,8 +34,8 @@ def fmt_num(value: float, decimals: int = 1) -> str:
     >>> fmt_num(1150.0), fmt_num(7065.6), fmt_num(0.125, 3)
     ('1,150', '7,065.6', '0.125')
     """
-    text = f"{value:,.{decimals}f}"
-    if decimals > 0:
+    text = format(value, _SPECS[decimals] if decimals < 7 else f",.{decimals}f")
+    if decimals and text[-1] == "0":
         text = text.rstrip("0").rstrip(".")
     if text == "-0":
         return "0"

@@ -1,9 +1,9 @@
 """seed_demo: counts, idempotence, determinism, every topology the seed's table names."""
 
 import pytest
-from django.db.models import F
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.db.models import F
 
 from planner.models import Application, BackupTarget, Cloud, Disk, Drill, VirtualMachine
 
@@ -13,7 +13,13 @@ pytestmark = pytest.mark.django_db
 def snapshot():
     return sorted(
         VirtualMachine.objects.values_list(
-            "name", "application__name", "os_type", "role", "scale_set", "opted_in", "change_rate",
+            "name",
+            "application__name",
+            "os_type",
+            "role",
+            "scale_set",
+            "opted_in",
+            "change_rate",
             "size__name",
         )
     ), sorted(Disk.objects.values_list("vm__name", "name", "provisioned_gib", "used_gib"))
@@ -51,18 +57,24 @@ def test_same_seed_same_estate_other_seed_other_estate():
 def test_estate_is_realistic():
     call_command("seed_demo", apps=24, vms=240, seed=1)
     assert set(Cloud.objects.values_list("kind", flat=True)) == {
-        "azure_stack_hub", "azure", "service_provider"
+        "azure_stack_hub",
+        "azure",
+        "service_provider",
     }
-    assert set(Cloud.objects.filter(kind="azure_stack_hub").values_list("operated_by", flat=True)) == {
-        "customer", "csp"
-    }
+    assert set(
+        Cloud.objects.filter(kind="azure_stack_hub").values_list("operated_by", flat=True)
+    ) == {"customer", "csp"}
     assert len(set(Cloud.objects.values_list("site__country", flat=True))) >= 2
     # Every row of the seed's "Recommended topologies" table has a target in use.
     used_kinds = set(Application.objects.values_list("backup_target__kind", flat=True))
     assert set(BackupTarget.objects.values_list("kind", flat=True)) <= used_kinds
     assert set(Application.objects.values_list("tier", flat=True)) == {1, 2, 3, 4}
     assert set(Application.objects.values_list("scheme", flat=True)) >= {
-        "none", "backup_restore", "replication", "high_availability", "fault_tolerance"
+        "none",
+        "backup_restore",
+        "replication",
+        "high_availability",
+        "fault_tolerance",
     }
     vms = VirtualMachine.objects
     assert vms.filter(os_type="linux").exists() and vms.filter(os_type="windows").exists()

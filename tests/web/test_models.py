@@ -141,7 +141,11 @@ def test_a_newer_price_supersedes_and_changes_the_version():
     assert Price.version() != before
     # A future price is not in force yet.
     Price.objects.create(
-        key="asr.instance_month", value=99, unit="USD", description="future", source="test",
+        key="asr.instance_month",
+        value=99,
+        unit="USD",
+        description="future",
+        source="test",
         effective_date=date.today() + timedelta(days=30),
     )
     assert Price.in_force()["asr.instance_month"] == 30

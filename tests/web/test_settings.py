@@ -12,8 +12,13 @@ ROOT = Path(__file__).resolve().parents[2]
 def manage(*args, **env):
     # Drop what the test settings put in this process's environment.
     test_only = {
-        "DJANGO_SETTINGS_MODULE", "DEBUG", "SECRET_KEY", "STATIC_MANIFEST", "SECURE_SSL_REDIRECT",
-        "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
+        "DJANGO_SETTINGS_MODULE",
+        "DEBUG",
+        "SECRET_KEY",
+        "STATIC_MANIFEST",
+        "SECURE_SSL_REDIRECT",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
     }
     base = {k: v for k, v in os.environ.items() if k not in test_only}
     return subprocess.run(
@@ -28,8 +33,13 @@ def manage(*args, **env):
 
 def test_check_deploy_is_clean_with_production_values():
     out = manage(
-        "check", "--deploy", "--fail-level", "WARNING",
-        DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="planner.example.com",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="planner.example.com",
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "no issues" in out.stdout
@@ -57,8 +67,14 @@ def test_secret_key_can_come_from_a_file(tmp_path):
     key = tmp_path / "key"
     key.write_text(secrets.token_urlsafe(50))
     out = manage(
-        "check", "--deploy", "--fail-level", "WARNING",
-        DEBUG="0", SECRET_KEY="", SECRET_KEY_FILE=str(key), ALLOWED_HOSTS="planner.example.com",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="0",
+        SECRET_KEY="",
+        SECRET_KEY_FILE=str(key),
+        ALLOWED_HOSTS="planner.example.com",
     )
     assert out.returncode == 0, out.stdout + out.stderr
 

@@ -16,7 +16,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, apps, vms, seed: int, **options):
         if apps < 1 or vms < apps:
-            raise CommandError("Use --apps 1 or more and at least one VM per app (--vms >= --apps).")
+            raise CommandError(
+                "Use --apps 1 or more and at least one VM per app (--vms >= --apps)."
+            )
         started = time.perf_counter()
         result = seed_estate(apps, vms, seed)
         took = time.perf_counter() - started

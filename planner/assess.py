@@ -1,0 +1,254 @@
+"""One app's full assessment: sizing, rules, capability, recommendation, runbook, onboarding.
+
+Pure composition of ``planner.sizing`` and ``planner.rules`` (no Django): the sizing service,
+the what-if on the app page, the plan snapshot and the benchmarks all call it, so a figure is
+computed in one place and reads the same everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from planner import facts
+from planner.rules import evaluate
+from planner.rules.bootorder import BootPlan, boot_order
+from planner.rules.context import RuleContext, SizingFigures, VmFigures
+from planner.rules.drills import DrillSummary
+from planner.rules.engine import derive
+from planner.rules.findings import Finding
+from planner.rules.stagger import Schedule, stagger
+from planner.sizing import AppSizing, size_app
+
+# Replication seeding runs around the clock over the app's link, a few VMs at a time.
+SEEDING_WINDOW_HOURS = 24.0
+SEEDING_STREAMS = 4
+
+
+def size(app: facts.App, prices: Mapping[str, float], limits: Mapping[str, float]) -> AppSizing:
+    return size_app(app, prices, limits)
+
+
+def rule_context(
+    app: facts.App,
+    sizing: AppSizing,
+    *,
+    limits: Mapping[str, float],
+    now: datetime,
+    target_loads=None,
+    cloud_loads=None,
+    dependents=None,
+    external_vms=None,
+    clouds=(),
+    backup_targets=(),
+    products=(),
+) -> RuleContext:
+    figures = SizingFigures(
+        backup_gib=sizing.backup_gib,
+        replica_gib=sizing.replica_gib,
+        seeding_hours=sizing.seeding_hours,
+        standby_memory_gib=sizing.standby_memory_gib,
+        standby_vcpu=sizing.standby_vcpu,
+        bandwidth_mbps=sizing.bandwidth_mbps,
+        asr_appliances=sizing.asr_appliances,
+        vms={v.vm_id: VmFigures(v.backup_gib, v.used_gib, v.provisioned_gib) for v in sizing.vms},
+    )
+    return RuleContext(
+        limits=limits,
+        now=now,
+        sizing=figures,
+        target_loads=target_loads or {},
+        cloud_loads=cloud_loads or {},
+        dependents=dependents or {},
+        external_vms=external_vms or {},
+        clouds=tuple(clouds),
+        backup_targets=tuple(backup_targets),
+        products=tuple(products),
+    )
+
+
+@dataclass(frozen=True)
+class Assessment:
+    app: facts.App
+    sizing: AppSizing
+    findings: tuple[Finding, ...]
+    boot: BootPlan
+    schedule: Schedule | None
+    capability: object  # planner.rules.capability.Capability
+    recommendation: object  # planner.rules.recommend.Recommendation
+    drills: DrillSummary
+
+    @property
+    def blocking(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "blocking")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "warning")
+
+    # Rows for the result tables (planner.models.runs); the service adds run and versions.
+    def vm_rows(self) -> list[dict]:
+        slots = {s.vm_id: s for s in self.schedule.slots} if self.schedule else {}
+        rows = []
+        for v in self.sizing.vms:
+            slot = slots.get(v.vm_id)
+            rows.append(
+                {
+                    "vm_id": v.vm_id,
+                    "application_id": self.app.id,
+                    "used_gib": v.used_gib,
+                    "used_gib_horizon": v.used_gib_horizon,
+                    "provisioned_gib": v.provisioned_gib,
+                    "backup_gib": v.backup_gib,
+                    "backup_data_gib": v.backup_data_gib,
+                    "backup_workspace_gib": v.backup_workspace_gib,
+                    "replica_gib": v.replica_gib,
+                    "churn_gib_day": v.churn_gib_day,
+                    "bandwidth_mbps": v.bandwidth_mbps,
+                    "seeding_hours": v.seeding_hours,
+                    "standby_vcpu": v.standby_vcpu,
+                    "standby_memory_gib": v.standby_memory_gib,
+                    "public_instances": v.public_instances,
+                    "monthly_cost": v.monthly_cost,
+                    "boot_group": self.boot.group_of.get(v.vm_id),
+                    "onboarding_night": slot.night if slot else None,
+                    "onboarding_offset_minutes": slot.start_offset_minutes if slot else None,
+                    "explanation": list(v.explanation),
+                }
+            )
+        return rows
+
+    def app_row(self) -> dict:
+        s = self.sizing
+        cap = self.capability
+        return {
+            "application_id": self.app.id,
+            "vm_count": len(self.app.vms),
+            "protected_vm_count": len(s.vms),
+            "used_gib": s.used_gib,
+            "provisioned_gib": s.provisioned_gib,
+            "backup_gib": s.backup_gib,
+            "replica_gib": s.replica_gib,
+            "churn_gib_day": s.churn_gib_day,
+            "bandwidth_mbps": s.bandwidth_mbps,
+            "seeding_hours": s.seeding_hours,
+            "standby_vcpu": s.standby_vcpu,
+            "standby_memory_gib": s.standby_memory_gib,
+            "public_instances": s.public_instances,
+            "monthly_cost": s.monthly_cost,
+            "asr_appliances": s.asr_appliances,
+            "rto_capability_minutes": _finite(cap.rto_minutes),
+            "rpo_capability_minutes": _finite(cap.rpo_minutes),
+            "mttr_minutes": self.drills.mttr_minutes,
+            "recommended_scheme": self.recommendation.scheme or "",
+            "blocking_count": self.blocking,
+            "warning_count": self.warnings,
+            "compliant": self.blocking == 0,
+            "onboarding_nights": self.schedule.nights if self.schedule else 0,
+            "detail": self.detail(),
+        }
+
+    def detail(self) -> dict:
+        s = self.sizing
+        return {
+            "explanation": list(s.explanation),
+            "cost_by_month": [round(c, 2) for c in s.cost_by_month],
+            "storage_by_point": [[label, round(g, 1)] for label, g in s.storage_by_point],
+            "appliances": {
+                "count": s.asr_appliances,
+                "vcpu": s.appliance_vcpu,
+                "memory_gib": s.appliance_memory_gib,
+            },
+            "capability": self.capability.to_json(),
+            "recommendation": self.recommendation.to_json(),
+            "boot": self.boot.to_json(),
+            "schedule": self.schedule.to_json() if self.schedule else None,
+            "drills": {
+                "count": self.drills.count,
+                "mttr_minutes": self.drills.mttr_minutes,
+                "achieved_rpo_minutes": self.drills.achieved_rpo_minutes,
+                "last_at": self.drills.last_at.isoformat() if self.drills.last_at else None,
+                "explanation": list(self.drills.explanation),
+            },
+        }
+
+    def finding_rows(self) -> list[dict]:
+        return [
+            {
+                "application_id": self.app.id,
+                "code": f.code,
+                "severity": f.severity,
+                "message": f.message,
+                "remedy": f.remedy,
+                "source": f.source,
+                "vm_ids": list(f.vm_ids),
+            }
+            for f in self.findings
+        ]
+
+
+def _finite(value: float) -> float | None:
+    return None if value is None or math.isinf(value) else value
+
+
+def onboarding(app: facts.App, sizing: AppSizing, limits: Mapping[str, float]) -> Schedule | None:
+    """Spread the initial fulls (backup) or the seeding (replication) over nights."""
+    goal = float(limits.get("seeding.goal_hours", 72))
+    used = {v.vm_id: v.used_gib for v in sizing.vms}
+    names = {v.id: v.name for v in app.vms}
+    if not used:
+        return None
+    if app.scheme == "backup_restore" and app.backup_target is not None:
+        t = app.backup_target
+        reduction = app.policy.reduction if app.policy else 0.5
+        items = [(vm_id, names[vm_id], gib * reduction) for vm_id, gib in used.items()]
+        if t.ingest_mbps <= 0:
+            return None
+        return stagger(
+            items,
+            ingest_mbps=t.ingest_mbps,
+            window_hours=t.window_hours,
+            streams=max(1, t.streams),
+            goal_hours=goal,
+        )
+    if app.scheme in facts.REPLICATING_SCHEMES:
+        a = app.assumptions
+        rate = (a.link_mbps - a.delta_mbps) * a.efficiency
+        if rate <= 0:
+            return None
+        items = [(vm_id, names[vm_id], gib * a.wire_ratio) for vm_id, gib in used.items()]
+        return stagger(
+            items,
+            ingest_mbps=rate,
+            window_hours=SEEDING_WINDOW_HOURS,
+            streams=SEEDING_STREAMS,
+            goal_hours=goal,
+        )
+    return None
+
+
+def assess(app: facts.App, sizing: AppSizing, ctx: RuleContext) -> Assessment:
+    """Evaluate the rules on a sized app and derive its runbook and onboarding schedule."""
+    derived = derive(app, ctx)
+    findings = tuple(evaluate(app, ctx))
+    external_names = {
+        vm_id: f"{ext.name} ({ext.app_name})" for vm_id, ext in ctx.external_vms.items()
+    }
+    boot = boot_order(
+        app.protected_vms,
+        max_groups=int(ctx.limit("boot.max_groups")),
+        manual_steps=app.manual_steps,
+        external_names=external_names,
+    )
+    return Assessment(
+        app=app,
+        sizing=sizing,
+        findings=findings,
+        boot=boot,
+        schedule=onboarding(app, sizing, ctx.limits),
+        capability=derived.capability,
+        recommendation=derived.recommendation,
+        drills=derived.drill,
+    )

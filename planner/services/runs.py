@@ -1,0 +1,272 @@
+"""Sizing runs: request (an outbox row), dispatch, split into chunks, run chunks, finish.
+
+Nothing is lost when things break (RELIABILITY.md):
+- the request path records the run first and publishes after commit without waiting on the
+  broker; a run whose publish failed stays ``pending`` and the beat sweep dispatches it later;
+- a chunk is claimed with a conditional update and its results, its status and the run's
+  counters commit in one transaction, so a chunk that is redelivered (worker killed, visibility
+  timeout) either finds itself done and skips, or redoes the same delete-and-insert;
+- attempts are capped: a chunk that keeps failing is recorded as failed with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from planner.models import Application, RunChunk, RunError, RunStatus, SizingRun, Trigger
+from planner.services import sizing
+
+log = logging.getLogger(__name__)
+
+MAX_CHUNK_ATTEMPTS = 3
+REDISPATCH_AFTER = timedelta(minutes=10)
+
+
+# --- request and dispatch --------------------------------------------------------------------
+
+
+def request_run(
+    *,
+    application: Application | None = None,
+    trigger: str = Trigger.MANUAL,
+    user=None,
+    delay_seconds: float = 0,
+    dispatch: bool = True,
+) -> SizingRun:
+    """Record a run and publish it once the transaction commits (never waits on the broker).
+
+    ``dispatch=False`` records it only (``run_sync`` runs it in this process)."""
+    with transaction.atomic():
+        run = SizingRun.objects.create(
+            application=application,
+            trigger=trigger,
+            requested_by=user if user and user.is_authenticated else None,
+            not_before=timezone.now() + timedelta(seconds=delay_seconds) if delay_seconds else None,
+        )
+        if dispatch:
+            transaction.on_commit(lambda: dispatch_run(run.pk, countdown=delay_seconds))
+    return run
+
+
+def request_app_resize(application: Application, user=None) -> SizingRun:
+    """An edit of an app or its VMs: reuse a run that has not started yet (coalescing)."""
+    delay = settings.RESIZE_COALESCE_SECONDS
+    with transaction.atomic():
+        waiting = (
+            SizingRun.objects.filter(
+                application=application, trigger=Trigger.EDIT, status=RunStatus.PENDING
+            )
+            .order_by("-id")
+            .first()
+        )
+        if waiting is not None:
+            return waiting
+    return request_run(
+        application=application, trigger=Trigger.EDIT, user=user, delay_seconds=delay
+    )
+
+
+def dispatch_run(run_id: int, countdown: float = 0) -> bool:
+    """Publish plan_run for a pending run; False (and the run stays pending) if Redis is down."""
+    from planner.tasks import plan_run
+
+    SizingRun.objects.filter(pk=run_id).update(dispatch_attempts=F("dispatch_attempts") + 1)
+    try:
+        plan_run.apply_async(args=[run_id], countdown=countdown or None, retry=False)
+    except Exception as exc:  # kombu raises OperationalError; any failure leaves it pending
+        log.warning("run %s: broker unavailable, left pending for the sweep: %s", run_id, exc)
+        return False
+    SizingRun.objects.filter(pk=run_id, status=RunStatus.PENDING).update(
+        dispatched_at=timezone.now()
+    )
+    return True
+
+
+def dispatch_pending_runs() -> int:
+    """The beat sweep: publish runs whose publish failed, or that were lost in the broker."""
+    now = timezone.now()
+    stale = now - REDISPATCH_AFTER
+    due = (
+        SizingRun.objects.filter(status=RunStatus.PENDING)
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+        .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=stale))
+    )
+    count = 0
+    for run_id in due.values_list("pk", flat=True)[:100]:
+        count += dispatch_run(run_id)
+    return count
+
+
+# --- planning a run into chunks ---------------------------------------------------------------
+
+
+def plan_run(run_id: int, enqueue: Callable[[int, int], None] | None = None) -> list[int]:
+    """Claim a pending run, split it into chunks, and enqueue the chunks not yet done.
+
+    Redelivered (the run is already running): re-enqueue the unfinished chunks; a duplicate is
+    harmless because chunks are idempotent. Returns the indexes enqueued.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = SizingRun.objects.filter(pk=run_id, status=RunStatus.PENDING).update(
+            status=RunStatus.RUNNING, started_at=now
+        )
+        run = SizingRun.objects.get(pk=run_id)
+        if run.finished:
+            return []
+        if claimed:
+            _create_chunks(run)
+    indexes = list(
+        RunChunk.objects.filter(run_id=run_id)
+        .exclude(status__in=[RunStatus.SUCCEEDED, RunStatus.FAILED])
+        .values_list("index", flat=True)
+    )
+    if not indexes:
+        finish_run_if_done(run_id)
+    for index in indexes:
+        (enqueue or _enqueue_chunk)(run_id, index)
+    return indexes
+
+
+def _enqueue_chunk(run_id: int, index: int) -> None:
+    from planner.tasks import size_chunk
+
+    size_chunk.apply_async(args=[run_id, index], retry=False)
+
+
+def _create_chunks(run: SizingRun) -> None:
+    """Pack apps into chunks of about SIZING_CHUNK_VMS VMs (an app is never split)."""
+    apps = (
+        Application.objects.all()
+        if run.application_id is None
+        else Application.objects.filter(pk=run.application_id)
+    )
+    counts = list(
+        apps.annotate(n=Count("vms", filter=Q(vms__opted_in=True)))
+        .order_by("id")
+        .values_list("id", "n")
+    )
+    budget = settings.SIZING_CHUNK_VMS
+    chunks: list[RunChunk] = []
+    current: list[int] = []
+    size = 0
+    for app_id, n in counts:
+        if current and size + n > budget:
+            chunks.append(RunChunk(run=run, index=len(chunks), app_ids=current, vm_count=size))
+            current, size = [], 0
+        current.append(app_id)
+        size += n
+    if current:
+        chunks.append(RunChunk(run=run, index=len(chunks), app_ids=current, vm_count=size))
+    RunChunk.objects.bulk_create(chunks, ignore_conflicts=True)
+    SizingRun.objects.filter(pk=run.pk).update(
+        total_chunks=len(chunks),
+        total_vms=sum(c.vm_count for c in chunks),
+        engine_version=sizing.engine_version(),
+        prices_version=sizing.catalog_versions()[0],
+        limits_version=sizing.catalog_versions()[1],
+    )
+
+
+# --- running a chunk --------------------------------------------------------------------------
+
+
+def run_chunk(run_id: int, index: int) -> str:
+    """Size one chunk. Idempotent: a chunk already done is skipped; a redo writes the same rows."""
+    chunk = RunChunk.objects.filter(run_id=run_id, index=index).first()
+    if chunk is None:
+        return "missing"
+    claimed = RunChunk.objects.filter(
+        pk=chunk.pk,
+        status__in=[RunStatus.PENDING, RunStatus.RUNNING],
+        attempts__lt=MAX_CHUNK_ATTEMPTS,
+    ).update(status=RunStatus.RUNNING, attempts=F("attempts") + 1)
+    if not claimed:
+        chunk.refresh_from_db()
+        if chunk.status == RunStatus.RUNNING:  # attempts used up: worker died each time
+            _fail_chunk(chunk, f"gave up after {chunk.attempts} attempts (worker lost each time)")
+        finish_run_if_done(run_id)
+        return "skipped"
+    run = SizingRun.objects.select_related(None).get(pk=run_id)
+    try:
+        outcome = sizing.size_and_save(chunk.app_ids, run=run, chunk=chunk)
+    except Exception as exc:  # recorded on the run; the other chunks go on
+        log.exception("run %s chunk %s failed", run_id, index)
+        _fail_chunk(chunk, f"{exc.__class__.__name__}: {exc}")
+        finish_run_if_done(run_id)
+        return "failed"
+    finish_run_if_done(run_id)
+    return f"sized {outcome.vms} VMs in {len(chunk.app_ids)} apps ({len(outcome.failed)} failed)"
+
+
+def _fail_chunk(chunk: RunChunk, message: str) -> None:
+    with transaction.atomic():
+        updated = (
+            RunChunk.objects.filter(pk=chunk.pk)
+            .exclude(status__in=[RunStatus.SUCCEEDED, RunStatus.FAILED])
+            .update(status=RunStatus.FAILED, finished_at=timezone.now())
+        )
+        if updated:
+            RunError.objects.get_or_create(
+                run_id=chunk.run_id,
+                application=None,
+                chunk_index=chunk.index,
+                defaults={"message": message},
+            )
+            SizingRun.objects.filter(pk=chunk.run_id).update(
+                failed_chunks=F("failed_chunks") + 1, done_vms=F("done_vms") + chunk.vm_count
+            )
+
+
+def finish_run_if_done(run_id: int) -> None:
+    """Close the run when every chunk has ended; exactly one caller wins the update."""
+    run = SizingRun.objects.get(pk=run_id)
+    if run.status != RunStatus.RUNNING or run.done_chunks + run.failed_chunks < run.total_chunks:
+        return
+    has_errors = run.failed_chunks or RunError.objects.filter(run_id=run_id).exists()
+    if run.failed_chunks and run.failed_chunks == run.total_chunks:
+        status = RunStatus.FAILED
+    elif has_errors:
+        status = RunStatus.PARTIAL
+    else:
+        status = RunStatus.SUCCEEDED
+    summary = sizing.run_summary(run_id)
+    SizingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+        status=status, finished_at=timezone.now(), summary=summary
+    )
+
+
+# --- in this process (manage.py size_estate --sync, tests, benchmarks) ------------------------
+
+
+def run_sync(run: SizingRun, progress: Callable[[SizingRun], None] | None = None) -> SizingRun:
+    """Run a recorded run to the end in this process, chunk by chunk."""
+    queue: list[tuple[int, int]] = []
+    plan_run(run.pk, enqueue=lambda r, i: queue.append((r, i)))
+    for run_id, index in queue:
+        run_chunk(run_id, index)
+        if progress:
+            progress(SizingRun.objects.get(pk=run.pk))
+    run.refresh_from_db()
+    return run
+
+
+def wait_for(run: SizingRun, timeout: float = 600, progress=None, poll: float = 0.2) -> SizingRun:
+    """Poll a run until it has finished (for the command line and tests)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run.refresh_from_db()
+        if progress:
+            progress(run)
+        if run.finished:
+            return run
+        time.sleep(poll)
+    return run
