@@ -233,6 +233,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Edits of an app re-size it after this many seconds of quiet (ten quick edits, one run).
 RESIZE_COALESCE_SECONDS = envint("RESIZE_COALESCE_SECONDS", 5)
 SIZING_CHUNK_VMS = envint("SIZING_CHUNK_VMS", 500)
+# Fault-injection tests hold a chunk open this long so they can kill its worker mid-chunk.
+SIZING_CHUNK_DELAY_SECONDS = float(envstr("SIZING_CHUNK_DELAY_SECONDS", "0") or 0)
 
 LOGGING = {
     "version": 1,

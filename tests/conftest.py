@@ -118,7 +118,9 @@ class Worker:
 
     count = 0
 
-    def __init__(self, redis: RedisServer, db_url: str, queues: str = "sizing,reports"):
+    def __init__(
+        self, redis: RedisServer, db_url: str, queues: str = "sizing,reports", env=None
+    ):
         Worker.count += 1
         self.name = f"test{Worker.count}-{os.getpid()}@localhost"
         self.log = VAR / f"test-worker-{Worker.count}.log"
@@ -127,6 +129,7 @@ class Worker:
             "DJANGO_SETTINGS_MODULE": "portal.settings_test",
             "DATABASE_URL": db_url,
             "REDIS_URL": redis.url,
+            **(env or {}),
         }
         self.proc = subprocess.Popen(
             [
@@ -190,8 +193,8 @@ def start_worker(redis, transactional_db):
     """Start real worker processes; all are stopped after the test."""
     workers: list[Worker] = []
 
-    def start(queues: str = "sizing,reports") -> Worker:
-        worker = Worker(redis, database_url(), queues)
+    def start(queues: str = "sizing,reports", **env: str) -> Worker:
+        worker = Worker(redis, database_url(), queues, env)
         workers.append(worker)
         return worker
 

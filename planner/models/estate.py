@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.urls import reverse
 
 from planner import facts
 from planner.models.catalog import BackupTarget, Cloud, CloudKind, Product, Subscription, VmSize
@@ -61,6 +62,16 @@ class ApplicationQuerySet(models.QuerySet):
         if user.is_superuser or user.groups.filter(name__in=["operators", "approvers"]).exists():
             return self
         return self.filter(owner=user)
+
+
+class VirtualMachineQuerySet(models.QuerySet):
+    def for_user(self, user) -> VirtualMachineQuerySet:
+        """Row-level access through the VM's app (see ``ApplicationQuerySet.for_user``)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser or user.groups.filter(name__in=["operators", "approvers"]).exists():
+            return self
+        return self.filter(application__owner=user)
 
 
 class BackupPolicy(models.Model):
@@ -224,6 +235,9 @@ class Application(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("app-detail", args=[self.pk])
+
     @property
     def countries(self) -> frozenset[str]:
         return frozenset(c.strip().upper() for c in self.allowed_countries.split(",") if c.strip())
@@ -257,6 +271,8 @@ class Application(models.Model):
 
 
 class VirtualMachine(models.Model):
+    objects = VirtualMachineQuerySet.as_manager()
+
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="vms")
     subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="vms")
     resource_group = models.CharField(max_length=90)
@@ -312,6 +328,9 @@ class VirtualMachine(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("vm-detail", args=[self.pk])
+
 
 class Disk(models.Model):
     vm = models.ForeignKey(VirtualMachine, on_delete=models.CASCADE, related_name="disks")
@@ -338,6 +357,9 @@ class Disk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.vm.name}/{self.name}"
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('vm-detail', args=[self.vm_id])}#disk-{self.pk}"
 
 
 class Drill(models.Model):
@@ -369,3 +391,6 @@ class Drill(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.application} on {self.started_at:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('app-detail', args=[self.application_id])}#drills"

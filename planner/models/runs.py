@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from planner.models.estate import Application, VirtualMachine
 
@@ -29,8 +30,20 @@ class Trigger(models.TextChoices):
     CLI = "cli", "Command line"
 
 
+class SizingRunQuerySet(models.QuerySet):
+    def for_user(self, user) -> SizingRunQuerySet:
+        """Operators and approvers see every run; owners the runs of their own apps."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser or user.groups.filter(name__in=["operators", "approvers"]).exists():
+            return self
+        return self.filter(application__owner=user)
+
+
 class SizingRun(models.Model):
     """One sizing run of an app or of the whole estate; also the outbox row for dispatch."""
+
+    objects = SizingRunQuerySet.as_manager()
 
     application = models.ForeignKey(
         Application,
@@ -74,6 +87,9 @@ class SizingRun(models.Model):
     def __str__(self) -> str:
         scope = self.application.name if self.application_id else "estate"
         return f"Run {self.pk} ({scope}, {self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("run-detail", args=[self.pk])
 
     @property
     def percent(self) -> int:
@@ -220,3 +236,6 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} ({self.severity})"
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('app-detail', args=[self.application_id])}#finding-{self.pk}"

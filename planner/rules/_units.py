@@ -9,6 +9,7 @@ imported so that ``planner.rules`` depends on nothing but ``planner.facts`` and
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 # 1 GiB = 1,024^3 bytes x 8 bits / 10^6 = 8,589.934592 Mbit.
 MBIT_PER_GIB = 1024**3 * 8 / 1_000_000
@@ -16,6 +17,7 @@ MINUTES_PER_HOUR = 60
 MINUTES_PER_DAY = 1440
 
 
+@lru_cache(maxsize=8192)
 def num(value: float, decimals: int = 1) -> str:
     """``value`` with thousands separators and at most ``decimals`` decimals, zeros cut."""
     if isinstance(value, float) and not math.isfinite(value):

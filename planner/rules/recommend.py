@@ -119,7 +119,9 @@ def effective_objectives(app: App, ctx: RuleContext) -> tuple[float, float, tupl
     return rto, rpo, tuple(lines)
 
 
-def _first_allowed(items, own, reasons_of, noun: str, missing: str) -> tuple[bool, str]:
+def _first_allowed(
+    items, own, reasons_of, noun: str, missing: str, fits: str = "is allowed"
+) -> tuple[bool, str]:
     """(ok, line) for the first allowed candidate, the app's own choice first."""
     if not items:
         return True, missing
@@ -129,8 +131,8 @@ def _first_allowed(items, own, reasons_of, noun: str, missing: str) -> tuple[boo
         reasons = reasons_of(item)
         if not reasons:
             if own is not None and item == own:
-                return True, f"{noun} '{item.name}' (the app's choice) is allowed"
-            return True, f"{noun} '{item.name}' is allowed"
+                return True, f"{noun} '{item.name}' (the app's choice) {fits}"
+            return True, f"{noun} '{item.name}' {fits}"
         refused.append(reasons[0])
     shown = "; ".join(refused[:3]) + (f"; and {len(refused) - 3} more" if len(refused) > 3 else "")
     return False, f"no allowed {noun}: {shown}"
@@ -210,6 +212,7 @@ def recommend_scheme(
                 lambda p, scheme=scheme: product_reasons(p, scheme, vms),
                 "product",
                 "no product chosen or listed: not checked",
+                fits=f"supports {u.scheme(scheme)} and the VMs' OS",
             )
             (good if ok else problems).append(line)
         ok = not problems

@@ -167,7 +167,15 @@ def _recovery_target(app: App) -> Iterator[Finding]:
             )
         return
     problems = False
-    if same_site(app, rt.site_id):
+    if same_site(app, rt.site_id) and not replicating:
+        yield finding(
+            "TOPOLOGY_RESTORE_SAME_SITE",
+            app.id,
+            f"backups are restored to '{rt.name}', in the same datacenter "
+            f"('{rt.site_name or rt.site_id}') as the source '{src.name}': this recovers from "
+            "the loss of the cloud but not of the datacenter",
+        )
+    elif same_site(app, rt.site_id):
         problems = True
         yield finding(
             "TOPOLOGY_SAME_SITE_TARGET",

@@ -195,7 +195,9 @@ def run_chunk(run_id: int, index: int) -> str:
             _fail_chunk(chunk, f"gave up after {chunk.attempts} attempts (worker lost each time)")
         finish_run_if_done(run_id)
         return "skipped"
-    run = SizingRun.objects.select_related(None).get(pk=run_id)
+    run = SizingRun.objects.get(pk=run_id)
+    if settings.SIZING_CHUNK_DELAY_SECONDS:
+        time.sleep(settings.SIZING_CHUNK_DELAY_SECONDS)
     try:
         outcome = sizing.size_and_save(chunk.app_ids, run=run, chunk=chunk)
     except Exception as exc:  # recorded on the run; the other chunks go on

@@ -74,11 +74,12 @@ def size_and_save(
         vms=sum(len(a.sizing.vms) for a in assessments), apps=len(assessments), failed=failed
     )
     with transaction.atomic():
-        if (
-            chunk is not None
-            and not RunChunk.objects.filter(pk=chunk.pk, status=RunStatus.RUNNING).exists()
-        ):
-            return outcome  # another delivery of this chunk finished it meanwhile
+        # Close the chunk first: the conditional UPDATE locks the row, so of two deliveries
+        # running at once (a visibility-timeout duplicate) exactly one writes.
+        if chunk is not None and not RunChunk.objects.filter(
+            pk=chunk.pk, status=RunStatus.RUNNING
+        ).update(status=RunStatus.SUCCEEDED, finished_at=timezone.now()):
+            return outcome
         save_assessments(assessments, run=run, catalogs=catalogs, now=now)
         if run is not None and failed:
             RunError.objects.bulk_create(
@@ -94,9 +95,6 @@ def size_and_save(
                 ignore_conflicts=True,
             )
         if chunk is not None:
-            RunChunk.objects.filter(pk=chunk.pk).update(
-                status=RunStatus.SUCCEEDED, finished_at=timezone.now()
-            )
             SizingRun.objects.filter(pk=chunk.run_id).update(
                 done_chunks=F("done_chunks") + 1, done_vms=F("done_vms") + chunk.vm_count
             )

@@ -126,7 +126,7 @@ class AppSizing:
     standby_memory_gib: float
     public_instances: int
     monthly_cost: float
-    asr_appliances: int  # replication/HA between two ASH clouds, on the source hub
+    asr_appliances: int  # ASR replication between two ASH clouds, on the source hub (rules agree)
     appliance_vcpu: float
     appliance_memory_gib: float
     cost_by_month: tuple[float, ...]  # months 1..36
@@ -742,7 +742,7 @@ def size_app(app: App, prices: Mapping[str, float], limits: Mapping[str, float])
         )
         source, target = app.source_cloud, app.recovery_target
         if (
-            scheme in ("replication", "high_availability")
+            scheme == "replication"
             and source is not None
             and target is not None
             and source.kind == "azure_stack_hub"

@@ -29,27 +29,82 @@ from planner.rules import RuleContext, evaluate
 NOW = datetime(2025, 6, 1, 12, 0)
 LIMITS = limits()
 
-SRC = Cloud(1, "ash-a", "azure_stack_hub", "customer", site_id=1, site_name="DC-A", country="FR",
-            nodes=4, memory_per_node_gib=384, largest_vm_gib=112)
-ASH_B = Cloud(2, "ash-b", "azure_stack_hub", "customer", site_id=2, site_name="DC-B", country="FR",
-              nodes=4, memory_per_node_gib=384, largest_vm_gib=112)
-ASH_SAME_SITE = Cloud(4, "ash-a2", "azure_stack_hub", "customer", site_id=1, site_name="DC-A",
-                      country="FR", nodes=4, memory_per_node_gib=384)
-CSP_ASH = Cloud(5, "csp-hub", "azure_stack_hub", "csp", site_id=3, site_name="CSP-1", country="FR",
-                nodes=8, memory_per_node_gib=768)
+SRC = Cloud(
+    1,
+    "ash-a",
+    "azure_stack_hub",
+    "customer",
+    site_id=1,
+    site_name="DC-A",
+    country="FR",
+    nodes=4,
+    memory_per_node_gib=384,
+    largest_vm_gib=112,
+)
+ASH_B = Cloud(
+    2,
+    "ash-b",
+    "azure_stack_hub",
+    "customer",
+    site_id=2,
+    site_name="DC-B",
+    country="FR",
+    nodes=4,
+    memory_per_node_gib=384,
+    largest_vm_gib=112,
+)
+ASH_SAME_SITE = Cloud(
+    4,
+    "ash-a2",
+    "azure_stack_hub",
+    "customer",
+    site_id=1,
+    site_name="DC-A",
+    country="FR",
+    nodes=4,
+    memory_per_node_gib=384,
+)
+CSP_ASH = Cloud(
+    5,
+    "csp-hub",
+    "azure_stack_hub",
+    "csp",
+    site_id=3,
+    site_name="CSP-1",
+    country="FR",
+    nodes=8,
+    memory_per_node_gib=768,
+)
 AZURE = Cloud(3, "azure-weu", "azure", "microsoft", country="NL")
 PROVIDER = Cloud(6, "provider", "service_provider", "csp", site_id=4, country="FR")
 
-DEDICATED = BackupTarget(10, "bk-dedicated", "dedicated_external", site_id=2, country="FR",
-                         capacity_gib=100_000, used_gib=10_000, ingest_mbps=1000, streams=4,
-                         window_hours=8)
+DEDICATED = BackupTarget(
+    10,
+    "bk-dedicated",
+    "dedicated_external",
+    site_id=2,
+    country="FR",
+    capacity_gib=100_000,
+    used_gib=10_000,
+    ingest_mbps=1000,
+    streams=4,
+    window_hours=8,
+)
 
-VEEAM = Product(1, "Veeam", "partner", True, True, frozenset({"backup_restore", "replication"}),
-                "guest")
+VEEAM = Product(
+    1, "Veeam", "partner", True, True, frozenset({"backup_restore", "replication"}), "guest"
+)
 MABS = Product(2, "MABS", "microsoft", True, False, frozenset({"backup_restore"}), "guest")
 ASR = Product(3, "ASR on ASH", "microsoft", True, False, frozenset({"replication"}), "guest")
-CLUSTER = Product(4, "Clustering", "partner", True, True,
-                  frozenset({"high_availability", "fault_tolerance"}), "guest")
+CLUSTER = Product(
+    4,
+    "Clustering",
+    "partner",
+    True,
+    True,
+    frozenset({"high_availability", "fault_tolerance"}),
+    "guest",
+)
 DAILY = BackupPolicy("daily", interval_minutes=1440, retention_points=14)
 
 
@@ -57,8 +112,16 @@ def disk(name: str = "os", provisioned: float = 200, used: float = 100) -> Disk:
     return Disk(name, provisioned, used)
 
 
-def vm(vid: int, name: str | None = None, *, app_id: int = 1, role: str = "other",
-       used: float = 100, provisioned: float = 200, **kw) -> Vm:
+def vm(
+    vid: int,
+    name: str | None = None,
+    *,
+    app_id: int = 1,
+    role: str = "other",
+    used: float = 100,
+    provisioned: float = 200,
+    **kw,
+) -> Vm:
     kw.setdefault("opted_in", True)
     kw.setdefault("disks", (disk("os", provisioned, used),))
     kw.setdefault("memory_gib", 8)
@@ -66,8 +129,9 @@ def vm(vid: int, name: str | None = None, *, app_id: int = 1, role: str = "other
     return Vm(vid, name or f"vm{vid}", app_id, role=role, **kw)
 
 
-def drill(days_ago: float = 30, minutes: float = 60, loss: float = 60,
-          kind: str = "drill") -> Drill:
+def drill(
+    days_ago: float = 30, minutes: float = 60, loss: float = 60, kind: str = "drill"
+) -> Drill:
     start = NOW - timedelta(days=days_ago)
     return Drill(start, start + timedelta(minutes=minutes), loss, kind)
 

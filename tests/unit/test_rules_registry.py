@@ -127,6 +127,10 @@ CASES = {
         lambda: (app(recovery_target=SRC), ctx()),
         lambda: (app(), ctx()),
     ),
+    "TOPOLOGY_RESTORE_SAME_SITE": (
+        lambda: (app(recovery_target=ASH_SAME_SITE), ctx()),
+        lambda: (replicating(recovery_target=ASH_SAME_SITE), ctx()),
+    ),
     "TOPOLOGY_NO_BACKUP_TARGET": (
         lambda: (app(backup_target=None), ctx()),
         lambda: (app(), ctx()),
@@ -142,9 +146,7 @@ CASES = {
     # Sovereignty
     "SOVEREIGNTY_TARGET_KIND": (
         lambda: (
-            replicating(
-                recovery_target=AZURE, allowed_target_kinds=frozenset({"azure_stack_hub"})
-            ),
+            replicating(recovery_target=AZURE, allowed_target_kinds=frozenset({"azure_stack_hub"})),
             ctx(),
         ),
         lambda: (replicating(recovery_target=AZURE), ctx()),
@@ -168,7 +170,9 @@ CASES = {
     ),
     "SOVEREIGNTY_BACKUP_COUNTRY": (
         lambda: (
-            app(backup_target=replace(DEDICATED, country="DE"), allowed_countries=frozenset({"FR"})),
+            app(
+                backup_target=replace(DEDICATED, country="DE"), allowed_countries=frozenset({"FR"})
+            ),
             ctx(),
         ),
         lambda: (app(allowed_countries=frozenset({"FR"})), ctx()),
@@ -396,13 +400,17 @@ CASES = {
     ),
     "ONBOARDING_VM_OVER_WINDOW": (
         lambda: (
-            app(vms=(vm(1, "huge", used=680),), backup_target=replace(DEDICATED, ingest_mbps=100,
-                                                                      streams=1)),
+            app(
+                vms=(vm(1, "huge", used=680),),
+                backup_target=replace(DEDICATED, ingest_mbps=100, streams=1),
+            ),
             ctx(),
         ),
         lambda: (
-            app(vms=(vm(1, "huge", used=660),), backup_target=replace(DEDICATED, ingest_mbps=100,
-                                                                      streams=1)),
+            app(
+                vms=(vm(1, "huge", used=660),),
+                backup_target=replace(DEDICATED, ingest_mbps=100, streams=1),
+            ),
             ctx(),
         ),
     ),
