@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from planner.exports import csv_response
+from planner.services import runs
 from planner.models import (
     Application,
     AppResult,
@@ -329,6 +330,11 @@ class ApplicationAdmin(PlannerAdmin):
         ("Latest sizing", {"fields": ["sizing_summary", "created_at", "changed_at"]}),
     ]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # An edit re-sizes the app (coalesced: ten quick edits make one run).
+        runs.request_app_resize(form.instance, request.user)
+
     def get_queryset(self, request):
         return (
             super()
@@ -404,6 +410,10 @@ class VirtualMachineAdmin(PlannerAdmin):
     autocomplete_fields = ["application", "subscription", "size", "depends_on"]
     readonly_fields = ["used_gib", "sizing"]
     inlines = [DiskInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        runs.request_app_resize(form.instance.application, request.user)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_used=Sum("disks__used_gib"))

@@ -79,4 +79,5 @@ def test_cloud_change_form_shows_the_ash_memory_formula(client, olga, estate):
     cloud = Cloud.objects.get(name="ASH Munich")
     response = client.get(reverse("admin:planner_cloud_change", args=[cloud.pk]))
     assert response.status_code == 200
-    assert b"memory for tenant VMs" in response.content
+    assert b"memory for tenant vms" in response.content.lower()
+    assert b"497" in response.content  # 4 x 384 GiB, largest VM 112 GiB: 497.2 GiB
