@@ -5,11 +5,17 @@ integration tests start see the rows the tests commit.
 """
 
 import os
+import socket
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("STATIC_MANIFEST", "0")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6391/0")  # the tests' own Redis
+if "REDIS_URL" not in os.environ:
+    # The tests' own Redis (tests/conftest.py starts it) on a free loopback port, so test runs
+    # side by side never share a broker; worker processes inherit the URL.
+    with socket.socket() as _s:
+        _s.bind(("127.0.0.1", 0))
+        os.environ["REDIS_URL"] = f"redis://127.0.0.1:{_s.getsockname()[1]}/0"
 for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
     os.environ.setdefault(name, "0")
 
@@ -18,5 +24,6 @@ from portal.settings import DATABASES, VAR_DIR  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # One file per test session (worker processes open it by the URL the fixtures pass them).
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
 RESIZE_COALESCE_SECONDS = 0

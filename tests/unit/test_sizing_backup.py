@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001, RUF003  (explanations use the typographic ×, −)
+
 """Backup storage: worked numbers of DESIGN §4 (hand-computed in the comments), bad arguments."""
 
 import pytest

@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001, RUF003  (explanations use the typographic ×, −)
+
 """Azure Stack Hub compute: available memory, VM limits, stand-by, ASR appliances."""
 
 import pytest

@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001, RUF003  (explanations use the typographic ×, −)
+
 """Public-cloud cost: Azure Backup instances and fees, ASR, stand-by and drills, projections.
 
 Prices always come from the catalog (planner.catalog_defaults), never from the engine.

@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001, RUF003  (explanations use the typographic ×, −)
+
 """Replication: churn, bandwidth, seeding, replica storage and cache (DESIGN §4)."""
 
 import pytest
