@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from planner.exports import csv_response
-from planner.services import runs
 from planner.models import (
     Application,
     AppResult,
@@ -33,6 +32,7 @@ from planner.models import (
     VmSize,
     Waiver,
 )
+from planner.services import runs
 
 
 @admin.action(description="Export selected rows as CSV")

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001, RUF002, RUF003  (explanations use the typographic ×, −, –)
 """Sizing of one VM and of one application, from ``planner.facts`` and the price/limit catalogs.
 
 This module only orchestrates: every formula lives in ``backup``, ``replication``, ``compute``

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001, RUF002, RUF003  (explanations use the typographic ×, −, –)
 """Backup storage on the target: the restore-point model of DESIGN §4.
 
 Sources: DESIGN §4 "Backup storage on the target", after the Veeam restore point simulator

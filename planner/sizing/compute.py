@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001, RUF002, RUF003  (explanations use the typographic ×, −, –)
 """Compute on Azure Stack Hub: memory available for tenant VMs, VM-count limits, stand-by
 compute on the target and the Azure Site Recovery appliances on the source hub.
 

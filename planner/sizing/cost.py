@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001, RUF002, RUF003  (explanations use the typographic ×, −, –)
 """Public-cloud consumption and cost: Azure Backup instances and storage, Azure Site Recovery,
 replica disks, stand-by and drill compute, trusted service providers, monthly projections.
 

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001, RUF002, RUF003  (explanations use the typographic ×, −, –)
 """Replication and transfer figures: churn, bandwidth, seeding time, replica storage, cache.
 
 Sources: DESIGN §4 "Replication"; Azure Site Recovery on Azure Stack Hub capacity planning

@@ -9,8 +9,8 @@ import pytest
 
 from planner.demo import seed
 from planner.models import (
-    AppResult,
     Application,
+    AppResult,
     Finding,
     RunChunk,
     RunError,
@@ -83,9 +83,7 @@ def test_pool_child_killed_mid_chunk_is_redelivered_and_the_run_finishes(estate,
     assert AppResult.objects.count() == Application.objects.count()
 
 
-def test_redis_down_leaves_the_run_pending_and_the_sweep_dispatches_it(
-    estate, redis, start_worker
-):
+def test_redis_down_leaves_the_run_pending_and_the_sweep_dispatches_it(estate, redis, start_worker):
     redis.stop()
     started = time.monotonic()
     run = runs.request_run(trigger=Trigger.MANUAL)

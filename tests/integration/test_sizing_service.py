@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from planner import assess
 from planner.demo import seed
-from planner.models import AppResult, Application, Finding, SizingRun, Trigger, VmResult
+from planner.models import Application, AppResult, Finding, SizingRun, Trigger, VmResult
 from planner.services.facts import load_apps
 from planner.services.sizing import Catalogs, size_and_save
 
@@ -52,9 +52,10 @@ def test_stored_results_are_the_engines_figures(estate):
     assert stored.monthly_cost == pytest.approx(sizing.monthly_cost)
     assert stored.detail["cost_by_month"][0] == pytest.approx(sizing.cost_by_month[0], abs=0.01)
     assert VmResult.objects.filter(application_id=app_id).count() == len(sizing.vms)
-    assert stored.blocking_count == Finding.objects.filter(
-        application_id=app_id, severity="blocking"
-    ).count()
+    assert (
+        stored.blocking_count
+        == Finding.objects.filter(application_id=app_id, severity="blocking").count()
+    )
     assert stored.compliant == (stored.blocking_count == 0)
     # Every opted-in VM has its boot group, and the explanation shows the arithmetic.
     for row in VmResult.objects.filter(application_id=app_id):
@@ -90,9 +91,17 @@ def test_an_admin_edit_requests_a_coalesced_resize(client, olga, estate):
     url = reverse("admin:planner_application_change", args=[app.pk])
     form = client.get(url).context["adminform"].form
     data = {k: v for k, v in form.initial.items() if v is not None}
-    data.update({"rto_minutes": 30, "vms-TOTAL_FORMS": 0, "vms-INITIAL_FORMS": 0,
-                 "drills-TOTAL_FORMS": 0, "drills-INITIAL_FORMS": 0,
-                 "findings-TOTAL_FORMS": 0, "findings-INITIAL_FORMS": 0})
+    data.update(
+        {
+            "rto_minutes": 30,
+            "vms-TOTAL_FORMS": 0,
+            "vms-INITIAL_FORMS": 0,
+            "drills-TOTAL_FORMS": 0,
+            "drills-INITIAL_FORMS": 0,
+            "findings-TOTAL_FORMS": 0,
+            "findings-INITIAL_FORMS": 0,
+        }
+    )
     response = client.post(url, data)
     assert response.status_code == 302, response.content[:2000]
     assert SizingRun.objects.filter(application=app, trigger=Trigger.EDIT).count() == 1

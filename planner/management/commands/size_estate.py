@@ -48,9 +48,8 @@ class Command(BaseCommand):
             f"  findings: {summary.get('blocking', 0)} blocking, {summary.get('warning', 0)} warnings"
         )
         for error in run.errors.all()[:20]:
-            self.stdout.write(
-                f"  failed: {error.application or 'chunk %s' % error.chunk_index}: {error.message}"
-            )
+            where = error.application or f"chunk {error.chunk_index}"
+            self.stdout.write(f"  failed: {where}: {error.message}")
 
     def _progress(self, run):
         line = f"\r  {run.status:<9} {run.done_vms:>7,}/{run.total_vms:,} VMs {run.percent:>3} %"
