@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from planner.exports import csv_response
 from planner.models import (
@@ -369,19 +369,35 @@ class ApplicationAdmin(PlannerAdmin):
         result = AppResult.objects.filter(application=obj).first()
         if not result:
             return "Not sized yet."
-        lines = result.detail.get("explanation", [])
+        detail = result.detail
+        rec = detail.get("recommendation") or {}
+        cap = detail.get("capability") or {}
+        boot = detail.get("boot") or {}
+        sections = [
+            ("Sizing", detail.get("explanation", [])),
+            ("Capability of the chosen scheme", cap.get("explanation", [])),
+            (f"Recommended scheme: {rec.get('scheme') or 'none fits'}", rec.get("reasons", [])),
+            ("Failover order", boot.get("failover", [])),
+            ("Onboarding", (detail.get("schedule") or {}).get("explanation", [])),
+            ("Drills", (detail.get("drills") or {}).get("explanation", [])),
+        ]
+        body = format_html_join(
+            "", "<h4>{}</h4><pre>{}</pre>", ((title, "\n".join(lines)) for title, lines in sections)
+        )
         return format_html(
-            "<div>{} VMs opted in; backup {} GiB; replica {} GiB; {} USD/month; computed {} "
-            "(engine {}, prices {}, limits {})</div><pre>{}</pre>",
+            "<div>{} of {} VMs opted in; backup {} GiB; replica {} GiB; {} USD/month; "
+            "{} blocking findings; computed {} (engine {}, prices {}, limits {})</div>{}",
             result.protected_vm_count,
+            result.vm_count,
             f"{result.backup_gib:,.0f}",
             f"{result.replica_gib:,.0f}",
             f"{result.monthly_cost:,.2f}",
+            result.blocking_count,
             result.computed_at,
             result.engine_version,
             result.prices_version,
             result.limits_version,
-            "\n".join(lines),
+            body,
         )
 
 

@@ -81,3 +81,17 @@ def test_cloud_change_form_shows_the_ash_memory_formula(client, olga, estate):
     assert response.status_code == 200
     assert b"memory for tenant vms" in response.content.lower()
     assert b"497" in response.content  # 4 x 384 GiB, largest VM 112 GiB: 497.2 GiB
+
+
+def test_app_change_form_shows_findings_recommendation_and_runbook(client, olga, estate):
+    from planner.services.sizing import size_and_save
+
+    app = Application.objects.filter(scheme="replication").first()
+    size_and_save([app.pk])
+    client.force_login(olga)
+    response = client.get(reverse("admin:planner_application_change", args=[app.pk]))
+    html = response.content.decode()
+    assert "Recommended scheme:" in html
+    assert "Failover order" in html and "group 1" in html.lower()
+    finding = app.findings.first()
+    assert finding is not None and finding.code in html
