@@ -88,7 +88,7 @@ def create_backup(output: Path) -> dict:
 def read_backup(path: Path) -> tuple[dict, bytes, dict[str, bytes]]:
     """Open and verify a backup: every hash must match, or BackupError says which."""
     try:
-        tar = tarfile.open(path, "r:gz")
+        tar = tarfile.open(path, "r:gz")  # noqa: SIM115 (closed by the with-block below)
     except (OSError, tarfile.TarError) as exc:
         raise BackupError(f"{path} is not a Recovery Planner backup (.tar.gz): {exc}") from exc
     with tar:

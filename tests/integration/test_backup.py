@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from planner.demo import seed
-from planner.models import AppResult, Application, Finding, PlanRevision, VirtualMachine
+from planner.models import Application, AppResult, Finding, PlanRevision, VirtualMachine
 from planner.services.sizing import size_and_save
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -77,7 +77,7 @@ def test_a_tampered_pdf_is_refused_and_nothing_changes(estate):
             member.size = len(data)
             dst.addfile(member, io.BytesIO(data))
     before = counts()
-    with pytest.raises(CommandError, match="does not match its SHA-256.*Nothing was changed"):
+    with pytest.raises(CommandError, match=r"does not match its SHA-256.*Nothing was changed"):
         call_command("restore", str(tampered), force=True)
     assert counts() == before
 
