@@ -127,6 +127,9 @@ class RunChunk(models.Model):
             models.UniqueConstraint(fields=["run", "index"], name="chunk_unique_per_run")
         ]
 
+    def __str__(self) -> str:
+        return f"chunk {self.index} of run {self.run_id} ({self.status})"
+
 
 class RunError(models.Model):
     run = models.ForeignKey(SizingRun, on_delete=models.CASCADE, related_name="errors")
@@ -148,6 +151,9 @@ class RunError(models.Model):
                 fields=["run", "application", "chunk_index"], name="run_error_once_per_app_chunk"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"run {self.run_id}: {self.message[:80]}"
 
 
 class VmResult(models.Model):
@@ -174,6 +180,9 @@ class VmResult(models.Model):
     onboarding_night = models.PositiveIntegerField(null=True)
     onboarding_offset_minutes = models.FloatField(null=True)
     explanation = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"sizing of VM {self.vm_id}"
 
 
 class AppResult(models.Model):
@@ -210,6 +219,9 @@ class AppResult(models.Model):
     # Structured detail for pages and the PDF: explanations, cost_by_month, storage_by_point,
     # capability and recommendation reasons, boot plan, onboarding schedule.
     detail = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"sizing of app {self.application_id}"
 
 
 class Severity(models.TextChoices):
