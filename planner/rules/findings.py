@@ -193,7 +193,7 @@ _RULES: tuple[RuleInfo, ...] = (
     RuleInfo(
         "TOPOLOGY_SAME_SITE_TARGET",
         BLOCKING,
-        "Recovery target in the same datacenter as the source cloud",
+        "Failover target in the same datacenter as the source cloud",
         S_COMBINATIONS,
         "Choose a recovery target in a different datacenter (or global Azure / a trusted "
         "service provider).",
@@ -205,6 +205,14 @@ _RULES: tuple[RuleInfo, ...] = (
         "the cloud",
         S_BACKUP,
         "Also plan a restore to another environment for a cloud that stays offline.",
+    ),
+    RuleInfo(
+        "TOPOLOGY_RESTORE_SAME_SITE",
+        INFO,
+        "Backups are restored to another cloud in the source's datacenter: this covers the "
+        "loss of the cloud, not of the datacenter",
+        S_BACKUP,
+        "Also plan a restore to another datacenter or the public cloud.",
     ),
     RuleInfo(
         "TOPOLOGY_NO_BACKUP_TARGET",
