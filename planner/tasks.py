@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import time
+
 from celery import shared_task
+from celery.signals import task_postrun, task_prerun
 
 from planner.services import runs
+
+RUN_TASKS = {"planner.tasks.plan_run", "planner.tasks.size_chunk"}
 
 
 @shared_task(name="planner.tasks.plan_run", acks_late=True, reject_on_worker_lost=True)
@@ -29,3 +35,31 @@ def start_nightly_run() -> str:
 
     run = runs.request_run(trigger=Trigger.NIGHTLY)
     return f"nightly run {run.pk} requested"
+
+
+# One structured log line per task, with the run id when the task has one.
+_task_log = logging.getLogger("planner.tasks")
+_started: dict[str, float] = {}
+
+
+@task_prerun.connect
+def _task_started(task_id=None, **kwargs):
+    _started[task_id] = time.perf_counter()
+
+
+@task_postrun.connect
+def _task_finished(task_id=None, task=None, args=None, state=None, **kwargs):
+    began = _started.pop(task_id, None)
+    run_id = args[0] if args and task.name in RUN_TASKS else None
+    _task_log.info(
+        "%s %s",
+        task.name,
+        state,
+        extra={
+            "task": task.name,
+            "task_id": task_id,
+            "state": state,
+            "run_id": run_id,
+            "duration_ms": round((time.perf_counter() - began) * 1000, 1) if began else None,
+        },
+    )

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL cluster on loopback: scripts/pg.sh start|stop PORT DIR
 # PostgreSQL refuses to run as root: as root, the cluster belongs to the postgres user.
+# PG_FAST=1 turns fsync off (throwaway test clusters only).
 set -euo pipefail
 cmd=$1 port=$2 dir=$3
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -17,7 +18,7 @@ case "$cmd" in
       as_owner "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >"$dir/initdb.log"
     fi
     as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c full_page_writes=off" start >/dev/null
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir ${PG_FAST:+-c fsync=off -c full_page_writes=off}" start >/dev/null
     ;;
   stop)
     if [ -f "$dir/data/postmaster.pid" ]; then
