@@ -1,11 +1,18 @@
 # Recovery Planner. `make run` serves the portal; `make test` runs every test. Both install first.
-.PHONY: install run test lint format bench
+.PHONY: install run prod upgrade test lint format bench
 
 install:
 	bash scripts/install.sh
 
 run: install
 	bash scripts/run.sh
+
+prod: install
+	bash scripts/prod.sh
+
+upgrade: install
+	.venv/bin/python manage.py migrate --no-input
+	.venv/bin/python manage.py collectstatic --no-input -v0
 
 test: install
 	bash scripts/test.sh
