@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.logs.RequestLogMiddleware",
+    "portal.views.metrics.RequestMetricsMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -181,7 +182,7 @@ SESSION_COOKIE_HTTPONLY = True
 if envbool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The health probe answers over plain HTTP on loopback (load balancers, `make run`).
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 
 # Redis: the broker, and the cache DRF throttling counts in (a per-process cache would not add up).
 REDIS_URL = envstr("REDIS_URL", "redis://127.0.0.1:6390/0")
