@@ -421,7 +421,7 @@ class VirtualMachineAdmin(PlannerAdmin):
         "used_gib",
     ]
     list_filter = ["opted_in", "os_type", "role", "application__tier", "subscription__cloud"]
-    list_select_related = ["application", "subscription", "size"]
+    list_select_related = ["application", "subscription__cloud", "size"]
     search_fields = ["name", "resource_group", "application__name", "scale_set"]
     autocomplete_fields = ["application", "subscription", "size", "depends_on"]
     readonly_fields = ["used_gib", "sizing"]

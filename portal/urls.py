@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from portal.views import apps, dashboard, inventory, runs, vms, whatif
 from portal.views.health import healthz
+from portal.views.metrics import metrics
 
 admin.site.site_header = "Recovery Planner — operators"
 admin.site.site_title = "Recovery Planner"
@@ -10,8 +12,29 @@ admin.site.index_title = "Clouds, targets, catalogs and the estate"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api.urls")),
+    # The owners' portal.
+    path("", dashboard.dashboard, name="dashboard"),
+    path("apps/", apps.app_list, name="app-list"),
+    path("apps/new/", apps.app_create, name="app-create"),
+    path("apps/<int:pk>/", apps.app_detail, name="app-detail"),
+    path("apps/<int:pk>/edit/", apps.app_edit, name="app-edit"),
+    path("apps/<int:pk>/size/", apps.app_size, name="app-size"),
+    path("apps/<int:pk>/what-if/", whatif.app_whatif, name="app-whatif"),
+    path("apps/<int:pk>/vms.csv", apps.app_vms_export, name="app-vms-export"),
+    path("apps/<int:pk>/findings.csv", apps.app_findings_export, name="app-findings-export"),
+    path("vms/", vms.vm_list, name="vm-list"),
+    path("vms/new/", vms.vm_create, name="vm-create"),
+    path("vms/opt-in/", apps.vm_bulk_opt, name="vm-bulk-opt"),
+    path("vms/<int:pk>/", vms.vm_detail, name="vm-detail"),
+    path("vms/<int:pk>/edit/", vms.vm_edit, name="vm-edit"),
+    path("import/", inventory.inventory_upload, name="inventory-upload"),
+    path("import/<str:token>/", inventory.inventory_preview, name="inventory-preview"),
+    path("runs/", runs.run_list, name="run-list"),
+    path("runs/<int:pk>/", runs.run_detail, name="run-detail"),
+    path("runs/<int:pk>/progress/", runs.run_progress, name="run-progress"),
 ]

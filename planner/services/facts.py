@@ -13,7 +13,7 @@ from planner import facts
 from planner.models import Application, Disk, Drill, VirtualMachine
 
 
-def _cloud(cloud) -> facts.Cloud | None:
+def cloud_facts(cloud) -> facts.Cloud | None:
     if cloud is None:
         return None
     site = cloud.site
@@ -33,7 +33,7 @@ def _cloud(cloud) -> facts.Cloud | None:
     )
 
 
-def _target(t) -> facts.BackupTarget | None:
+def target_facts(t) -> facts.BackupTarget | None:
     if t is None:
         return None
     return facts.BackupTarget(
@@ -52,7 +52,7 @@ def _target(t) -> facts.BackupTarget | None:
     )
 
 
-def _product(p) -> facts.Product | None:
+def product_facts(p) -> facts.Product | None:
     if p is None:
         return None
     return facts.Product(
@@ -97,11 +97,11 @@ def app_facts(app: Application, vms: Iterable[facts.Vm], drills: Iterable[facts.
         rpo_minutes=app.rpo_minutes,
         mtpd_minutes=app.mtpd_minutes,
         scheme=app.scheme,
-        source_cloud=_cloud(app.source_cloud),
-        recovery_target=_cloud(app.recovery_target),
-        backup_target=_target(app.backup_target),
+        source_cloud=cloud_facts(app.source_cloud),
+        recovery_target=cloud_facts(app.recovery_target),
+        backup_target=target_facts(app.backup_target),
         policy=app.policy.to_facts() if app.policy else None,
-        product=_product(app.product),
+        product=product_facts(app.product),
         allowed_target_kinds=app.allowed_target_kinds,
         allowed_countries=app.countries,
         native_ha=app.native_ha,

@@ -1,0 +1,90 @@
+"""The VM form and its disks (an inline formset)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.forms import inlineformset_factory
+
+from planner.models import Application, Disk, Subscription, VirtualMachine
+
+
+class VirtualMachineForm(forms.ModelForm):
+    class Meta:
+        model = VirtualMachine
+        fields = [
+            "application",
+            "subscription",
+            "resource_group",
+            "name",
+            "os_type",
+            "size",
+            "role",
+            "scale_set",
+            "opted_in",
+            "change_rate",
+            "growth_per_year",
+            "boot_group",
+            "depends_on",
+        ]
+        labels = {
+            "application": "App",
+            "opted_in": "Opt this VM in to protection",
+            "change_rate": "Daily change rate",
+            "growth_per_year": "Growth per year",
+            "depends_on": "Needs these VMs running first",
+        }
+        help_texts = {
+            "change_rate": "Fraction of the used data changed per day: 0.05 = 5 %.",
+            "growth_per_year": "Fraction of growth per year: 0.1 = 10 %.",
+            "boot_group": "Leave empty to let the planner order start-up by role and "
+            "dependencies (1 boots first, at most 7).",
+            "depends_on": "VMs of the same app; dependencies on other apps' VMs are kept.",
+        }
+        widgets = {"depends_on": forms.SelectMultiple(attrs={"size": 6})}
+
+    def __init__(self, *args, apps=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["application"].queryset = (
+            apps if apps is not None else Application.objects.none()
+        )
+        self.fields["subscription"].queryset = Subscription.objects.select_related("cloud")
+        self.fields["size"].queryset = self.fields["size"].queryset.order_by("name")
+        app_id = self.data.get(self.add_prefix("application")) if self.is_bound else None
+        app_id = app_id or self.initial.get("application") or self.instance.application_id
+        deps = VirtualMachine.objects.none()
+        if app_id:
+            deps = VirtualMachine.objects.filter(application_id=app_id).exclude(pk=self.instance.pk)
+        self.fields["depends_on"].queryset = deps.order_by("name")
+        self.fields["depends_on"].required = False
+        self._other_deps = []
+        if self.instance.pk:
+            self._other_deps = list(
+                self.instance.depends_on.exclude(application_id=self.instance.application_id)
+            )
+
+    def clean(self):
+        data = super().clean()
+        app, sub = data.get("application"), data.get("subscription")
+        if app and sub and sub.cloud_id != app.source_cloud_id:
+            self.add_error(
+                "subscription",
+                f"'{sub}' is in '{sub.cloud}', but the VMs of '{app}' run in "
+                f"'{app.source_cloud}': pick a subscription of that cloud, or change the app's "
+                "source cloud.",
+            )
+        return data
+
+    def _save_m2m(self):
+        super()._save_m2m()
+        if self._other_deps:  # dependencies on other apps' VMs are not in this form's list
+            self.instance.depends_on.add(*self._other_deps)
+
+
+DiskFormSet = inlineformset_factory(
+    VirtualMachine,
+    Disk,
+    fields=["name", "lun", "provisioned_gib", "used_gib"],
+    labels={"provisioned_gib": "Provisioned GiB", "used_gib": "Used GiB", "lun": "LUN"},
+    extra=1,
+    can_delete=True,
+)

@@ -1,0 +1,94 @@
+"""Formatting filters for the portal's templates: the engine's own unit helpers, and badges."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from planner.roles import APPROVERS, OPERATORS, OWNERS, has_role
+from planner.sizing import units
+
+register = template.Library()
+
+SEVERITY_KIND = {"blocking": "bad", "warning": "warn", "info": "info"}
+
+
+@register.filter
+def gib(value):
+    return "—" if value is None else units.fmt_gib(value)
+
+
+@register.filter
+def money(value):
+    return "—" if value is None else units.fmt_money(value)
+
+
+@register.filter
+def duration(value):
+    if value is None:
+        return "unrecoverable"
+    try:
+        return units.fmt_duration(value)
+    except ValueError:
+        return "—"
+
+
+@register.filter
+def mbps(value):
+    return "—" if value is None else units.fmt_mbps(value)
+
+
+@register.filter
+def hours(value):
+    return "—" if value is None else units.fmt_hours(value)
+
+
+@register.filter
+def num(value, decimals=1):
+    return "—" if value is None else units.fmt_num(value, int(decimals))
+
+
+@register.filter
+def severity(value):
+    return format_html(
+        '<span class="badge badge-{}">{}</span>', SEVERITY_KIND.get(value, "muted"), value
+    )
+
+
+@register.filter
+def svg(value):
+    """A chart made by portal.charts (which escapes its own text)."""
+    return mark_safe(value)  # noqa: S308
+
+
+@register.filter
+def scheme_label(value):
+    from planner.models import Scheme
+
+    return dict(Scheme.choices).get(value, value or "—")
+
+
+@register.simple_tag
+def role_of(user):
+    if not user.is_authenticated:
+        return ""
+    if has_role(user, OPERATORS):
+        return "operator"
+    if has_role(user, APPROVERS):
+        return "approver"
+    if has_role(user, OWNERS):
+        return "owner"
+    return "no role"
+
+
+@register.simple_tag(takes_context=True)
+def querystring_with(context, **kwargs):
+    """The current query string with some keys replaced (empty value: removed)."""
+    query = context["request"].GET.copy()
+    for key, value in kwargs.items():
+        if value in (None, ""):
+            query.pop(key, None)
+        else:
+            query[key] = value
+    return "?" + query.urlencode() if query else "?"

@@ -1,0 +1,88 @@
+"""List pages: a FilterSet, a table, sorting, pagination and the CSV export of the same rows."""
+
+from __future__ import annotations
+
+from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.shortcuts import render
+from django_tables2 import RequestConfig
+
+from planner.exports import csv_response
+
+PER_PAGE_CHOICES = (25, 50, 100, 250, 500)
+DEFAULT_PER_PAGE = 50
+
+
+def per_page(request, default: int = DEFAULT_PER_PAGE) -> int:
+    try:
+        wanted = int(request.GET.get("per_page", default))
+    except ValueError:
+        return default
+    return max(1, min(wanted, PER_PAGE_CHOICES[-1]))
+
+
+def build_table(request, *, queryset, filterset_class, table_class, exclude=(), size=None):
+    """The filtered, sorted table (paginated unless ``size`` is 0) and its FilterSet."""
+    filterset = filterset_class(request.GET or None, queryset=queryset, request=request)
+    table = table_class(table_class.rows(filterset.qs), exclude=exclude)
+    RequestConfig(request, paginate=False).configure(table)  # sorting from ?sort=
+    if size != 0:
+        size = size or per_page(request)
+        try:
+            table.paginate(page=request.GET.get("page", 1), per_page=size)
+        except PageNotAnInteger:
+            table.paginate(page=1, per_page=size)
+        except EmptyPage:
+            table.paginate(page=table.paginator.num_pages, per_page=size)
+    return table, filterset
+
+
+def export_csv(request, table, filename: str, exclude=("select",)):
+    """The table's columns and rows (all pages) as a CSV safe from formula injection."""
+    values = table.as_values(exclude_columns=exclude)
+    header = next(values)
+    return csv_response(filename, header, values)
+
+
+def list_page(
+    request,
+    *,
+    queryset,
+    filterset_class,
+    table_class,
+    template,
+    export_filename,
+    context=None,
+    exclude=(),
+):
+    if request.GET.get("export") == "csv":
+        table, _ = build_table(
+            request,
+            queryset=queryset,
+            filterset_class=filterset_class,
+            table_class=table_class,
+            exclude=exclude,
+            size=0,
+        )
+        return export_csv(request, table, export_filename)
+    table, filterset = build_table(
+        request,
+        queryset=queryset,
+        filterset_class=filterset_class,
+        table_class=table_class,
+        exclude=exclude,
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("export", None)
+    return render(
+        request,
+        template,
+        {
+            "table": table,
+            "filter": filterset,
+            "per_page_choices": PER_PAGE_CHOICES,
+            "per_page": per_page(request),
+            "querystring": query.urlencode(),
+            **(context or {}),
+        },
+    )

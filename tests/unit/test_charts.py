@@ -1,0 +1,70 @@
+"""portal.charts: plain lists in, a well-formed SVG string out (the PDF reuses it)."""
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from portal.charts import bar_chart, cost_chart, nice_ticks, storage_chart
+
+NS = "{http://www.w3.org/2000/svg}"
+
+
+def parse(svg: str):
+    return ET.fromstring(svg)
+
+
+def test_storage_chart_one_bar_per_point_workspace_highlighted():
+    points = [["full 1", 1160.6], ["inc 1", 1255.1], ["inc 2", 1349.7], ["workspace", 3608.6]]
+    root = parse(storage_chart(points))
+    bars = root.findall(f"{NS}rect")
+    assert len(bars) == 4
+    assert bars[-1].get("fill") != bars[0].get("fill")
+    assert float(bars[-1].get("height")) > float(bars[0].get("height"))
+    assert "workspace: 3,608.6 GiB" in bars[-1].find(f"{NS}title").text
+    assert root.get("role") == "img"
+
+
+@pytest.mark.parametrize("months", [12, 36])
+def test_cost_chart_months(months):
+    costs = [10.0 + i for i in range(36)]
+    root = parse(cost_chart(costs, months))
+    assert len(root.findall(f"{NS}rect")) == months
+    assert f"{months} months" in root.find(f"{NS}title").text
+    assert f"total USD {sum(costs[:months]):,.2f}" in root.find(f"{NS}title").text
+
+
+def test_cost_chart_only_12_or_36():
+    with pytest.raises(ValueError, match="12 or 36"):
+        cost_chart([1.0] * 36, 24)
+
+
+def test_labels_are_thinned_so_they_never_overlap():
+    root = parse(bar_chart([f"p{i}" for i in range(60)], [1.0] * 60, title="t", unit="GiB"))
+    labels = [t.text for t in root.findall(f"{NS}text") if (t.text or "").startswith("p")]
+    assert 5 <= len(labels) <= 12
+
+
+def test_text_is_escaped():
+    svg = bar_chart(["<script>"], [1.0], title="a & b", unit="<u>")
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    parse(svg)
+
+
+def test_empty_and_zero_data():
+    assert "No data yet" in storage_chart([])
+    parse(cost_chart([0.0] * 36))
+
+
+def test_bad_values_are_refused():
+    with pytest.raises(ValueError):
+        bar_chart(["a"], [float("nan")], title="t", unit="u")
+    with pytest.raises(ValueError):
+        bar_chart(["a", "b"], [1.0], title="t", unit="u")
+
+
+@pytest.mark.parametrize(
+    ("top", "ticks"),
+    [(3608.6, [0, 1000, 2000, 3000, 4000]), (1, [0, 0.2, 0.4, 0.6, 0.8, 1.0]), (0, [0, 1])],
+)
+def test_nice_ticks(top, ticks):
+    assert nice_ticks(top) == pytest.approx(ticks)

@@ -1,0 +1,143 @@
+"""Who may open what: every portal page × every role, as one table (RELIABILITY.md).
+
+An owner sees and changes only their own apps and VMs (another owner's is a 404, in pages and
+exports alike); an approver sees every app read-only (a change is a 403); an operator sees and
+changes everything; an anonymous visitor is sent to the sign-in page.
+"""
+
+import pytest
+from django.urls import reverse
+
+from tests.web.test_portal_estate import build
+
+pytestmark = pytest.mark.django_db
+
+# page -> (method, url builder, expected for alice (owner), bob (other owner), carol (approver),
+# olga (operator)). 302 for a POST that succeeds (it redirects back to the app).
+PAGES = {
+    "dashboard": ("get", lambda e: reverse("dashboard"), (200, 200, 200, 200)),
+    "app-list": ("get", lambda e: reverse("app-list"), (200, 200, 200, 200)),
+    "app-list-csv": ("get", lambda e: reverse("app-list") + "?export=csv", (200, 200, 200, 200)),
+    "app-create": ("get", lambda e: reverse("app-create"), (200, 200, 403, 200)),
+    "app-detail": ("get", lambda e: e.app.get_absolute_url(), (200, 404, 200, 200)),
+    "app-edit": ("get", lambda e: reverse("app-edit", args=[e.app.pk]), (200, 404, 403, 200)),
+    "app-size": ("post", lambda e: reverse("app-size", args=[e.app.pk]), (302, 404, 403, 302)),
+    "app-whatif": ("post", lambda e: reverse("app-whatif", args=[e.app.pk]), (200, 404, 200, 200)),
+    "app-vms-csv": (
+        "get",
+        lambda e: reverse("app-vms-export", args=[e.app.pk]),
+        (200, 404, 200, 200),
+    ),
+    "app-findings-csv": (
+        "get",
+        lambda e: reverse("app-findings-export", args=[e.app.pk]),
+        (200, 404, 200, 200),
+    ),
+    "vm-list": ("get", lambda e: reverse("vm-list"), (200, 200, 200, 200)),
+    "vm-list-csv": ("get", lambda e: reverse("vm-list") + "?export=csv", (200, 200, 200, 200)),
+    "vm-create": ("get", lambda e: reverse("vm-create"), (200, 200, 403, 200)),
+    "vm-create-for-app": (
+        "get",
+        lambda e: reverse("vm-create") + f"?app={e.app.pk}",
+        (200, 404, 403, 200),
+    ),
+    "vm-detail": ("get", lambda e: e.vm.get_absolute_url(), (200, 404, 200, 200)),
+    "vm-edit": ("get", lambda e: reverse("vm-edit", args=[e.vm.pk]), (200, 404, 403, 200)),
+    "import": ("get", lambda e: reverse("inventory-upload"), (200, 200, 403, 200)),
+    "import-for-app": (
+        "get",
+        lambda e: reverse("inventory-upload") + f"?app={e.app.pk}",
+        (200, 404, 403, 200),
+    ),
+    "run-list": ("get", lambda e: reverse("run-list"), (200, 200, 200, 200)),
+    "run-detail": ("get", lambda e: e.run.get_absolute_url(), (200, 404, 200, 200)),
+    "run-progress": (
+        "get",
+        lambda e: reverse("run-progress", args=[e.run.pk]),
+        (200, 404, 200, 200),
+    ),
+}
+ROLES = ("owner", "other owner", "approver", "operator")
+
+
+@pytest.fixture
+def estate(alice, bob):
+    return build(alice, bob)
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(client, estate, alice, bob, carol, olga, page, role):
+    method, url, expected = PAGES[page]
+    user = {"owner": alice, "other owner": bob, "approver": carol, "operator": olga}[role]
+    client.force_login(user)
+    response = getattr(client, method)(url(estate))
+    assert response.status_code == expected[ROLES.index(role)], response.content[:500]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_anonymous_is_sent_to_sign_in(client, estate, page):
+    method, url, _ = PAGES[page]
+    response = getattr(client, method)(url(estate))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_lists_and_exports_show_only_the_owners_own_rows(client, estate, bob):
+    client.force_login(bob)
+    for url in (reverse("app-list"), reverse("vm-list"), reverse("dashboard")):
+        body = client.get(url).content.decode()
+        assert "bob-crm" in body or "bob-vm-00" in body
+        assert "alice-payroll" not in body and "alice-vm-00" not in body
+    for url in (reverse("app-list") + "?export=csv", reverse("vm-list") + "?export=csv"):
+        body = b"".join(client.get(url).streaming_content).decode()
+        assert "alice" not in body and "bob" in body
+
+
+def test_approver_sees_every_app_but_no_change_buttons(client, estate, carol):
+    client.force_login(carol)
+    body = client.get(estate.app.get_absolute_url()).content.decode()
+    assert "read-only" in body
+    assert reverse("app-edit", args=[estate.app.pk]) not in body
+    assert 'name="select"' not in body  # no bulk opt-in checkboxes
+    response = client.get(reverse("app-edit", args=[estate.app.pk]))
+    assert "read-only" in response.content.decode()
+
+
+def test_bulk_opt_in_never_touches_another_owners_vms(client, estate, bob):
+    client.force_login(bob)
+    estate.vm.opted_in = False
+    estate.vm.save()
+    response = client.post(
+        reverse("vm-bulk-opt"),
+        {"action": "opt_in", "select": [estate.vm.pk, estate.other_vm.pk], "next": "/vms/"},
+    )
+    assert response.status_code == 302
+    estate.vm.refresh_from_db()
+    assert estate.vm.opted_in is False
+
+
+def test_forms_are_csrf_protected(estate, alice):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    for url in (
+        reverse("app-create"),
+        reverse("app-size", args=[estate.app.pk]),
+        reverse("vm-bulk-opt"),
+        reverse("app-whatif", args=[estate.app.pk]),
+        reverse("inventory-upload"),
+    ):
+        assert client.post(url, {}).status_code == 403, url
+
+
+def test_navigation_shows_what_the_role_allows(client, estate, alice, carol, olga):
+    client.force_login(olga)
+    assert 'href="/admin/"' in client.get("/").content.decode()
+    client.force_login(alice)
+    body = client.get("/").content.decode()
+    assert 'href="/admin/"' not in body and reverse("inventory-upload") in body
+    client.force_login(carol)
+    body = client.get("/").content.decode()
+    assert reverse("inventory-upload") not in body and reverse("app-create") not in body
