@@ -20,9 +20,12 @@ from django.utils import timezone
 from planner import assess, facts
 from planner.models import (
     AppResult,
+    BackupTarget,
+    Cloud,
     Finding,
     Limit,
     Price,
+    Product,
     RunChunk,
     RunError,
     RunStatus,
@@ -31,7 +34,7 @@ from planner.models import (
     VmResult,
 )
 from planner.rules.context import CloudLoad, Dependent, ExternalVm, TargetLoad
-from planner.services.facts import load_apps
+from planner.services.facts import cloud_facts, load_apps, product_facts, target_facts
 from planner.sizing import ENGINE_VERSION, ash_available_memory_gib
 
 
@@ -131,6 +134,10 @@ class EstateContext:
     cloud_loads: dict[int, CloudLoad]
     dependents: dict[int, dict[int, tuple[Dependent, ...]]]  # app id -> vm id -> dependents
     external: dict[int, dict[int, ExternalVm]]  # app id -> external vm id -> facts
+    # The estate's catalogs: the recommendation looks for an allowed target and product.
+    clouds: tuple = ()
+    backup_targets: tuple = ()
+    products: tuple = ()
 
     def for_app(self, app, sizing, limits, now):
         return assess.rule_context(
@@ -142,12 +149,15 @@ class EstateContext:
             cloud_loads=self.cloud_loads,
             dependents=self.dependents.get(app.id, {}),
             external_vms=self.external.get(app.id, {}),
+            clouds=self.clouds,
+            backup_targets=self.backup_targets,
+            products=self.products,
         )
 
 
 def estate_context(apps: list[facts.App], sizings: list) -> EstateContext:
     """Loads on the targets and dependencies across apps: stored results of the other apps plus
-    the new figures of these ones. Five queries."""
+    the new figures of these ones, and the estate's catalogs. Eight queries."""
     ids = [a.id for a in apps]
     new = dict(zip(ids, sizings, strict=True))
     # Backup targets: stored needs of other apps + new needs of these.
@@ -254,6 +264,11 @@ def estate_context(apps: list[facts.App], sizings: list) -> EstateContext:
             name, app_id, app_name, scheme, rto_cap, rpo_cap, opted
         )
     return EstateContext(
+        clouds=tuple(cloud_facts(c) for c in Cloud.objects.select_related("site")),
+        backup_targets=tuple(
+            target_facts(t) for t in BackupTarget.objects.select_related("site", "cloud__site")
+        ),
+        products=tuple(product_facts(p) for p in Product.objects.all()),
         target_loads=target_loads,
         cloud_loads=cloud_loads,
         dependents={a: {v: tuple(d) for v, d in vms.items()} for a, vms in dependents.items()},
