@@ -68,7 +68,9 @@ def measure(args) -> dict:
     t = time.perf_counter()
     for app in apps:
         sizing = assess.size(app, catalogs.prices, catalogs.limits)
-        assess.assess(app, sizing, assess.rule_context(app, sizing, limits=catalogs.limits, now=now))
+        assess.assess(
+            app, sizing, assess.rule_context(app, sizing, limits=catalogs.limits, now=now)
+        )
     engine_s = time.perf_counter() - t
     out["engine_vms_per_s"] = n_vms / engine_s
 
@@ -96,10 +98,29 @@ def measure(args) -> dict:
         log = (BENCH / f"worker-{i}.log").open("w")
         workers.append(
             subprocess.Popen(
-                [PY, "-m", "celery", "-A", "portal", "worker", "-Q", "sizing", "-c", "1",
-                 "-n", f"bench{i}@localhost", "--without-mingle", "--without-gossip",
-                 "--loglevel", "WARNING"],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                [
+                    PY,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "portal",
+                    "worker",
+                    "-Q",
+                    "sizing",
+                    "-c",
+                    "1",
+                    "-n",
+                    f"bench{i}@localhost",
+                    "--without-mingle",
+                    "--without-gossip",
+                    "--loglevel",
+                    "WARNING",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         )
     try:
@@ -131,8 +152,17 @@ def child(db_url: str, redis_url: str, args) -> dict:
         "REDIS_URL": redis_url,
         "LOG_LEVEL": "WARNING",
     }
-    cmd = [PY, __file__, "--child", "--apps", str(args.apps), "--vms", str(args.vms),
-           "--runs", str(args.runs)]
+    cmd = [
+        PY,
+        __file__,
+        "--child",
+        "--apps",
+        str(args.apps),
+        "--vms",
+        str(args.vms),
+        "--runs",
+        str(args.runs),
+    ]
     result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         sys.stderr.write(result.stdout + result.stderr)
@@ -145,9 +175,15 @@ def report(name: str, m: dict) -> float:
     b = statistics.median(m["celery_s"])
     print(f"{name}: {m['sized_vms']:,} VMs sized")
     print(f"  engine alone            {m['engine_vms_per_s']:>10,.0f} VMs/s")
-    print(f"  (a) one process         {a:>10.2f} s  (runs: {', '.join(f'{x:.2f}' for x in m['floor_s'])})")
-    print(f"  (b) through Celery      {b:>10.2f} s  (runs: {', '.join(f'{x:.2f}' for x in m['celery_s'])}; 2 workers, {m['chunks']} chunks)")
-    print(f"  (c) queries per chunk   {m['queries_per_chunk']:>10}    ({m['vms_per_chunk']} VMs in the chunk)")
+    print(
+        f"  (a) one process         {a:>10.2f} s  (runs: {', '.join(f'{x:.2f}' for x in m['floor_s'])})"
+    )
+    print(
+        f"  (b) through Celery      {b:>10.2f} s  (runs: {', '.join(f'{x:.2f}' for x in m['celery_s'])}; 2 workers, {m['chunks']} chunks)"
+    )
+    print(
+        f"  (c) queries per chunk   {m['queries_per_chunk']:>10}    ({m['vms_per_chunk']} VMs in the chunk)"
+    )
     print(f"  (b)/(a)                 {b / a:>10.2f}")
     return b / a
 
@@ -167,23 +203,43 @@ def main() -> None:
     shutil.rmtree(BENCH, ignore_errors=True)
     BENCH.mkdir(parents=True)
     redis_port = free_port()
-    subprocess.run(["bash", "scripts/redis.sh", "start", str(redis_port), str(BENCH / "redis")],
-                   cwd=ROOT, check=True)
+    subprocess.run(
+        ["bash", "scripts/redis.sh", "start", str(redis_port), str(BENCH / "redis")],
+        cwd=ROOT,
+        check=True,
+    )
     redis_url = f"redis://127.0.0.1:{redis_port}/0"
     pg_port = free_port()
     try:
         sqlite = child(f"sqlite:///{BENCH / 'sizing.sqlite3'}", redis_url, args)
         pg = None
         if not args.no_pg:
-            subprocess.run(["bash", "scripts/pg.sh", "start", str(pg_port), str(BENCH / "pg")],
-                           cwd=ROOT, check=True)
-            subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(pg_port), "-U", "postgres",
-                            "-c", "CREATE DATABASE bench"], check=True, capture_output=True)
+            subprocess.run(
+                ["bash", "scripts/pg.sh", "start", str(pg_port), str(BENCH / "pg")],
+                cwd=ROOT,
+                check=True,
+            )
+            subprocess.run(
+                [
+                    "psql",
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(pg_port),
+                    "-U",
+                    "postgres",
+                    "-c",
+                    "CREATE DATABASE bench",
+                ],
+                check=True,
+                capture_output=True,
+            )
             pg = child(f"postgres://postgres@127.0.0.1:{pg_port}/bench", redis_url, args)
     finally:
         subprocess.run(["bash", "scripts/pg.sh", "stop", str(pg_port), str(BENCH / "pg")], cwd=ROOT)
-        subprocess.run(["bash", "scripts/redis.sh", "stop", str(redis_port), str(BENCH / "redis")],
-                       cwd=ROOT)
+        subprocess.run(
+            ["bash", "scripts/redis.sh", "stop", str(redis_port), str(BENCH / "redis")], cwd=ROOT
+        )
     print(f"Sizing {args.vms:,} VMs in {args.apps:,} apps; medians of {args.runs} runs")
     ratio = report("SQLite", sqlite)
     if pg:

@@ -63,3 +63,24 @@ def _task_finished(task_id=None, task=None, args=None, state=None, **kwargs):
             "duration_ms": round((time.perf_counter() - began) * 1000, 1) if began else None,
         },
     )
+
+
+@shared_task(
+    name="planner.tasks.render_plan_pdf",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=0,
+)
+def render_plan_pdf(revision_id: int) -> str:
+    """Render and store a submitted or decided plan's PDF (the ``reports`` queue)."""
+    from planner.services import plans
+
+    return plans.render_and_store_pdf(revision_id)
+
+
+@shared_task(name="planner.tasks.flag_plans_for_review")
+def flag_plans_for_review() -> str:
+    """Beat: flag approved plans older than ``plan.review_days`` for their review."""
+    from planner.services import plans
+
+    return f"{plans.flag_plans_for_review()} plans flagged for review"

@@ -190,6 +190,15 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     },
+    # The REST API's throttle counts, shared by every web process. When Redis is down the API
+    # fails open (portal/api/throttling.py): requests go unthrottled and a warning is logged,
+    # never a 500; the short timeouts keep a dead server from slowing requests down.
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": envstr("THROTTLE_REDIS_URL", REDIS_URL),
+        "KEY_PREFIX": "api-throttle",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    },
 }
 
 # Celery: never lose work when a worker dies (RELIABILITY.md): late acks + reject on worker lost
@@ -230,6 +239,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "planner.tasks.start_nightly_run",
         "schedule": crontab(hour=2, minute=0),
     },
+    "flag-plans-for-review": {  # approved plans older than a year (DESIGN §6)
+        "task": "planner.tasks.flag_plans_for_review",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Edits of an app re-size it after this many seconds of quiet (ten quick edits, one run).
@@ -240,32 +253,60 @@ SIZING_CHUNK_DELAY_SECONDS = float(envstr("SIZING_CHUNK_DELAY_SECONDS", "0") or 
 
 # REST API (portal/api/): signed-in users only, tokens for scripts, Redis-backed throttling.
 REST_FRAMEWORK = {
+    # Token first: an anonymous script gets 401 with "WWW-Authenticate: Token", not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "portal.api.schema.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's JSON parser answers 500 to JSON nested too deep; this one answers 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "portal.api.errors.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Counted in Redis (the "throttle" cache) so every process adds up; fail open if it is down.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "portal.api.throttling.AnonRateThrottle",
+        "portal.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": envstr("API_THROTTLE_ANON", "60/min"),
         "user": envstr("API_THROTTLE_USER", "6000/min"),
+        "token": envstr("API_THROTTLE_TOKEN", "20/min"),  # password attempts per address
     },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Recovery Planner API",
-    "DESCRIPTION": "Plan, size and sign off the protection of VMs deployed on Azure Stack Hub.",
+    "DESCRIPTION": (
+        "Plan, size and sign off the protection of VMs deployed on Azure Stack Hub. "
+        "Get a token with POST /api/v1/auth/token/ and send it as 'Authorization: Token <key>'. "
+        "Every error is JSON: {detail, code, fields}. Walk-through with curl: docs/api.md."
+    ),
     "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],  # the docs before a token
+    "COMPONENT_SPLIT_REQUEST": True,  # read-only fields stay out of request bodies
+    "ENUM_NAME_OVERRIDES": {
+        "SeverityEnum": "planner.models.runs.Severity",
+        "RunStatusEnum": "planner.models.runs.RunStatus",
+        "PlanStateEnum": "planner.models.plans.PlanState",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api.schema.add_error_component",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",  # served from local static files: no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

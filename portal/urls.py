@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from planner.overview import overview_urls
 from portal.views import apps, dashboard, inventory, runs, vms, whatif
 from portal.views.health import healthz
 from portal.views.metrics import metrics
@@ -9,12 +10,15 @@ from portal.views.metrics import metrics
 admin.site.site_header = "Recovery Planner — operators"
 admin.site.site_title = "Recovery Planner"
 admin.site.index_title = "Clouds, targets, catalogs and the estate"
+admin.site.index_template = "admin/overview/admin_index.html"  # links the estate overview
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The operators' estate overview, before the admin's catch-all.
+    path("admin/overview/", include((overview_urls(admin.site), "overview"))),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api.urls")),
     # The owners' portal.

@@ -120,9 +120,7 @@ class Worker:
 
     count = 0
 
-    def __init__(
-        self, redis: RedisServer, db_url: str, queues: str = "sizing,reports", env=None
-    ):
+    def __init__(self, redis: RedisServer, db_url: str, queues: str = "sizing,reports", env=None):
         Worker.count += 1
         self.name = f"test{Worker.count}-{os.getpid()}@localhost"
         self.log = VAR / f"test-worker-{Worker.count}.log"

@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,538 +16,1413 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Cloud',
+            name="Cloud",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('kind', models.CharField(choices=[('azure_stack_hub', 'Azure Stack Hub'), ('azure', 'Global Azure'), ('service_provider', 'Trusted service provider')], max_length=20)),
-                ('operated_by', models.CharField(choices=[('customer', 'Customer'), ('csp', 'Cloud service provider (CSP)'), ('microsoft', 'Microsoft')], max_length=12)),
-                ('region', models.CharField(blank=True, help_text='Azure region or ASH region', max_length=60)),
-                ('nodes', models.PositiveIntegerField(default=0, help_text='ASH scale-unit nodes (4-16)')),
-                ('memory_per_node_gib', models.FloatField(default=0)),
-                ('largest_vm_gib', models.FloatField(default=0, help_text='Memory of the largest VM deployed on the stamp (resiliency reserve)')),
-                ('running_tenant_gib', models.FloatField(default=0, help_text='Memory already used by tenant VMs outside the planner')),
-                ('running_vm_count', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("azure_stack_hub", "Azure Stack Hub"),
+                            ("azure", "Global Azure"),
+                            ("service_provider", "Trusted service provider"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "operated_by",
+                    models.CharField(
+                        choices=[
+                            ("customer", "Customer"),
+                            ("csp", "Cloud service provider (CSP)"),
+                            ("microsoft", "Microsoft"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "region",
+                    models.CharField(
+                        blank=True, help_text="Azure region or ASH region", max_length=60
+                    ),
+                ),
+                (
+                    "nodes",
+                    models.PositiveIntegerField(default=0, help_text="ASH scale-unit nodes (4-16)"),
+                ),
+                ("memory_per_node_gib", models.FloatField(default=0)),
+                (
+                    "largest_vm_gib",
+                    models.FloatField(
+                        default=0,
+                        help_text="Memory of the largest VM deployed on the stamp (resiliency reserve)",
+                    ),
+                ),
+                (
+                    "running_tenant_gib",
+                    models.FloatField(
+                        default=0, help_text="Memory already used by tenant VMs outside the planner"
+                    ),
+                ),
+                ("running_vm_count", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Product',
+            name="Product",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('vendor', models.CharField(choices=[('microsoft', 'Microsoft'), ('partner', 'Partner')], max_length=10)),
-                ('supports_windows', models.BooleanField(default=True)),
-                ('supports_linux', models.BooleanField(default=False)),
-                ('supports_backup_restore', models.BooleanField(default=False)),
-                ('supports_replication', models.BooleanField(default=False)),
-                ('supports_high_availability', models.BooleanField(default=False)),
-                ('supports_fault_tolerance', models.BooleanField(default=False)),
-                ('level', models.CharField(choices=[('guest', 'Guest OS'), ('api', 'ASH storage/compute API'), ('hypervisor', 'Hypervisor')], help_text='Azure Stack Hub supports guest-level and API-level protection only', max_length=10)),
-                ('source', models.CharField(blank=True, max_length=300)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                (
+                    "vendor",
+                    models.CharField(
+                        choices=[("microsoft", "Microsoft"), ("partner", "Partner")], max_length=10
+                    ),
+                ),
+                ("supports_windows", models.BooleanField(default=True)),
+                ("supports_linux", models.BooleanField(default=False)),
+                ("supports_backup_restore", models.BooleanField(default=False)),
+                ("supports_replication", models.BooleanField(default=False)),
+                ("supports_high_availability", models.BooleanField(default=False)),
+                ("supports_fault_tolerance", models.BooleanField(default=False)),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("guest", "Guest OS"),
+                            ("api", "ASH storage/compute API"),
+                            ("hypervisor", "Hypervisor"),
+                        ],
+                        help_text="Azure Stack Hub supports guest-level and API-level protection only",
+                        max_length=10,
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=300)),
             ],
             options={
-                'ordering': ['vendor', 'name'],
+                "ordering": ["vendor", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Site',
+            name="Site",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('country', models.CharField(help_text='ISO 3166 alpha-2 code, e.g. DE', max_length=2)),
-                ('city', models.CharField(blank=True, max_length=100)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                (
+                    "country",
+                    models.CharField(help_text="ISO 3166 alpha-2 code, e.g. DE", max_length=2),
+                ),
+                ("city", models.CharField(blank=True, max_length=100)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='VmSize',
+            name="VmSize",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=40, unique=True)),
-                ('series', models.CharField(max_length=20)),
-                ('vcpu', models.PositiveIntegerField()),
-                ('memory_gib', models.FloatField()),
-                ('temp_storage_gib', models.FloatField(default=0)),
-                ('max_data_disks', models.PositiveIntegerField(default=0)),
-                ('premium_storage', models.BooleanField(default=False)),
-                ('max_nics', models.PositiveIntegerField(default=1)),
-                ('source', models.CharField(blank=True, max_length=300)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=40, unique=True)),
+                ("series", models.CharField(max_length=20)),
+                ("vcpu", models.PositiveIntegerField()),
+                ("memory_gib", models.FloatField()),
+                ("temp_storage_gib", models.FloatField(default=0)),
+                ("max_data_disks", models.PositiveIntegerField(default=0)),
+                ("premium_storage", models.BooleanField(default=False)),
+                ("max_nics", models.PositiveIntegerField(default=1)),
+                ("source", models.CharField(blank=True, max_length=300)),
             ],
             options={
-                'verbose_name': 'VM size',
-                'ordering': ['series', 'vcpu', 'name'],
+                "verbose_name": "VM size",
+                "ordering": ["series", "vcpu", "name"],
             },
         ),
         migrations.CreateModel(
-            name='BackupPolicy',
+            name="BackupPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('interval_minutes', models.PositiveIntegerField(default=1440, help_text='Minutes between backups')),
-                ('retention_points', models.PositiveIntegerField(default=14)),
-                ('method', models.CharField(choices=[('forever_forward', 'Forever forward incremental'), ('reverse', 'Reverse incremental'), ('forward_periodic_full', 'Forward with periodic active full'), ('forward_periodic_synthetic_full', 'Forward with periodic synthetic full')], default='forever_forward', max_length=40)),
-                ('full_every', models.PositiveIntegerField(blank=True, help_text='Periodic fulls: a full every K runs (7 weekly, 30 monthly)', null=True)),
-                ('gfs_weekly', models.PositiveIntegerField(default=0)),
-                ('gfs_monthly', models.PositiveIntegerField(default=0)),
-                ('gfs_yearly', models.PositiveIntegerField(default=0)),
-                ('reduction', models.FloatField(default=0.5, help_text='Stored size / original after compression and deduplication')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                (
+                    "interval_minutes",
+                    models.PositiveIntegerField(default=1440, help_text="Minutes between backups"),
+                ),
+                ("retention_points", models.PositiveIntegerField(default=14)),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("forever_forward", "Forever forward incremental"),
+                            ("reverse", "Reverse incremental"),
+                            ("forward_periodic_full", "Forward with periodic active full"),
+                            (
+                                "forward_periodic_synthetic_full",
+                                "Forward with periodic synthetic full",
+                            ),
+                        ],
+                        default="forever_forward",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "full_every",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Periodic fulls: a full every K runs (7 weekly, 30 monthly)",
+                        null=True,
+                    ),
+                ),
+                ("gfs_weekly", models.PositiveIntegerField(default=0)),
+                ("gfs_monthly", models.PositiveIntegerField(default=0)),
+                ("gfs_yearly", models.PositiveIntegerField(default=0)),
+                (
+                    "reduction",
+                    models.FloatField(
+                        default=0.5,
+                        help_text="Stored size / original after compression and deduplication",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'backup policies',
-                'ordering': ['name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('retention_points__gte', 1)), name='policy_retention_at_least_one', violation_error_message='Keep at least one restore point.'), models.CheckConstraint(condition=models.Q(('interval_minutes__gte', 1)), name='policy_interval_positive', violation_error_message='The backup interval must be at least one minute.'), models.CheckConstraint(condition=models.Q(('reduction__gt', 0), ('reduction__lte', 1)), name='policy_reduction_fraction', violation_error_message='Reduction is a fraction above 0 and at most 1 (0.5 = 2:1).')],
+                "verbose_name_plural": "backup policies",
+                "ordering": ["name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("retention_points__gte", 1)),
+                        name="policy_retention_at_least_one",
+                        violation_error_message="Keep at least one restore point.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("interval_minutes__gte", 1)),
+                        name="policy_interval_positive",
+                        violation_error_message="The backup interval must be at least one minute.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("reduction__gt", 0), ("reduction__lte", 1)),
+                        name="policy_reduction_fraction",
+                        violation_error_message="Reduction is a fraction above 0 and at most 1 (0.5 = 2:1).",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='BackupTarget',
+            name="BackupTarget",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('kind', models.CharField(choices=[('existing_external', 'External target already in the datacenter'), ('dedicated_external', 'External target dedicated to Azure Stack Hub'), ('azure', 'Global Azure (Azure Backup)'), ('service_provider', 'Trusted service provider'), ('same_cloud_appliance', 'Virtual appliance on the same ASH cloud'), ('rack_appliance', 'Physical appliance in the ASH rack')], max_length=24)),
-                ('capacity_gib', models.FloatField(default=0)),
-                ('used_gib', models.FloatField(default=0, help_text='Already used by data outside the planner')),
-                ('ingest_mbps', models.FloatField(default=1000, help_text='Sustained ingest, Mbit/s')),
-                ('streams', models.PositiveIntegerField(default=4, help_text='Concurrent backup streams')),
-                ('window_hours', models.FloatField(default=8, help_text='Nightly backup window')),
-                ('continuous_external_copy', models.BooleanField(default=False, help_text='All data is continuously copied to an external location')),
-                ('cloud', models.ForeignKey(blank=True, help_text='The cloud it runs in: the ASH cloud of an appliance, Azure, the provider', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='backup_targets', to='planner.cloud')),
-                ('site', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='backup_targets', to='planner.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("existing_external", "External target already in the datacenter"),
+                            ("dedicated_external", "External target dedicated to Azure Stack Hub"),
+                            ("azure", "Global Azure (Azure Backup)"),
+                            ("service_provider", "Trusted service provider"),
+                            ("same_cloud_appliance", "Virtual appliance on the same ASH cloud"),
+                            ("rack_appliance", "Physical appliance in the ASH rack"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("capacity_gib", models.FloatField(default=0)),
+                (
+                    "used_gib",
+                    models.FloatField(
+                        default=0, help_text="Already used by data outside the planner"
+                    ),
+                ),
+                (
+                    "ingest_mbps",
+                    models.FloatField(default=1000, help_text="Sustained ingest, Mbit/s"),
+                ),
+                (
+                    "streams",
+                    models.PositiveIntegerField(default=4, help_text="Concurrent backup streams"),
+                ),
+                ("window_hours", models.FloatField(default=8, help_text="Nightly backup window")),
+                (
+                    "continuous_external_copy",
+                    models.BooleanField(
+                        default=False,
+                        help_text="All data is continuously copied to an external location",
+                    ),
+                ),
+                (
+                    "cloud",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The cloud it runs in: the ASH cloud of an appliance, Azure, the provider",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="backup_targets",
+                        to="planner.cloud",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="backup_targets",
+                        to="planner.site",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Application',
+            name="Application",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('tier', models.PositiveSmallIntegerField(choices=[(1, '1 - Mission critical'), (2, '2 - Business critical'), (3, '3 - Business operational'), (4, '4 - Dev/test')], default=2)),
-                ('rto_minutes', models.PositiveIntegerField(help_text='Recovery time objective, minutes')),
-                ('rpo_minutes', models.PositiveIntegerField(help_text='Recovery point objective, minutes')),
-                ('mtpd_minutes', models.PositiveIntegerField(blank=True, help_text='Maximum tolerable period of disruption, minutes', null=True)),
-                ('scheme', models.CharField(choices=[('none', 'No recovery'), ('backup_restore', 'Backup-restore'), ('replication', 'Replication / manual failover'), ('high_availability', 'High availability / automatic failover'), ('fault_tolerance', 'Fault tolerance (active/active)')], default='backup_restore', max_length=20)),
-                ('allow_azure', models.BooleanField(default=True, help_text='Sovereignty: global Azure allowed')),
-                ('allow_service_provider', models.BooleanField(default=True, help_text='Sovereignty: a trusted service provider allowed')),
-                ('allowed_countries', models.CharField(blank=True, help_text='Comma-separated ISO codes data may be stored in; empty means any', max_length=200)),
-                ('native_ha', models.BooleanField(default=False, help_text='The app supports HA natively or through clustering software')),
-                ('no_protection_at', models.DateTimeField(blank=True, null=True)),
-                ('no_protection_why', models.TextField(blank=True)),
-                ('manual_steps', models.TextField(blank=True, help_text='One manual failover step per line')),
-                ('link_mbps', models.FloatField(default=1000, help_text='Replication link to the target, Mbit/s')),
-                ('replication_interval_minutes', models.PositiveIntegerField(default=15)),
-                ('growth_horizon_days', models.PositiveIntegerField(default=365)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('changed_at', models.DateTimeField(auto_now=True)),
-                ('no_protection_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to=settings.AUTH_USER_MODEL)),
-                ('policy', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='planner.backuppolicy')),
-                ('backup_target', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='planner.backuptarget')),
-                ('recovery_target', models.ForeignKey(blank=True, help_text='Where VMs are restored or failed over: another cloud in another datacenter', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='recovering_applications', to='planner.cloud')),
-                ('source_cloud', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='planner.cloud')),
-                ('product', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='planner.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "tier",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "1 - Mission critical"),
+                            (2, "2 - Business critical"),
+                            (3, "3 - Business operational"),
+                            (4, "4 - Dev/test"),
+                        ],
+                        default=2,
+                    ),
+                ),
+                (
+                    "rto_minutes",
+                    models.PositiveIntegerField(help_text="Recovery time objective, minutes"),
+                ),
+                (
+                    "rpo_minutes",
+                    models.PositiveIntegerField(help_text="Recovery point objective, minutes"),
+                ),
+                (
+                    "mtpd_minutes",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Maximum tolerable period of disruption, minutes",
+                        null=True,
+                    ),
+                ),
+                (
+                    "scheme",
+                    models.CharField(
+                        choices=[
+                            ("none", "No recovery"),
+                            ("backup_restore", "Backup-restore"),
+                            ("replication", "Replication / manual failover"),
+                            ("high_availability", "High availability / automatic failover"),
+                            ("fault_tolerance", "Fault tolerance (active/active)"),
+                        ],
+                        default="backup_restore",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "allow_azure",
+                    models.BooleanField(
+                        default=True, help_text="Sovereignty: global Azure allowed"
+                    ),
+                ),
+                (
+                    "allow_service_provider",
+                    models.BooleanField(
+                        default=True, help_text="Sovereignty: a trusted service provider allowed"
+                    ),
+                ),
+                (
+                    "allowed_countries",
+                    models.CharField(
+                        blank=True,
+                        help_text="Comma-separated ISO codes data may be stored in; empty means any",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "native_ha",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The app supports HA natively or through clustering software",
+                    ),
+                ),
+                ("no_protection_at", models.DateTimeField(blank=True, null=True)),
+                ("no_protection_why", models.TextField(blank=True)),
+                (
+                    "manual_steps",
+                    models.TextField(blank=True, help_text="One manual failover step per line"),
+                ),
+                (
+                    "link_mbps",
+                    models.FloatField(
+                        default=1000, help_text="Replication link to the target, Mbit/s"
+                    ),
+                ),
+                ("replication_interval_minutes", models.PositiveIntegerField(default=15)),
+                ("growth_horizon_days", models.PositiveIntegerField(default=365)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("changed_at", models.DateTimeField(auto_now=True)),
+                (
+                    "no_protection_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="applications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="applications",
+                        to="planner.backuppolicy",
+                    ),
+                ),
+                (
+                    "backup_target",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="applications",
+                        to="planner.backuptarget",
+                    ),
+                ),
+                (
+                    "recovery_target",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Where VMs are restored or failed over: another cloud in another datacenter",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="recovering_applications",
+                        to="planner.cloud",
+                    ),
+                ),
+                (
+                    "source_cloud",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="applications",
+                        to="planner.cloud",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="applications",
+                        to="planner.product",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Limit',
+            name="Limit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=80)),
-                ('value', models.FloatField()),
-                ('unit', models.CharField(max_length=40)),
-                ('description', models.CharField(max_length=200)),
-                ('source', models.CharField(max_length=300)),
-                ('effective_date', models.DateField(default=datetime.date.today)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=80)),
+                ("value", models.FloatField()),
+                ("unit", models.CharField(max_length=40)),
+                ("description", models.CharField(max_length=200)),
+                ("source", models.CharField(max_length=300)),
+                ("effective_date", models.DateField(default=datetime.date.today)),
             ],
             options={
-                'ordering': ['key', '-effective_date'],
-                'abstract': False,
-                'constraints': [models.UniqueConstraint(fields=('key', 'effective_date'), name='limit_key_date_unique'), models.CheckConstraint(condition=models.Q(('value__gte', 0)), name='limit_not_negative', violation_error_message='A limit cannot be negative.')],
+                "ordering": ["key", "-effective_date"],
+                "abstract": False,
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("key", "effective_date"), name="limit_key_date_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("value__gte", 0)),
+                        name="limit_not_negative",
+                        violation_error_message="A limit cannot be negative.",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PlanRevision',
+            name="PlanRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('state', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('approved', 'Approved'), ('rejected', 'Rejected')], default='draft', max_length=10)),
-                ('snapshot', models.JSONField(default=dict)),
-                ('sha256', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_comment', models.TextField(blank=True)),
-                ('pdf', models.FileField(blank=True, upload_to='plans/')),
-                ('pdf_sha256', models.CharField(blank=True, max_length=64)),
-                ('flagged_for_review_at', models.DateTimeField(blank=True, help_text='When the yearly review sweep flagged this approved plan as due for review', null=True)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='plans', to='planner.application')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("snapshot", models.JSONField(default=dict)),
+                ("sha256", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_comment", models.TextField(blank=True)),
+                ("pdf", models.FileField(blank=True, upload_to="plans/")),
+                ("pdf_sha256", models.CharField(blank=True, max_length=64)),
+                (
+                    "flagged_for_review_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When the yearly review sweep flagged this approved plan as due for review",
+                        null=True,
+                    ),
+                ),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="plans",
+                        to="planner.application",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['application', '-number'],
+                "ordering": ["application", "-number"],
             },
         ),
         migrations.CreateModel(
-            name='PlanTransition',
+            name="PlanTransition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('from_state', models.CharField(blank=True, choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('approved', 'Approved'), ('rejected', 'Rejected')], max_length=10)),
-                ('to_state', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('approved', 'Approved'), ('rejected', 'Rejected')], max_length=10)),
-                ('comment', models.TextField(blank=True)),
-                ('by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('revision', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transitions', to='planner.planrevision')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "from_state",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "to_state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("comment", models.TextField(blank=True)),
+                (
+                    "by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "revision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transitions",
+                        to="planner.planrevision",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['revision', 'at', 'id'],
+                "ordering": ["revision", "at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Price',
+            name="Price",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=80)),
-                ('value', models.FloatField()),
-                ('unit', models.CharField(max_length=40)),
-                ('description', models.CharField(max_length=200)),
-                ('source', models.CharField(max_length=300)),
-                ('effective_date', models.DateField(default=datetime.date.today)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=80)),
+                ("value", models.FloatField()),
+                ("unit", models.CharField(max_length=40)),
+                ("description", models.CharField(max_length=200)),
+                ("source", models.CharField(max_length=300)),
+                ("effective_date", models.DateField(default=datetime.date.today)),
             ],
             options={
-                'ordering': ['key', '-effective_date'],
-                'abstract': False,
-                'constraints': [models.UniqueConstraint(fields=('key', 'effective_date'), name='price_key_date_unique'), models.CheckConstraint(condition=models.Q(('value__gte', 0)), name='price_not_negative', violation_error_message='A price cannot be negative.')],
+                "ordering": ["key", "-effective_date"],
+                "abstract": False,
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("key", "effective_date"), name="price_key_date_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("value__gte", 0)),
+                        name="price_not_negative",
+                        violation_error_message="A price cannot be negative.",
+                    ),
+                ],
             },
         ),
         migrations.AddField(
-            model_name='cloud',
-            name='site',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='clouds', to='planner.site'),
+            model_name="cloud",
+            name="site",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="clouds",
+                to="planner.site",
+            ),
         ),
         migrations.CreateModel(
-            name='SizingRun',
+            name="SizingRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('trigger', models.CharField(choices=[('manual', 'Button in the portal'), ('edit', 'An edit of the app or its VMs'), ('nightly', 'Nightly schedule'), ('api', 'REST API'), ('cli', 'Command line')], max_length=10)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('partial', 'Partially failed'), ('failed', 'Failed')], default='pending', max_length=10)),
-                ('total_vms', models.PositiveIntegerField(default=0)),
-                ('done_vms', models.PositiveIntegerField(default=0)),
-                ('total_chunks', models.PositiveIntegerField(default=0)),
-                ('done_chunks', models.PositiveIntegerField(default=0)),
-                ('failed_chunks', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('not_before', models.DateTimeField(blank=True, help_text='Coalescing delay for edits', null=True)),
-                ('dispatched_at', models.DateTimeField(blank=True, null=True)),
-                ('dispatch_attempts', models.PositiveIntegerField(default=0)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('engine_version', models.CharField(blank=True, max_length=20)),
-                ('prices_version', models.CharField(blank=True, max_length=40)),
-                ('limits_version', models.CharField(blank=True, max_length=40)),
-                ('summary', models.JSONField(blank=True, default=dict)),
-                ('application', models.ForeignKey(blank=True, help_text='Empty for an estate-wide run', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='runs', to='planner.application')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "trigger",
+                    models.CharField(
+                        choices=[
+                            ("manual", "Button in the portal"),
+                            ("edit", "An edit of the app or its VMs"),
+                            ("nightly", "Nightly schedule"),
+                            ("api", "REST API"),
+                            ("cli", "Command line"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("partial", "Partially failed"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("total_vms", models.PositiveIntegerField(default=0)),
+                ("done_vms", models.PositiveIntegerField(default=0)),
+                ("total_chunks", models.PositiveIntegerField(default=0)),
+                ("done_chunks", models.PositiveIntegerField(default=0)),
+                ("failed_chunks", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "not_before",
+                    models.DateTimeField(
+                        blank=True, help_text="Coalescing delay for edits", null=True
+                    ),
+                ),
+                ("dispatched_at", models.DateTimeField(blank=True, null=True)),
+                ("dispatch_attempts", models.PositiveIntegerField(default=0)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("engine_version", models.CharField(blank=True, max_length=20)),
+                ("prices_version", models.CharField(blank=True, max_length=40)),
+                ("limits_version", models.CharField(blank=True, max_length=40)),
+                ("summary", models.JSONField(blank=True, default=dict)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for an estate-wide run",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="runs",
+                        to="planner.application",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='RunChunk',
+            name="RunChunk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('index', models.PositiveIntegerField()),
-                ('app_ids', models.JSONField(default=list)),
-                ('vm_count', models.PositiveIntegerField(default=0)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('partial', 'Partially failed'), ('failed', 'Failed')], default='pending', max_length=10)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chunks', to='planner.sizingrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("index", models.PositiveIntegerField()),
+                ("app_ids", models.JSONField(default=list)),
+                ("vm_count", models.PositiveIntegerField(default=0)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("partial", "Partially failed"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="chunks",
+                        to="planner.sizingrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['run', 'index'],
+                "ordering": ["run", "index"],
             },
         ),
         migrations.CreateModel(
-            name='Finding',
+            name="Finding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=60)),
-                ('severity', models.CharField(choices=[('blocking', 'Blocking'), ('warning', 'Warning'), ('info', 'Info')], max_length=10)),
-                ('message', models.TextField()),
-                ('remedy', models.TextField(blank=True)),
-                ('source', models.CharField(blank=True, max_length=300)),
-                ('vm_ids', models.JSONField(blank=True, default=list)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='planner.application')),
-                ('run', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='planner.sizingrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=60)),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("blocking", "Blocking"),
+                            ("warning", "Warning"),
+                            ("info", "Info"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("message", models.TextField()),
+                ("remedy", models.TextField(blank=True)),
+                ("source", models.CharField(blank=True, max_length=300)),
+                ("vm_ids", models.JSONField(blank=True, default=list)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="findings",
+                        to="planner.application",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="planner.sizingrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['application', 'severity', 'code', 'id'],
+                "ordering": ["application", "severity", "code", "id"],
             },
         ),
         migrations.CreateModel(
-            name='AppResult',
+            name="AppResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('computed_at', models.DateTimeField()),
-                ('engine_version', models.CharField(max_length=20)),
-                ('prices_version', models.CharField(max_length=40)),
-                ('limits_version', models.CharField(max_length=40)),
-                ('vm_count', models.PositiveIntegerField(default=0)),
-                ('protected_vm_count', models.PositiveIntegerField(default=0)),
-                ('used_gib', models.FloatField(default=0)),
-                ('provisioned_gib', models.FloatField(default=0)),
-                ('backup_gib', models.FloatField(default=0)),
-                ('replica_gib', models.FloatField(default=0)),
-                ('churn_gib_day', models.FloatField(default=0)),
-                ('bandwidth_mbps', models.FloatField(default=0)),
-                ('seeding_hours', models.FloatField(default=0)),
-                ('standby_vcpu', models.FloatField(default=0)),
-                ('standby_memory_gib', models.FloatField(default=0)),
-                ('public_instances', models.FloatField(default=0)),
-                ('monthly_cost', models.FloatField(default=0)),
-                ('asr_appliances', models.PositiveIntegerField(default=0)),
-                ('rto_capability_minutes', models.FloatField(null=True)),
-                ('rpo_capability_minutes', models.FloatField(null=True)),
-                ('mttr_minutes', models.FloatField(null=True)),
-                ('recommended_scheme', models.CharField(blank=True, max_length=20)),
-                ('blocking_count', models.PositiveIntegerField(default=0)),
-                ('warning_count', models.PositiveIntegerField(default=0)),
-                ('compliant', models.BooleanField(default=False)),
-                ('onboarding_nights', models.PositiveIntegerField(default=0)),
-                ('detail', models.JSONField(default=dict)),
-                ('application', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='result', to='planner.application')),
-                ('run', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='planner.sizingrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("computed_at", models.DateTimeField()),
+                ("engine_version", models.CharField(max_length=20)),
+                ("prices_version", models.CharField(max_length=40)),
+                ("limits_version", models.CharField(max_length=40)),
+                ("vm_count", models.PositiveIntegerField(default=0)),
+                ("protected_vm_count", models.PositiveIntegerField(default=0)),
+                ("used_gib", models.FloatField(default=0)),
+                ("provisioned_gib", models.FloatField(default=0)),
+                ("backup_gib", models.FloatField(default=0)),
+                ("replica_gib", models.FloatField(default=0)),
+                ("churn_gib_day", models.FloatField(default=0)),
+                ("bandwidth_mbps", models.FloatField(default=0)),
+                ("seeding_hours", models.FloatField(default=0)),
+                ("standby_vcpu", models.FloatField(default=0)),
+                ("standby_memory_gib", models.FloatField(default=0)),
+                ("public_instances", models.FloatField(default=0)),
+                ("monthly_cost", models.FloatField(default=0)),
+                ("asr_appliances", models.PositiveIntegerField(default=0)),
+                ("rto_capability_minutes", models.FloatField(null=True)),
+                ("rpo_capability_minutes", models.FloatField(null=True)),
+                ("mttr_minutes", models.FloatField(null=True)),
+                ("recommended_scheme", models.CharField(blank=True, max_length=20)),
+                ("blocking_count", models.PositiveIntegerField(default=0)),
+                ("warning_count", models.PositiveIntegerField(default=0)),
+                ("compliant", models.BooleanField(default=False)),
+                ("onboarding_nights", models.PositiveIntegerField(default=0)),
+                ("detail", models.JSONField(default=dict)),
+                (
+                    "application",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="result",
+                        to="planner.application",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="planner.sizingrun",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Subscription',
+            name="Subscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('subscription_id', models.CharField(help_text="The subscription's GUID", max_length=64)),
-                ('cloud', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='subscriptions', to='planner.cloud')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "subscription_id",
+                    models.CharField(help_text="The subscription's GUID", max_length=64),
+                ),
+                (
+                    "cloud",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="subscriptions",
+                        to="planner.cloud",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['cloud__name', 'name'],
+                "ordering": ["cloud__name", "name"],
             },
         ),
         migrations.CreateModel(
-            name='VirtualMachine',
+            name="VirtualMachine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('resource_group', models.CharField(max_length=90)),
-                ('name', models.CharField(max_length=80)),
-                ('os_type', models.CharField(choices=[('windows', 'Windows'), ('linux', 'Linux')], default='windows', max_length=10)),
-                ('role', models.CharField(choices=[('database', 'Database'), ('middleware', 'Middleware'), ('web', 'Web'), ('other', 'Other')], default='other', max_length=12)),
-                ('scale_set', models.CharField(blank=True, help_text='Scale set it belongs to (its VMs are ephemeral)', max_length=80)),
-                ('opted_in', models.BooleanField(default=False, help_text='Protection is opt-in per VM')),
-                ('change_rate', models.FloatField(default=0.05, help_text='Fraction of used data changed daily')),
-                ('growth_per_year', models.FloatField(default=0.1, help_text='Fraction of growth per year')),
-                ('boot_group', models.PositiveSmallIntegerField(blank=True, help_text='Start-up group set by the owner (1 boots first)', null=True)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='vms', to='planner.application')),
-                ('depends_on', models.ManyToManyField(blank=True, related_name='dependents', to='planner.virtualmachine')),
-                ('subscription', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='vms', to='planner.subscription')),
-                ('size', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='planner.vmsize')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("resource_group", models.CharField(max_length=90)),
+                ("name", models.CharField(max_length=80)),
+                (
+                    "os_type",
+                    models.CharField(
+                        choices=[("windows", "Windows"), ("linux", "Linux")],
+                        default="windows",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("database", "Database"),
+                            ("middleware", "Middleware"),
+                            ("web", "Web"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "scale_set",
+                    models.CharField(
+                        blank=True,
+                        help_text="Scale set it belongs to (its VMs are ephemeral)",
+                        max_length=80,
+                    ),
+                ),
+                (
+                    "opted_in",
+                    models.BooleanField(default=False, help_text="Protection is opt-in per VM"),
+                ),
+                (
+                    "change_rate",
+                    models.FloatField(
+                        default=0.05, help_text="Fraction of used data changed daily"
+                    ),
+                ),
+                (
+                    "growth_per_year",
+                    models.FloatField(default=0.1, help_text="Fraction of growth per year"),
+                ),
+                (
+                    "boot_group",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Start-up group set by the owner (1 boots first)",
+                        null=True,
+                    ),
+                ),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="vms",
+                        to="planner.application",
+                    ),
+                ),
+                (
+                    "depends_on",
+                    models.ManyToManyField(
+                        blank=True, related_name="dependents", to="planner.virtualmachine"
+                    ),
+                ),
+                (
+                    "subscription",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="vms",
+                        to="planner.subscription",
+                    ),
+                ),
+                (
+                    "size",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="planner.vmsize",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'VM',
-                'ordering': ['application__name', 'name'],
+                "verbose_name": "VM",
+                "ordering": ["application__name", "name"],
             },
         ),
         migrations.CreateModel(
-            name='RunError',
+            name="RunError",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chunk_index', models.PositiveIntegerField(blank=True, null=True)),
-                ('message', models.TextField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('application', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='planner.application')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='errors', to='planner.sizingrun')),
-                ('vm', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='planner.virtualmachine')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("chunk_index", models.PositiveIntegerField(blank=True, null=True)),
+                ("message", models.TextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="planner.application",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="errors",
+                        to="planner.sizingrun",
+                    ),
+                ),
+                (
+                    "vm",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="planner.virtualmachine",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Disk',
+            name="Disk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80)),
-                ('lun', models.PositiveSmallIntegerField(blank=True, help_text='Empty for the OS disk', null=True)),
-                ('provisioned_gib', models.FloatField()),
-                ('used_gib', models.FloatField()),
-                ('vm', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='disks', to='planner.virtualmachine')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80)),
+                (
+                    "lun",
+                    models.PositiveSmallIntegerField(
+                        blank=True, help_text="Empty for the OS disk", null=True
+                    ),
+                ),
+                ("provisioned_gib", models.FloatField()),
+                ("used_gib", models.FloatField()),
+                (
+                    "vm",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="disks",
+                        to="planner.virtualmachine",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['vm', 'lun', 'name'],
+                "ordering": ["vm", "lun", "name"],
             },
         ),
         migrations.CreateModel(
-            name='VmResult',
+            name="VmResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('used_gib', models.FloatField(default=0)),
-                ('used_gib_horizon', models.FloatField(default=0)),
-                ('provisioned_gib', models.FloatField(default=0)),
-                ('backup_gib', models.FloatField(default=0)),
-                ('backup_data_gib', models.FloatField(default=0)),
-                ('backup_workspace_gib', models.FloatField(default=0)),
-                ('replica_gib', models.FloatField(default=0)),
-                ('churn_gib_day', models.FloatField(default=0)),
-                ('bandwidth_mbps', models.FloatField(default=0)),
-                ('seeding_hours', models.FloatField(default=0)),
-                ('standby_vcpu', models.FloatField(default=0)),
-                ('standby_memory_gib', models.FloatField(default=0)),
-                ('public_instances', models.FloatField(default=0)),
-                ('monthly_cost', models.FloatField(default=0)),
-                ('boot_group', models.PositiveSmallIntegerField(null=True)),
-                ('onboarding_night', models.PositiveIntegerField(null=True)),
-                ('onboarding_offset_minutes', models.FloatField(null=True)),
-                ('explanation', models.JSONField(default=list)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='planner.application')),
-                ('run', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='planner.sizingrun')),
-                ('vm', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='result', to='planner.virtualmachine')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("used_gib", models.FloatField(default=0)),
+                ("used_gib_horizon", models.FloatField(default=0)),
+                ("provisioned_gib", models.FloatField(default=0)),
+                ("backup_gib", models.FloatField(default=0)),
+                ("backup_data_gib", models.FloatField(default=0)),
+                ("backup_workspace_gib", models.FloatField(default=0)),
+                ("replica_gib", models.FloatField(default=0)),
+                ("churn_gib_day", models.FloatField(default=0)),
+                ("bandwidth_mbps", models.FloatField(default=0)),
+                ("seeding_hours", models.FloatField(default=0)),
+                ("standby_vcpu", models.FloatField(default=0)),
+                ("standby_memory_gib", models.FloatField(default=0)),
+                ("public_instances", models.FloatField(default=0)),
+                ("monthly_cost", models.FloatField(default=0)),
+                ("boot_group", models.PositiveSmallIntegerField(null=True)),
+                ("onboarding_night", models.PositiveIntegerField(null=True)),
+                ("onboarding_offset_minutes", models.FloatField(null=True)),
+                ("explanation", models.JSONField(default=list)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="planner.application",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="planner.sizingrun",
+                    ),
+                ),
+                (
+                    "vm",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="result",
+                        to="planner.virtualmachine",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Waiver',
+            name="Waiver",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=60)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('justification', models.TextField()),
-                ('by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('revision', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='waivers', to='planner.planrevision')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=60)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                ("justification", models.TextField()),
+                (
+                    "by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "revision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="waivers",
+                        to="planner.planrevision",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['revision', 'code'],
+                "ordering": ["revision", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Drill',
+            name="Drill",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('drill', 'Drill'), ('incident', 'Incident')], default='drill', max_length=10)),
-                ('started_at', models.DateTimeField()),
-                ('restored_at', models.DateTimeField(help_text='When service was restored')),
-                ('data_loss_minutes', models.FloatField(default=0, help_text='Data loss observed, minutes')),
-                ('notes', models.TextField(blank=True)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='drills', to='planner.application')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("drill", "Drill"), ("incident", "Incident")],
+                        default="drill",
+                        max_length=10,
+                    ),
+                ),
+                ("started_at", models.DateTimeField()),
+                ("restored_at", models.DateTimeField(help_text="When service was restored")),
+                (
+                    "data_loss_minutes",
+                    models.FloatField(default=0, help_text="Data loss observed, minutes"),
+                ),
+                ("notes", models.TextField(blank=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="drills",
+                        to="planner.application",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('restored_at__gte', models.F('started_at'))), name='drill_restored_after_start', violation_error_message='Service cannot be restored before the drill started.'), models.CheckConstraint(condition=models.Q(('data_loss_minutes__gte', 0)), name='drill_data_loss_not_negative', violation_error_message='Data loss cannot be negative.')],
+                "ordering": ["-started_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("restored_at__gte", models.F("started_at"))),
+                        name="drill_restored_after_start",
+                        violation_error_message="Service cannot be restored before the drill started.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("data_loss_minutes__gte", 0)),
+                        name="drill_data_loss_not_negative",
+                        violation_error_message="Data loss cannot be negative.",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='planrevision',
-            constraint=models.UniqueConstraint(fields=('application', 'number'), name='plan_number_unique'),
+            model_name="planrevision",
+            constraint=models.UniqueConstraint(
+                fields=("application", "number"), name="plan_number_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='application',
-            constraint=models.CheckConstraint(condition=models.Q(('mtpd_minutes__isnull', True), ('mtpd_minutes__gte', 0), _connector='OR'), name='app_mtpd_not_negative', violation_error_message='MTPD cannot be negative.'),
+            model_name="application",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("mtpd_minutes__isnull", True), ("mtpd_minutes__gte", 0), _connector="OR"
+                ),
+                name="app_mtpd_not_negative",
+                violation_error_message="MTPD cannot be negative.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='application',
-            constraint=models.CheckConstraint(condition=models.Q(('rto_minutes__gte', 0), ('rpo_minutes__gte', 0)), name='app_objectives_not_negative', violation_error_message='RTO and RPO cannot be negative.'),
+            model_name="application",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("rto_minutes__gte", 0), ("rpo_minutes__gte", 0)),
+                name="app_objectives_not_negative",
+                violation_error_message="RTO and RPO cannot be negative.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='application',
-            constraint=models.CheckConstraint(condition=models.Q(('link_mbps__gt', 0)), name='app_link_positive', violation_error_message='The replication link must be faster than 0 Mbit/s.'),
+            model_name="application",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("link_mbps__gt", 0)),
+                name="app_link_positive",
+                violation_error_message="The replication link must be faster than 0 Mbit/s.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='application',
-            constraint=models.CheckConstraint(condition=models.Q(('recovery_target', models.F('source_cloud')), _negated=True), name='app_target_not_source', violation_error_message='The recovery target must be another cloud than the source: a separate environment is required to recover your apps.'),
+            model_name="application",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("recovery_target", models.F("source_cloud")), _negated=True),
+                name="app_target_not_source",
+                violation_error_message="The recovery target must be another cloud than the source: a separate environment is required to recover your apps.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cloud',
-            constraint=models.CheckConstraint(condition=models.Q(('memory_per_node_gib__gte', 0), ('largest_vm_gib__gte', 0), ('running_tenant_gib__gte', 0)), name='cloud_memory_not_negative', violation_error_message='Memory figures cannot be negative.'),
+            model_name="cloud",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("memory_per_node_gib__gte", 0),
+                    ("largest_vm_gib__gte", 0),
+                    ("running_tenant_gib__gte", 0),
+                ),
+                name="cloud_memory_not_negative",
+                violation_error_message="Memory figures cannot be negative.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='backuptarget',
-            constraint=models.CheckConstraint(condition=models.Q(('used_gib__gte', 0), ('capacity_gib__gte', 0)), name='backup_target_sizes_not_negative', violation_error_message='Capacity and used space cannot be negative.'),
+            model_name="backuptarget",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("used_gib__gte", 0), ("capacity_gib__gte", 0)),
+                name="backup_target_sizes_not_negative",
+                violation_error_message="Capacity and used space cannot be negative.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='backuptarget',
-            constraint=models.CheckConstraint(condition=models.Q(('used_gib__lte', models.F('capacity_gib'))), name='backup_target_used_le_capacity', violation_error_message='Used space cannot exceed the capacity.'),
+            model_name="backuptarget",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("used_gib__lte", models.F("capacity_gib"))),
+                name="backup_target_used_le_capacity",
+                violation_error_message="Used space cannot exceed the capacity.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='backuptarget',
-            constraint=models.CheckConstraint(condition=models.Q(('window_hours__gt', 0), ('window_hours__lte', 24)), name='backup_target_window_in_day', violation_error_message='The backup window is between 0 and 24 hours.'),
+            model_name="backuptarget",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("window_hours__gt", 0), ("window_hours__lte", 24)),
+                name="backup_target_window_in_day",
+                violation_error_message="The backup window is between 0 and 24 hours.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='backuptarget',
-            constraint=models.CheckConstraint(condition=models.Q(('ingest_mbps__gte', 0)), name='backup_target_ingest_not_negative', violation_error_message='Ingest throughput cannot be negative.'),
+            model_name="backuptarget",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ingest_mbps__gte", 0)),
+                name="backup_target_ingest_not_negative",
+                violation_error_message="Ingest throughput cannot be negative.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='sizingrun',
-            index=models.Index(fields=['status', 'not_before'], name='planner_siz_status_d8c669_idx'),
+            model_name="sizingrun",
+            index=models.Index(
+                fields=["status", "not_before"], name="planner_siz_status_d8c669_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sizingrun',
-            constraint=models.CheckConstraint(condition=models.Q(('done_vms__lte', models.F('total_vms')), ('total_vms', 0), _connector='OR'), name='run_progress_le_total'),
+            model_name="sizingrun",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("done_vms__lte", models.F("total_vms")), ("total_vms", 0), _connector="OR"
+                ),
+                name="run_progress_le_total",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='runchunk',
-            constraint=models.UniqueConstraint(fields=('run', 'index'), name='chunk_unique_per_run'),
+            model_name="runchunk",
+            constraint=models.UniqueConstraint(
+                fields=("run", "index"), name="chunk_unique_per_run"
+            ),
         ),
         migrations.AddIndex(
-            model_name='finding',
-            index=models.Index(fields=['severity', 'code'], name='planner_fin_severit_5f8fae_idx'),
+            model_name="finding",
+            index=models.Index(fields=["severity", "code"], name="planner_fin_severit_5f8fae_idx"),
         ),
         migrations.AddConstraint(
-            model_name='subscription',
-            constraint=models.UniqueConstraint(fields=('cloud', 'subscription_id'), name='subscription_unique_per_cloud'),
+            model_name="subscription",
+            constraint=models.UniqueConstraint(
+                fields=("cloud", "subscription_id"), name="subscription_unique_per_cloud"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='runerror',
-            constraint=models.UniqueConstraint(fields=('run', 'application', 'chunk_index'), name='run_error_once_per_app_chunk'),
+            model_name="runerror",
+            constraint=models.UniqueConstraint(
+                fields=("run", "application", "chunk_index"), name="run_error_once_per_app_chunk"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='disk',
-            constraint=models.UniqueConstraint(fields=('vm', 'name'), name='disk_unique_per_vm'),
+            model_name="disk",
+            constraint=models.UniqueConstraint(fields=("vm", "name"), name="disk_unique_per_vm"),
         ),
         migrations.AddConstraint(
-            model_name='disk',
-            constraint=models.CheckConstraint(condition=models.Q(('provisioned_gib__gt', 0), ('used_gib__gte', 0)), name='disk_sizes_positive', violation_error_message='Disk sizes cannot be negative (provisioned above 0 GiB).'),
+            model_name="disk",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("provisioned_gib__gt", 0), ("used_gib__gte", 0)),
+                name="disk_sizes_positive",
+                violation_error_message="Disk sizes cannot be negative (provisioned above 0 GiB).",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='disk',
-            constraint=models.CheckConstraint(condition=models.Q(('used_gib__lte', models.F('provisioned_gib'))), name='disk_used_le_provisioned', violation_error_message='Used space cannot exceed the provisioned size.'),
+            model_name="disk",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("used_gib__lte", models.F("provisioned_gib"))),
+                name="disk_used_le_provisioned",
+                violation_error_message="Used space cannot exceed the provisioned size.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='virtualmachine',
-            index=models.Index(fields=['application', 'opted_in'], name='planner_vir_applica_372578_idx'),
+            model_name="virtualmachine",
+            index=models.Index(
+                fields=["application", "opted_in"], name="planner_vir_applica_372578_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='virtualmachine',
-            constraint=models.UniqueConstraint(models.F('subscription'), django.db.models.functions.text.Lower('resource_group'), django.db.models.functions.text.Lower('name'), name='vm_unique_per_subscription_rg_name', violation_error_message='A VM with this name already exists in this subscription and resource group.'),
+            model_name="virtualmachine",
+            constraint=models.UniqueConstraint(
+                models.F("subscription"),
+                django.db.models.functions.text.Lower("resource_group"),
+                django.db.models.functions.text.Lower("name"),
+                name="vm_unique_per_subscription_rg_name",
+                violation_error_message="A VM with this name already exists in this subscription and resource group.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='virtualmachine',
-            constraint=models.CheckConstraint(condition=models.Q(('change_rate__gte', 0), ('change_rate__lte', 1)), name='vm_change_rate_fraction', violation_error_message='The daily change rate is between 0 %% and 100 %%.'),
+            model_name="virtualmachine",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("change_rate__gte", 0), ("change_rate__lte", 1)),
+                name="vm_change_rate_fraction",
+                violation_error_message="The daily change rate is between 0 %% and 100 %%.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='virtualmachine',
-            constraint=models.CheckConstraint(condition=models.Q(('growth_per_year__gte', 0), ('growth_per_year__lte', 10)), name='vm_growth_range', violation_error_message='Growth per year is between 0 %% and 1,000 %%.'),
+            model_name="virtualmachine",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("growth_per_year__gte", 0), ("growth_per_year__lte", 10)),
+                name="vm_growth_range",
+                violation_error_message="Growth per year is between 0 %% and 1,000 %%.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='virtualmachine',
-            constraint=models.CheckConstraint(condition=models.Q(('boot_group__isnull', True), models.Q(('boot_group__gte', 1), ('boot_group__lte', 7)), _connector='OR'), name='vm_boot_group_range', violation_error_message='Boot groups run from 1 to 7.'),
+            model_name="virtualmachine",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("boot_group__isnull", True),
+                    models.Q(("boot_group__gte", 1), ("boot_group__lte", 7)),
+                    _connector="OR",
+                ),
+                name="vm_boot_group_range",
+                violation_error_message="Boot groups run from 1 to 7.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='waiver',
-            constraint=models.UniqueConstraint(fields=('revision', 'code'), name='waiver_once_per_code'),
+            model_name="waiver",
+            constraint=models.UniqueConstraint(
+                fields=("revision", "code"), name="waiver_once_per_code"
+            ),
         ),
     ]

@@ -1,4 +1,3 @@
-
 """App-level sizing over small hand-built apps: every scheme, every target kind, projections.
 
 The app: VM "db" (disks 128/60 + 1,024/940 GiB: used 1,000, provisioned 1,152; 4 vCPU, 16 GiB,

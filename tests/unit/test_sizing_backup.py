@@ -1,4 +1,3 @@
-
 """Backup storage: worked numbers of DESIGN §4 (hand-computed in the comments), bad arguments."""
 
 import pytest

@@ -1,4 +1,3 @@
-
 """Azure Stack Hub compute: available memory, VM limits, stand-by, ASR appliances."""
 
 import pytest

@@ -1,4 +1,3 @@
-
 """Public-cloud cost: Azure Backup instances and fees, ASR, stand-by and drills, projections.
 
 Prices always come from the catalog (planner.catalog_defaults), never from the engine.

@@ -1,4 +1,3 @@
-
 """Replication: churn, bandwidth, seeding, replica storage and cache (DESIGN §4)."""
 
 import pytest

@@ -1,0 +1,117 @@
+"""FilterSets of the API: the portal's shared ones (portal.filtersets) plus the filters a script
+needs and a page does not (by app, by subscription, by exact name), and one per model the
+portal does not list.
+
+Ids are filtered with ``IdFilter``: an integer within the database's range, so a huge number
+is a 400 naming the parameter instead of a driver overflow (SQLite) or an aborted transaction
+(PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from planner.models import AppResult, Drill, Finding, PlanRevision, Scheme, Severity
+from planner.models.plans import PlanState
+from planner.models.runs import Trigger
+from portal.filtersets import (
+    ApplicationFilterSet,
+    SizingRunFilterSet,
+    VirtualMachineFilterSet,
+)
+
+MAX_ID = 2**63 - 1
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+    def get_max_validator(self):
+        return None  # the field's max_value is the bound
+
+
+class ApplicationFilter(ApplicationFilterSet):
+    owner = django_filters.CharFilter(field_name="owner__username", label="Owner's username")
+    source_cloud = IdFilter(field_name="source_cloud")
+    name = django_filters.CharFilter(field_name="name", lookup_expr="iexact")
+
+    class Meta(ApplicationFilterSet.Meta):
+        fields = [*ApplicationFilterSet.Meta.fields, "owner", "source_cloud", "name"]
+
+
+class VirtualMachineFilter(VirtualMachineFilterSet):
+    application = IdFilter(field_name="application")
+    subscription = IdFilter(field_name="subscription")
+    resource_group = django_filters.CharFilter(field_name="resource_group", lookup_expr="iexact")
+    name = django_filters.CharFilter(field_name="name", lookup_expr="iexact")
+    scale_set = django_filters.CharFilter(field_name="scale_set", lookup_expr="iexact")
+
+    class Meta(VirtualMachineFilterSet.Meta):
+        fields = [
+            *VirtualMachineFilterSet.Meta.fields,
+            "application",
+            "subscription",
+            "resource_group",
+            "name",
+            "scale_set",
+        ]
+
+
+class SizingRunFilter(SizingRunFilterSet):
+    application = IdFilter(field_name="application")
+    trigger = django_filters.ChoiceFilter(choices=Trigger.choices)
+    estate = django_filters.BooleanFilter(
+        field_name="application", lookup_expr="isnull", label="Estate-wide runs only (or none)"
+    )
+
+    class Meta(SizingRunFilterSet.Meta):
+        fields = [*SizingRunFilterSet.Meta.fields, "application", "trigger", "estate"]
+
+
+class FindingFilter(django_filters.FilterSet):
+    application = IdFilter(field_name="application")
+    severity = django_filters.ChoiceFilter(choices=Severity.choices)
+    code = django_filters.CharFilter(field_name="code", lookup_expr="iexact")
+
+    class Meta:
+        model = Finding
+        fields = ["application", "severity", "code"]
+
+
+class DrillFilter(django_filters.FilterSet):
+    application = IdFilter(field_name="application")
+    kind = django_filters.ChoiceFilter(choices=[("drill", "Drill"), ("incident", "Incident")])
+    started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
+    started_before = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
+
+    class Meta:
+        model = Drill
+        fields = ["application", "kind", "started_after", "started_before"]
+
+
+class RecommendationFilter(django_filters.FilterSet):
+    application = IdFilter(field_name="application")
+    recommended_scheme = django_filters.ChoiceFilter(choices=Scheme.choices)
+    compliant = django_filters.BooleanFilter()
+
+    class Meta:
+        model = AppResult
+        fields = ["application", "recommended_scheme", "compliant"]
+
+
+class PlanRevisionFilter(django_filters.FilterSet):
+    application = IdFilter(field_name="application")
+    state = django_filters.ChoiceFilter(choices=PlanState.choices)
+
+    class Meta:
+        model = PlanRevision
+        fields = ["application", "state"]
