@@ -2,8 +2,8 @@
 glance, with a drill-down behind every figure and every table as CSV.
 
 Wire it with ``overview_urls(admin.site)`` under ``admin/overview/`` (namespace "overview"):
-every page goes through ``admin_site.admin_view`` (signed-in staff, else the admin login) and is
-for operators only (anyone else: 403). The figures come from ``planner.services.estate``; this
+every page is for operators only: anyone signed in who is not one gets 403, anyone not signed in
+the admin login (``admin_site.admin_view``, which also keeps the admin's CSRF and no-cache). The figures come from ``planner.services.estate``; this
 module only lays them out: tables (django-tables2, also the CSV columns), charts
 (``planner.overview_charts``) and links.
 """
@@ -31,6 +31,7 @@ from planner.sizing.units import fmt_gib, fmt_money, fmt_num
 
 STATE_COLOURS = {PROTECTED: charts.OK, estate.DECIDED: "#8fa3b8", estate.UNDECIDED: charts.BAD}
 PER_PAGE = 50
+NUM = {"td": {"class": "num"}, "th": {"class": "num"}}
 
 
 def overview_urls(admin_site) -> list[URLPattern]:
@@ -41,7 +42,7 @@ def overview_urls(admin_site) -> list[URLPattern]:
     (before ``path("admin/", admin.site.urls)``, whose catch-all would answer first)."""
 
     def view(func):
-        return admin_site.admin_view(_operators_only(func, admin_site))
+        return _operators_only(admin_site.admin_view(func), admin_site)
 
     return [
         path("", view(overview), name="overview"),
@@ -52,9 +53,12 @@ def overview_urls(admin_site) -> list[URLPattern]:
 
 
 def _operators_only(func, admin_site):
+    """403 for a signed-in user who is not an operator (owners and approvers are not staff; the
+    admin would only offer them its login); the admin view behind sends the rest to its login."""
+
     @wraps(func)
     def wrapped(request: HttpRequest, *args, **kwargs):
-        if not has_role(request.user, OPERATORS):
+        if request.user.is_authenticated and not has_role(request.user, OPERATORS):
             raise PermissionDenied("The estate overview is for operators.")
         request.admin_site = admin_site
         return func(request, *args, **kwargs)
@@ -113,7 +117,7 @@ class Figure(tables.Column):
     row has ``<column>_href``; ``bad`` marks it red when the row has ``<column>_bad``."""
 
     def __init__(self, *args, fmt: Callable[[float], str] | None = None, **kwargs):
-        kwargs.setdefault("attrs", {"td": {"class": "num"}, "th": {"class": "num"}})
+        kwargs.setdefault("attrs", NUM)
         kwargs.setdefault("default", "—")
         super().__init__(*args, **kwargs)
         self.fmt = fmt or (lambda v: fmt_num(v, 0))
@@ -151,10 +155,13 @@ class Name(tables.Column):
 
 
 class Text(tables.Column):
+    """Words, with a tooltip from ``<column>_title`` and red when the row has ``<column>_bad``."""
+
     def render(self, value, record, bound_column):
         title = record.get(f"{bound_column.name}_title", "")
-        if title:
-            return format_html('<span title="{}">{}</span>', title, value)
+        cls = "bad" if record.get(f"{bound_column.name}_bad") else ""
+        if title or cls:
+            return format_html('<span class="{}" title="{}">{}</span>', cls, title, value)
         return value
 
     def value(self, value):
@@ -257,6 +264,7 @@ class CloudTable(OverviewTable):
     replica_apps = Figure(verbose_name="replicating apps")
     replica = Figure(verbose_name="replica storage (GiB)")
     bandwidth = Figure(verbose_name="replication (Mbit/s)")
+    status = Text(verbose_name="status")
 
 
 def _cost_table(months: int) -> type[OverviewTable]:
@@ -327,19 +335,19 @@ class AppTable(tables.Table):
     name = tables.Column(
         verbose_name="app", linkify=lambda record: Links.change("application", record.pk)
     )
-    tier = tables.Column()
-    scheme = tables.Column()
+    tier = tables.Column(verbose_name="tier")
+    scheme = tables.Column(verbose_name="scheme")
     source_cloud = tables.Column(verbose_name="source")
     data_target = tables.Column(verbose_name="data to", empty_values=())
     state = tables.Column(verbose_name="protection")
     vms = tables.Column(
-        verbose_name="VMs opted in", accessor="result__protected_vm_count", default="—"
+        verbose_name="VMs opted in", accessor="result__protected_vm_count", default="—", attrs=NUM
     )
     blocking = tables.Column(
-        verbose_name="blocking", accessor="result__blocking_count", default="—"
+        verbose_name="blocking", accessor="result__blocking_count", default="—", attrs=NUM
     )
     monthly_cost = tables.Column(
-        verbose_name="USD / month", accessor="result__monthly_cost", default="—"
+        verbose_name="USD / month", accessor="result__monthly_cost", default="—", attrs=NUM
     )
     computed_at = tables.Column(
         verbose_name="sized", accessor="result__computed_at", default="never"
@@ -370,7 +378,13 @@ class AppTable(tables.Table):
 
     def render_computed_at(self, value, record):
         flag = " (older catalog)" if getattr(record, "is_outdated", False) else ""
-        return f"{value:%Y-%m-%d %H:%M}{flag}"
+        return f"{value:%Y-%m-%d}{flag}"
+
+    def render_last_approved_at(self, value):
+        return f"{value:%Y-%m-%d}"
+
+    def render_last_drill_at(self, value):
+        return f"{value:%Y-%m-%d}"
 
 
 class VmTable(tables.Table):
@@ -383,19 +397,22 @@ class VmTable(tables.Table):
         verbose_name="app",
         linkify=lambda record: Links.change("application", record.application_id),
     )
-    subscription = tables.Column(accessor="subscription__name")
-    cloud = tables.Column(accessor="subscription__cloud__name")
-    tier = tables.Column(accessor="application__tier")
+    subscription = tables.Column(verbose_name="subscription", accessor="subscription__name")
+    cloud = tables.Column(verbose_name="cloud", accessor="subscription__cloud__name")
+    tier = tables.Column(verbose_name="tier", accessor="application__tier")
     state = tables.Column(verbose_name="protection")
     opted_in = tables.BooleanColumn(verbose_name="opted in")
     night = tables.Column(
-        verbose_name="night of the app's schedule", accessor="result__onboarding_night", default="—"
+        verbose_name="night of the app's schedule",
+        accessor="result__onboarding_night",
+        default="—",
+        attrs=NUM,
     )
     backup_gib = tables.Column(
-        verbose_name="backup GiB", accessor="result__backup_gib", default="—"
+        verbose_name="backup GiB", accessor="result__backup_gib", default="—", attrs=NUM
     )
     monthly_cost = tables.Column(
-        verbose_name="USD / month", accessor="result__monthly_cost", default="—"
+        verbose_name="USD / month", accessor="result__monthly_cost", default="—", attrs=NUM
     )
 
     class Meta:
@@ -405,6 +422,9 @@ class VmTable(tables.Table):
 
     def render_state(self, value):
         return STATE_LABELS.get(value, value)
+
+    def render_tier(self, record):
+        return record.application.get_tier_display()
 
     def render_backup_gib(self, value):
         return fmt_num(value, 1)
@@ -473,6 +493,7 @@ def _target_rows(o: estate.EstateOverview, links: Links) -> list[dict]:
                 "growth": t.storage_growth,
                 "growth_title": "the apps' VMs' growth a year, weighted by their backup storage",
                 "exhausted": ex.label,
+                "exhausted_bad": ex.already,
                 "exhausted_title": f"storage: {t.storage_exhaustion.explanation}; "
                 f"ingest: {t.ingest_exhaustion.explanation}",
             }
@@ -491,6 +512,7 @@ def _cloud_rows(o: estate.EstateOverview, links: Links) -> list[dict]:
                 "apps": c.apps,
                 "apps_href": links.apps(standby=c.id),
                 "standby_vms": c.standby_vms,
+                "standby_vms_href": links.vms(standby=c.id),
                 "memory": c.standby_memory_gib,
                 "available": c.memory_available_gib,
                 "available_title": "; ".join(c.memory_explanation),
@@ -506,9 +528,24 @@ def _cloud_rows(o: estate.EstateOverview, links: Links) -> list[dict]:
                 "replica_apps_href": links.apps(data=f"rt-{c.id}"),
                 "replica": c.replica_gib,
                 "bandwidth": c.bandwidth_mbps,
+                "status": _cloud_status(c),
+                "status_bad": c.deficit,
+                "status_title": "Stand-by memory and VM counts follow the VMs' sizes, not their "
+                "data, so growth does not exhaust them; a new VM or a bigger size does.",
             }
         )
     return out
+
+
+def _cloud_status(c: estate.CloudCapacity) -> str:
+    short = []
+    if c.memory_headroom_gib is not None and c.memory_headroom_gib < 0:
+        short.append("memory")
+    if c.vm_headroom is not None and c.vm_headroom < 0:
+        short.append("VM slots")
+    if short:
+        return "short of " + " and ".join(short)
+    return "fits" if c.is_hub else "no limit modelled"
 
 
 def _cost_rows(rows: list[estate.CostRow], links: Links, months: int) -> list[dict]:
@@ -678,6 +715,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             csv={name.replace("-", "_"): href for name, href in csv.items()},
             exports=list(csv.items()),
             kpis=_kpis(o, links),
+            glance=_glance(o, links),
             attention=_attention(o, links),
             charts=_charts(o, links, months),
             cost={
@@ -695,6 +733,97 @@ def overview(request: HttpRequest) -> HttpResponse:
             months_href=links.index(months=12 if months == 36 else 36) + "#cost",
         ),
     )
+
+
+def _glance(o: estate.EstateOverview, links: Links) -> list[dict]:
+    """The top of the page: protection, what blocks, capacity, cost and onboarding in six tiles,
+    each opening the apps or VMs behind it (or, for a count of targets, its section)."""
+    tiles = [
+        {
+            "value": _pct(o.vms.protected_pct),
+            "label": "of the VMs protected",
+            "share": f"{fmt_num(o.vms.protected, 0)} of {fmt_num(o.vms.total, 0)} VMs",
+            "href": links.vms(state=PROTECTED),
+            "cls": "ov-protected",
+        },
+        {
+            "value": fmt_num(o.vms.undecided, 0),
+            "label": "VMs unprotected, no decision",
+            "share": f"in {o.apps.undecided} apps without protection and protected apps' "
+            "opted-out VMs",
+            "href": links.vms(state=estate.UNDECIDED),
+            "cls": "ov-bad" if o.vms.undecided else "ov-ok",
+        },
+        {
+            "value": fmt_num(o.attention["blocking"], 0),
+            "label": "apps with blocking findings",
+            "share": f"{len(o.blocking_by_code)} rules",
+            "href": links.apps(**{"is": "blocking"}),
+            "cls": "ov-bad" if o.attention["blocking"] else "ov-ok",
+        },
+    ]
+    short = [t for t in o.targets if t.deficit] + [c for c in o.clouds if c.deficit]
+    where = "; ".join(
+        f"{x.name}: {_cloud_status(x)}"
+        if isinstance(x, estate.CloudCapacity)
+        else f"{x.name}: short of "
+        + " and ".join(
+            w for w, h in (("storage", x.headroom_gib), ("ingest", x.ingest_headroom_gib)) if h < 0
+        )
+        for x in short
+    )
+    one = short[0] if len(short) == 1 else None
+    tiles.append(
+        {
+            "value": fmt_num(len(short), 0),
+            "label": "targets short of capacity now",
+            "share": where or f"of {len(o.targets)} backup targets and {len(o.clouds)} clouds",
+            "href": (
+                links.apps(standby=one.id)
+                if isinstance(one, estate.CloudCapacity)
+                else links.apps(data=one.key)
+                if one
+                else "#capacity"
+            ),
+            "cls": "ov-bad" if short else "ov-ok",
+        }
+    )
+    coming = sorted(
+        (t.exhaustion.on, t) for t in o.targets if t.exhaustion.on and not t.exhaustion.already
+    )
+    if coming:
+        on, t = coming[0]
+        tiles.append(
+            {
+                "value": on.isoformat(),
+                "label": "first backup target full by growth",
+                "share": t.name,
+                "href": links.apps(data=t.key),
+                "cls": "ov-warn" if (on - o.today).days < 365 else "",
+            }
+        )
+    tiles.append(
+        {
+            "value": f"USD {fmt_num(o.cost(12), 0)}",
+            "label": "public-cloud cost, next 12 months",
+            "share": f"36 months: USD {fmt_num(o.cost(36), 0)}; "
+            f"{o.attention['paying']} apps paying",
+            "href": links.apps(**{"is": "paying"}),
+            "cls": "",
+        }
+    )
+    if o.nights:
+        tiles.append(
+            {
+                "value": f"{len(o.nights)} nights",
+                "label": "to onboard the opted-in VMs",
+                "share": f"{fmt_num(sum(n.vms for n in o.nights), 0)} VMs, "
+                f"{fmt_size(sum(n.gib for n in o.nights))}",
+                "href": "#onboarding",
+                "cls": "",
+            }
+        )
+    return tiles
 
 
 def _kpis(o: estate.EstateOverview, links: Links) -> list[dict]:

@@ -158,10 +158,7 @@ def stacked_bars(
     for i, (label, segs) in enumerate(rows):
         y = y0 + i * row_height
         total = sum(s.value for s in segs)
-        out.append(
-            f'<text x="{label_width - 8}" y="{y + row_height / 2 + 1:.0f}" font-size="12" '
-            f'fill="{TEXT}" text-anchor="end">{escape(_clip(label, label_width))}</text>'
-        )
+        out.append(_label(label, label_width - 8, y + row_height / 2 + 1, label_width))
         scale = plot_w / (total if percent else biggest) if total else 0.0
         x = float(label_width)
         out.append(
@@ -215,10 +212,10 @@ def capacity_bars(
     x0 = label_width
     for i, b in enumerate(bars):
         y = top + i * row_height
+        label = _label(b.label, label_width - 8, y + row_height / 2 + 1, label_width)
         out.append(
-            f'<text x="{label_width - 8}" y="{y + row_height / 2 + 1:.0f}" font-size="12" '
-            f'fill="{TEXT}" text-anchor="end">{escape(_clip(b.label, label_width))}</text>'
-            f'<rect x="{x0}" y="{y + 5}" width="{plot_w:.1f}" height="{row_height - 12}" '
+            (f'<a href="{escape(b.href)}">{label}</a>' if b.href else label)
+            + f'<rect x="{x0}" y="{y + 5}" width="{plot_w:.1f}" height="{row_height - 12}" '
             f'fill="{TRACK}"/>'
         )
         if b.available is None:
@@ -325,6 +322,14 @@ def stacked_columns(
         f'stroke="{TEXT}"/></svg>'
     )
     return "".join(out)
+
+
+def _label(text: str, x: float, y: float, width: int) -> str:
+    """A row's label, right-aligned at ``x``, shortened to fit; the full text as its tooltip."""
+    return (
+        f'<text x="{x:.0f}" y="{y:.0f}" font-size="12" fill="{TEXT}" text-anchor="end">'
+        f"<title>{escape(text)}</title>{escape(_clip(text, width))}</text>"
+    )
 
 
 def _clip(text: str, width: int, char: float = 6.6) -> str:

@@ -255,6 +255,36 @@ def _int(name: str, value: str) -> int:
     return int(value)
 
 
+def _named(rows: QuerySet, name: str, value: str, label) -> str:
+    """``label`` of the row ``value`` names (one query), or "#<id>" when there is none."""
+    row = rows.filter(pk=_int(name, value)).first()
+    return label(row) if row is not None else f"#{value}"
+
+
+def _cloud(name: str, value: str) -> str:
+    return _named(Cloud.objects.all(), name, value, lambda c: c.name)
+
+
+def _sub(name: str, value: str) -> str:
+    return _named(
+        Subscription.objects.select_related("cloud"),
+        name,
+        value,
+        lambda s: f"{s.name} ({s.cloud.name})",
+    )
+
+
+def _target(value: str) -> str:
+    """The name of a data target ("bt-3", "rt-2"), after ``data_target_q`` has checked the key."""
+    kind, _, pk = value.partition("-")
+    rows = BackupTarget.objects.all() if kind == "bt" else Cloud.objects.all()
+    return _named(rows, "data", pk, lambda t: t.name)
+
+
+def _tier(value: str) -> str:
+    return dict(Tier.choices).get(_int("tier", value), f"tier {value}")
+
+
 def _state(value: str) -> str:
     if value not in STATES:
         raise BadFilter(f"state must be one of {', '.join(STATES)}, got {value!r}")
@@ -278,31 +308,31 @@ def filter_apps(params: Mapping[str, str], *, now: datetime | None = None):
             said.append(STATE_LABELS[value])
         elif name == "cloud":
             qs = qs.filter(source_cloud_id=_int(name, value))
-            said.append(f"source cloud #{value}")
+            said.append(f"source cloud {_cloud(name, value)}")
         elif name == "tier":
             qs = qs.filter(tier=_int(name, value))
-            said.append(f"tier {value}")
+            said.append(_tier(value))
         elif name == "sub":
             in_sub = VirtualMachine.objects.filter(
                 application=OuterRef("pk"), subscription_id=_int(name, value)
             )
             qs = qs.filter(Exists(in_sub))
-            said.append(f"with VMs in subscription #{value}")
+            said.append(f"with VMs in subscription {_sub(name, value)}")
         elif name == "billed_sub":
             sized_in_sub = VmResult.objects.filter(
                 application=OuterRef("pk"), vm__subscription_id=_int(name, value)
             )
             qs = qs.filter(Exists(sized_in_sub))
-            said.append(f"with sized VMs in subscription #{value}")
+            said.append(f"with sized VMs in subscription {_sub(name, value)}")
         elif name == "data":
             try:
                 qs = qs.filter(data_target_q(value))
             except ValueError as exc:
                 raise BadFilter(str(exc)) from None
-            said.append(f"data to {value}")
+            said.append(f"data to {_target(value)}")
         elif name == "standby":
             qs = qs.filter(recovery_target_id=_int(name, value), result__standby_memory_gib__gt=0)
-            said.append(f"stand-by VMs on cloud #{value}")
+            said.append(f"stand-by VMs on {_cloud(name, value)}")
         elif name == "code":
             blocking = Finding.objects.filter(
                 application=OuterRef("pk"), severity=Severity.BLOCKING, code=value
@@ -343,19 +373,26 @@ def filter_vms(params: Mapping[str, str]):
             said.append(STATE_LABELS[value])
         elif name == "cloud":
             qs = qs.filter(subscription__cloud_id=_int(name, value))
-            said.append(f"in cloud #{value}")
+            said.append(f"in cloud {_cloud(name, value)}")
         elif name == "sub":
             qs = qs.filter(subscription_id=_int(name, value))
-            said.append(f"in subscription #{value}")
+            said.append(f"in subscription {_sub(name, value)}")
         elif name == "tier":
             qs = qs.filter(application__tier=_int(name, value))
-            said.append(f"tier {value}")
+            said.append(_tier(value))
         elif name == "data":
             try:
                 qs = qs.filter(data_target_q(value, "application__"))
             except ValueError as exc:
                 raise BadFilter(str(exc)) from None
-            said.append(f"data to {value}")
+            said.append(f"data to {_target(value)}")
+        elif name == "standby":
+            qs = qs.filter(
+                application__recovery_target_id=_int(name, value),
+                application__result__standby_memory_gib__gt=0,
+                result__isnull=False,
+            )
+            said.append(f"stand-by VMs on {_cloud(name, value)}")
         elif name == "night":
             night = _int(name, value)
             _, _, calendar = onboarding_calendar()

@@ -10,6 +10,7 @@ import re
 from collections import Counter, defaultdict
 from datetime import timedelta
 from html import unescape
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib import admin
@@ -524,21 +525,25 @@ OVERVIEW_URLS = [
 
 
 @pytest.mark.parametrize("url", OVERVIEW_URLS)
-@pytest.mark.parametrize("who", ["anonymous", "owner", "approver"])
-def test_non_staff_are_sent_to_the_admin_login(client, alice, carol, url, who):
-    user = {"owner": alice, "approver": carol}.get(who)
-    if user:
-        client.force_login(user)
+def test_anonymous_visitors_are_sent_to_the_admin_login(client, url):
     response = client.get(url)
     assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/")
+    location = urlsplit(response["Location"])
+    assert location.path == "/admin/login/"
+    assert parse_qs(location.query) == {"next": [url]}
 
 
 @pytest.mark.parametrize("url", OVERVIEW_URLS)
-def test_staff_who_are_not_operators_are_forbidden(client, url):
-    clerk = User.objects.create_user("clerk", password="x", is_staff=True)
-    client.force_login(clerk)
-    assert client.get(url).status_code == 403
+@pytest.mark.parametrize("who", ["owner", "approver", "staff"])
+def test_signed_in_non_operators_are_forbidden(client, alice, carol, url, who):
+    user = {"owner": alice, "approver": carol}.get(who) or User.objects.create_user(
+        "clerk", password="x", is_staff=True
+    )
+    client.force_login(user)
+    response = client.get(url)
+    assert response.status_code == 403
+    assert not response["Content-Type"].startswith("text/csv")
+    assert b"VMs protected" not in response.content
 
 
 @pytest.mark.parametrize("url", OVERVIEW_URLS)
@@ -601,3 +606,56 @@ def test_subscription_cost_split_conserves_the_total(client, olga, estate):
     for m in (0, 11, 35):
         assert sum(r.months[m] for r in o.cost_by_subscription) == pytest.approx(o.cost_total[m])
     assert not math.isnan(o.cost(36))
+
+
+# --- at a glance --------------------------------------------------------------------------------
+
+
+def test_the_top_of_the_page_shows_protection_capacity_and_cost(client, olga, estate):
+    munich = Cloud.objects.get(name="ASH Munich")
+    response = page(client, olga)
+    o = response.context["o"]
+    tiles = {g["label"]: g for g in response.context["glance"]}
+    vms = list(VirtualMachine.objects.select_related("application"))
+    protected = sum(1 for vm in vms if vm_state(vm) == "protected")
+    assert tiles["of the VMs protected"]["value"] == f"{100 * protected / len(vms):,.0f} %"
+    undecided = tiles["VMs unprotected, no decision"]
+    assert client.get(undecided["href"]).context["count"] == int(undecided["value"])
+    blocking = tiles["apps with blocking findings"]
+    assert int(blocking["value"]) == AppResult.objects.filter(blocking_count__gt=0).count()
+    assert client.get(blocking["href"]).context["count"] == int(blocking["value"])
+    # Only Munich is short (its stand-by memory, see the recovery-cloud test): its apps open.
+    short = tiles["targets short of capacity now"]
+    assert short["value"] == "1" and "ASH Munich: short of memory" in short["share"]
+    listed = client.get(short["href"])
+    assert {a.recovery_target_id for a in listed.context["table"].data} == {munich.pk}
+    cost = tiles["public-cloud cost, next 12 months"]
+    _, _, total = expected_costs()
+    assert cost["value"] == f"USD {sum(total[:12]):,.0f}"
+    assert client.get(cost["href"]).context["count"] == o.attention["paying"]
+    html = response.content.decode()
+    assert html.index('id="glance"') < html.index('id="protection"')
+
+
+def test_drill_down_titles_name_what_they_list(client, olga, estate):
+    client.force_login(olga)
+    munich = Cloud.objects.get(name="ASH Munich")
+    target = BackupTarget.objects.get(name="Frankfurt existing backup")
+    listed = client.get("/admin/overview/apps/", {"standby": munich.pk})
+    assert "stand-by VMs on ASH Munich" in listed.context["title"]
+    listed = client.get("/admin/overview/vms/", {"data": f"bt-{target.pk}", "tier": 1})
+    assert listed.context["title"] == "VMs: data to Frankfurt existing backup; 1 - Mission critical"
+    headers = [c.header for c in listed.context["table"].columns]
+    assert headers[2:5] == ["subscription", "cloud", "tier"]
+
+
+def test_stand_by_vms_of_a_recovery_cloud_drill_down_to_those_vms(client, olga, estate):
+    munich = Cloud.objects.get(name="ASH Munich")
+    o = page(client, olga).context["o"]
+    row = next(c for c in o.clouds if c.id == munich.pk)
+    expected = VmResult.objects.filter(
+        application__recovery_target=munich, application__result__standby_memory_gib__gt=0
+    ).count()
+    assert row.standby_vms == expected > 0
+    listed = client.get("/admin/overview/vms/", {"standby": munich.pk})
+    assert listed.context["count"] == expected
