@@ -16,6 +16,7 @@ import re
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import router, transaction
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
@@ -25,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from portal.api.errors import constraint_field, django_errors
+from portal.api.filters import OrderingFilter
 from portal.views import access
 
 ID_PATTERN = r"[0-9]{1,18}"  # fits a 64-bit primary key on every database
@@ -86,6 +88,7 @@ class ApiViewSet(viewsets.GenericViewSet):
     lookup_value_regex = r"[^/]+"
     # False for views whose services own their transaction (durable atomic blocks).
     atomic_writes = True
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
 
     def application_of(self, obj):
         """The app whose owner may change ``obj`` (None: nobody's, operators only)."""

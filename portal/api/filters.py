@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from rest_framework import filters
 
 from planner.models import AppResult, Drill, Finding, PlanRevision, Scheme, Severity
 from planner.models.plans import PlanState
@@ -39,6 +41,44 @@ class IdFilter(django_filters.NumberFilter):
         return None  # the field's max_value is the bound
 
 
+class OrderingFilter(filters.OrderingFilter):
+    """DRF's ``?ordering=``, with two fixes a script relies on when it pages through a list:
+
+    - a foreign key sorts by the id the rows show (``ordering=application``), not by the
+      related model's default ordering (the app's name), which Django would follow;
+    - the primary key ends every ordering, so rows that tie (same severity, same state) keep
+      one order from page to page and no row is shown twice or skipped.
+    """
+
+    def remove_invalid_fields(self, queryset, fields, view, request):
+        valid = super().remove_invalid_fields(queryset, fields, view, request)
+        return [self._by_id(queryset.model, term) for term in valid]
+
+    @staticmethod
+    def _by_id(model, term: str) -> str:
+        desc, name = term.startswith("-"), term.lstrip("-")
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return term
+        if field.concrete and (field.many_to_one or field.one_to_one):
+            return ("-" if desc else "") + field.attname
+        return term
+
+    def filter_queryset(self, request, queryset, view):
+        ordering = self.get_ordering(request, queryset, view)
+        if not ordering:
+            return queryset
+        ordering = list(ordering)
+        if not {"pk", "-pk", "id", "-id"} & set(ordering):
+            ordering.append("pk")
+        return queryset.order_by(*ordering)
+
+
+def _opted_in(queryset, name, value):
+    return queryset.filter(opted_in=value in ("true", "yes"))
+
+
 class ApplicationFilter(ApplicationFilterSet):
     owner = django_filters.CharFilter(field_name="owner__username", label="Owner's username")
     source_cloud = IdFilter(field_name="source_cloud")
@@ -49,6 +89,12 @@ class ApplicationFilter(ApplicationFilterSet):
 
 
 class VirtualMachineFilter(VirtualMachineFilterSet):
+    # The portal's filter takes yes/no; scripts send JSON's true/false: both work here.
+    opted_in = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false"), ("yes", "yes"), ("no", "no")],
+        method=_opted_in,
+        label="Opted in (true/false)",
+    )
     application = IdFilter(field_name="application")
     subscription = IdFilter(field_name="subscription")
     resource_group = django_filters.CharFilter(field_name="resource_group", lookup_expr="iexact")

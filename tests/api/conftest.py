@@ -1,5 +1,6 @@
 """Fixtures of the API tests: the estate of tests/api/support.py, the users by role, and a
-throttle counted per test in local memory (so one test's burst never throttles another's)."""
+throttle counted per test in local memory (so one test's burst never throttles another's), and
+a media directory per test."""
 
 from __future__ import annotations
 
@@ -24,6 +25,13 @@ def users(alice, bob, carol, olga) -> dict:
         "approver": carol,
         "operator": olga,
     }
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Plan PDFs the API stores land in the test's own directory, not under var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,8 @@ import io
 
 import pytest
 
+from planner.models import Application
+from planner.services import plans
 from tests.api.support import (
     ROLES,
     WAIVER_WHY,
@@ -61,6 +63,15 @@ def _upload_named(e):
     return data
 
 
+def _draft_with_a_blocking_finding(e):
+    """alice's spare app without a backup target (a blocking finding), and a draft of it."""
+    Application.objects.filter(pk=e.spare.pk).update(backup_target=None)
+    e.spare.refresh_from_db()
+    e.draft = plans.create_revision(e.spare, e.spare.owner)
+    assert "TOPOLOGY_NO_BACKUP_TARGET" in e.draft.blocking_codes
+    return f"{A}/plans/{e.draft.pk}/waivers/"
+
+
 # name -> (method, url, body, (anonymous, owner, other owner, approver, operator))
 # The owner is alice, who owns e.app; the other owner is bob.
 A = "/api/v1"
@@ -87,8 +98,48 @@ CASES = {
         (401, 200, 404, 200, 200),
     ),
     "plan": ("get", lambda e: f"{A}/plans/{e.plan.pk}/", None, (401, 200, 404, 200, 200)),
+    "drills list": ("get", lambda e: f"{A}/drills/", None, (401, 200, 200, 200, 200)),
+    "runs list": ("get", lambda e: f"{A}/runs/", None, (401, 200, 200, 200, 200)),
+    "findings list": ("get", lambda e: f"{A}/findings/", None, (401, 200, 200, 200, 200)),
+    "recommendations list": (
+        "get",
+        lambda e: f"{A}/recommendations/",
+        None,
+        (401, 200, 200, 200, 200),
+    ),
+    "plans list": ("get", lambda e: f"{A}/plans/", None, (401, 200, 200, 200, 200)),
+    "plan pdf": ("get", lambda e: f"{A}/plans/{e.plan.pk}/pdf/", None, (401, 200, 404, 200, 200)),
+    "plan annex (none: under 300 VMs)": (
+        "get",
+        lambda e: f"{A}/plans/{e.plan.pk}/annex/",
+        None,
+        (401, 404, 404, 404, 404),
+    ),
     "catalog list": ("get", lambda e: f"{A}/clouds/", None, (401, 200, 200, 200, 200)),
+    "catalog item": (
+        "get",
+        lambda e: f"{A}/clouds/{e.app.source_cloud_id}/",
+        None,
+        (401, 200, 200, 200, 200),
+    ),
     "me": ("get", lambda e: f"{A}/auth/me/", None, (401, 200, 200, 200, 200)),
+    "schema": ("get", lambda e: f"{A}/schema/", None, (200, 200, 200, 200, 200)),
+    "docs": ("get", lambda e: f"{A}/docs/", None, (200, 200, 200, 200, 200)),
+    "unknown path": ("get", lambda e: f"{A}/no-such-thing/", None, (404, 404, 404, 404, 404)),
+    # --- tokens ----------------------------------------------------------------------------
+    "get a token": (
+        "post",
+        lambda e: f"{A}/auth/token/",
+        lambda e: {"username": "alice", "password": "pw-alice"},
+        (200, 200, 200, 200, 200),
+    ),
+    "get a token, wrong password": (
+        "post",
+        lambda e: f"{A}/auth/token/",
+        lambda e: {"username": "alice", "password": "guess"},
+        (400, 400, 400, 400, 400),
+    ),
+    "revoke my token": ("delete", lambda e: f"{A}/auth/token/", None, (401, 204, 204, 204, 204)),
     # --- the estate ------------------------------------------------------------------------
     "create app": ("post", lambda e: f"{A}/applications/", _new_app, (401, 201, 201, 403, 201)),
     "change app": (
@@ -139,6 +190,18 @@ CASES = {
         },
         (401, 201, 400, 403, 201),
     ),
+    "change drill": (
+        "patch",
+        lambda e: f"{A}/drills/{e.drill.pk}/",
+        lambda e: {"notes": "restored from the nightly backup"},
+        (401, 200, 404, 403, 200),
+    ),
+    "delete drill": (
+        "delete",
+        lambda e: f"{A}/drills/{e.drill.pk}/",
+        None,
+        (401, 204, 404, 403, 204),
+    ),
     "size app": (
         "post",
         lambda e: f"{A}/runs/",
@@ -175,6 +238,12 @@ CASES = {
         lambda e: f"{A}/plans/{e.plan.pk}/reject/",
         lambda e: {"comment": "the RTO cannot be met"},
         (401, 403, 403, 200, 403),
+    ),
+    "waive on a draft (its owner only)": (
+        "post",
+        _draft_with_a_blocking_finding,
+        lambda e: {"code": "TOPOLOGY_NO_BACKUP_TARGET", "justification": WAIVER_WHY},
+        (401, 201, 404, 400, 400),
     ),
     "waive on a submitted plan": (
         "post",
@@ -227,11 +296,12 @@ CASES = {
 def test_permission_matrix(estate, users, case, role):
     method, url, body, expected = CASES[case]
     client = client_for(users[role])
+    path = url(estate)  # before the body: it may set up what the body names
     data = body(estate) if body else None
     if method == "post-multipart":
-        response = client.post(url(estate), data, format="multipart")
+        response = client.post(path, data, format="multipart")
     else:
-        response = getattr(client, method)(url(estate), data, format="json")
+        response = getattr(client, method)(path, data, format="json")
     want = expected[ROLES.index(role)]
     assert response.status_code == want, (case, role, response.status_code, response.content[:500])
     if want >= 400:
