@@ -749,8 +749,9 @@ def _glance(o: estate.EstateOverview, links: Links) -> list[dict]:
         {
             "value": fmt_num(o.vms.undecided, 0),
             "label": "VMs unprotected, no decision",
-            "share": f"in {o.apps.undecided} apps without protection and protected apps' "
-            "opted-out VMs",
+            "share": "opted out, and nobody recorded why"
+            if o.vms.undecided
+            else "every VM protected or decided",
             "href": links.vms(state=estate.UNDECIDED),
             "cls": "ov-bad" if o.vms.undecided else "ov-ok",
         },
