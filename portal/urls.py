@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from planner.overview import overview_urls
-from portal.views import apps, dashboard, inventory, runs, vms, whatif
+from portal.views import apps, dashboard, inventory, plans, runs, vms, whatif
 from portal.views.health import healthz
 from portal.views.metrics import metrics
 
@@ -31,6 +31,16 @@ urlpatterns = [
     path("apps/<int:pk>/what-if/", whatif.app_whatif, name="app-whatif"),
     path("apps/<int:pk>/vms.csv", apps.app_vms_export, name="app-vms-export"),
     path("apps/<int:pk>/findings.csv", apps.app_findings_export, name="app-findings-export"),
+    path("apps/<int:pk>/plans/", plans.app_plans, name="app-plans"),
+    path("apps/<int:pk>/plans/new/", plans.plan_create, name="plan-create"),
+    path("plans/<int:pk>/", plans.plan_detail, name="plan-detail"),
+    path("plans/<int:pk>/submit/", plans.plan_submit, name="plan-submit"),
+    path("plans/<int:pk>/approve/", plans.plan_approve, name="plan-approve"),
+    path("plans/<int:pk>/reject/", plans.plan_reject, name="plan-reject"),
+    path("plans/<int:pk>/waivers/", plans.plan_waive, name="plan-waive"),
+    path("plans/<int:pk>/pdf/", plans.plan_pdf, name="plan-pdf"),
+    path("plans/<int:pk>/annex.csv", plans.plan_annex, name="plan-annex"),
+    path("plans/<int:pk>/verify/", plans.plan_verify, name="plan-verify"),
     path("vms/", vms.vm_list, name="vm-list"),
     path("vms/new/", vms.vm_create, name="vm-create"),
     path("vms/opt-in/", apps.vm_bulk_opt, name="vm-bulk-opt"),

@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
+import django_tables2 as tables
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, F, Q, Sum
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
-from planner.models import Application, Finding, SizingRun, VirtualMachine
+from planner.models import Application, Finding, PlanRevision, PlanState, SizingRun, VirtualMachine
+from planner.services.plans import plan_statuses
 from portal.tables import ApplicationTable, SizingRunTable
 from portal.views import access
 
 ATTENTION = 8
+APPS_SHOWN = 10
+TO_SIGN = 10
+
+
+class DashboardAppTable(ApplicationTable):
+    """The apps table with each app's plan status (none, draft, submitted, approved, stale,
+    review due), from ``plan_statuses`` for the whole page at once."""
+
+    plan = tables.Column(empty_values=(), orderable=False, verbose_name="Plan")
+
+    class Meta(ApplicationTable.Meta):
+        sequence = (*ApplicationTable.Meta.sequence, "plan")
+
+    def render_plan(self, record):
+        status = getattr(record, "plan_status", None)
+        if status is None:
+            return "—"
+        return render_to_string("portal/plan_badge.html", {"s": status})
 
 
 @login_required
@@ -45,10 +66,18 @@ def dashboard(request):
         first_blocking.setdefault(app_id, (code, message))
     for app in attention:
         app.first_blocking = first_blocking.get(app.pk)
-    table = ApplicationTable(
-        ApplicationTable.rows(apps).order_by("name")[:10],
-        orderable=False,
-        exclude=("owner",) if not sees_all else (),
+    shown = list(ApplicationTable.rows(apps).order_by("name")[:APPS_SHOWN])
+    statuses = plan_statuses(shown)
+    for app in shown:
+        app.plan_status = statuses[app.pk]
+    table = DashboardAppTable(shown, orderable=False, exclude=("owner",) if not sees_all else ())
+    # Plans waiting for a decision: an approver's queue; an owner sees their own submissions.
+    to_sign = list(
+        PlanRevision.objects.for_user(user)
+        .filter(state=PlanState.SUBMITTED)
+        .defer("snapshot")
+        .select_related("application", "created_by")
+        .order_by("created_at")[:TO_SIGN]
     )
     runs = SizingRunTable(
         SizingRunTable.rows(SizingRun.objects.for_user(user))[:5], orderable=False
@@ -63,6 +92,7 @@ def dashboard(request):
             "attention": attention,
             "table": table,
             "runs": runs,
+            "to_sign": to_sign,
             "can_create": access.can_create(user),
             "sees_all": sees_all,
         },

@@ -73,9 +73,40 @@ def test_dashboard(client, alice, bob, django_assert_num_queries, extra_vms):
     client.force_login(alice)
     # 1 session, 2 user, 3 the user's groups, 4 "sees all?" for apps, 5 app totals (one
     # aggregate), 6 "sees all?" for VMs, 7 VM totals, 8 apps needing attention, 9 their first
-    # blocking findings, 10 "sees all?" for runs, 11 the apps table, 12 recent runs.
-    with django_assert_num_queries(12):
+    # blocking findings, 10 the apps table, 11-18 their plan status (plans.plan_statuses: the
+    # review period, the revisions, the apps' current inputs in five), 19 "sees all?" and 20
+    # the plans awaiting sign-off, 21 "sees all?" for runs, 22 recent runs. No revision yet: no
+    # waiver query.
+    with django_assert_num_queries(21):
         assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("apps_with_plans", [1, 6])
+def test_dashboard_with_plans(
+    client, alice, bob, carol, django_assert_num_queries, apps_with_plans
+):
+    """The plan status column costs the same whatever the number of apps and revisions."""
+    from planner.services import plans
+    from tests.factories import ApplicationFactory
+
+    estate = build(alice, bob)
+    apps = [estate.app] + [
+        ApplicationFactory(owner=alice, name=f"planned-{i}", source_cloud=estate.app.source_cloud)
+        for i in range(apps_with_plans - 1)
+    ]
+    for i, app in enumerate(apps):
+        rev = plans.submit_revision(plans.create_revision(app, alice), alice)
+        if i % 2 == 0:
+            plans.approve_revision(rev, carol, "ok")
+            plans.create_revision(app, alice)  # a newer draft beside the approved plan
+    client.force_login(alice)
+    # As above, plus 1 for the waivers of the latest revisions, less 1: every app is sized and
+    # compliant now (taking a revision sizes it), so no app needs attention and there are no
+    # first blocking findings to read.
+    with django_assert_num_queries(21):
+        response = client.get("/")
+    assert response.status_code == 200
+    assert response.content.decode().count('class="plan-status"') == len(apps)  # not bob's
 
 
 def test_exports_are_one_query_whatever_the_rows(client, alice, bob, django_assert_num_queries):
