@@ -142,37 +142,82 @@ def flatten(data, prefix: str = ""):
 
 # --- database errors ----------------------------------------------------------------------------
 
-_UNIQUE_COLUMN = (
-    re.compile(r"UNIQUE constraint failed: \w+\.(\w+)"),  # SQLite, a unique column
+_UNIQUE_COLUMNS = (
+    re.compile(r"UNIQUE constraint failed: ((?:\w+\.\w+(?:, )?)+)"),  # SQLite
     re.compile(r"Key \(([\w, ]+)\)=\("),  # PostgreSQL's DETAIL line
+)
+_NOT_NULL = (
+    re.compile(r"NOT NULL constraint failed: \w+\.(\w+)"),  # SQLite
+    re.compile(r'null value in column "(\w+)"'),  # PostgreSQL
 )
 
 
 def integrity_errors(exc: IntegrityError) -> dict:
     """The field and message of the constraint the database named, or a generic reason."""
     text = str(exc)
-    for model in apps.get_app_config("planner").get_models():
+    models = apps.get_app_config("planner").get_models()
+    for model in models:
         for constraint in model._meta.constraints:
             if re.search(rf"\b{re.escape(constraint.name)}\b", text):
-                field = constraint_field(constraint) or api_settings.NON_FIELD_ERRORS_KEY
-                message = str(constraint.get_violation_error_message())
-                if isinstance(constraint, UniqueConstraint) and constraint.fields:
-                    message = (
-                        f"{model._meta.verbose_name.capitalize()} with this "
-                        f"{', '.join(constraint.fields)} already exists."
-                    )
-                return {field: [message]}
-    for pattern in _UNIQUE_COLUMN:
+                return _constraint_error(model, constraint)
+    for pattern in _UNIQUE_COLUMNS:
         match = pattern.search(text)
         if match:
-            field = match.group(1).split(",")[-1].strip()
-            return {field: [f"This {field.replace('_', ' ')} is already taken: choose another."]}
+            return _unique_error(match.group(1))
+    for pattern in _NOT_NULL:
+        match = pattern.search(text)
+        if match:
+            field = _field_of_column(match.group(1))
+            return {field: ["This field is required: give it a value."]}
     return {
         api_settings.NON_FIELD_ERRORS_KEY: [
             "The database refused the change (a duplicate, or a value out of range): check "
             "the values against the schema and try again."
         ]
     }
+
+
+def _constraint_error(model, constraint) -> dict:
+    field = constraint_field(constraint) or api_settings.NON_FIELD_ERRORS_KEY
+    message = str(constraint.get_violation_error_message())
+    if isinstance(constraint, UniqueConstraint) and constraint.fields:
+        message = (
+            f"{model._meta.verbose_name.capitalize()} with this "
+            f"{', '.join(constraint.fields)} already exists."
+        )
+    return {field: [message]}
+
+
+def _unique_error(columns_text: str) -> dict:
+    """SQLite names the columns, not the constraint ("planner_disk.vm_id, planner_disk.name"):
+    find the model's constraint (or unique field) on exactly those columns."""
+    pairs = [c.strip().rsplit(".", 1) for c in columns_text.split(",") if c.strip()]
+    tables = {p[0] for p in pairs if len(p) == 2}
+    columns = {p[-1] for p in pairs}
+    for model in apps.get_app_config("planner").get_models():
+        if tables and model._meta.db_table not in tables:
+            continue
+        for constraint in model._meta.constraints:
+            if isinstance(constraint, UniqueConstraint) and constraint.fields:
+                own = {model._meta.get_field(f).column for f in constraint.fields}
+                if own == columns:
+                    return _constraint_error(model, constraint)
+        for field in model._meta.concrete_fields:
+            if field.unique and {field.column} == columns:
+                return {
+                    field.name: [f"This {field.verbose_name} is already taken: choose another."]
+                }
+    field = _field_of_column(sorted(columns)[-1] if columns else "")
+    return {field: [f"This {field.replace('_', ' ')} is already taken: choose another."]}
+
+
+def _field_of_column(column: str) -> str:
+    """``vm_id`` -> ``vm``: the name the API uses for a foreign key's column."""
+    for model in apps.get_app_config("planner").get_models():
+        for field in model._meta.concrete_fields:
+            if field.column == column:
+                return field.name
+    return column or api_settings.NON_FIELD_ERRORS_KEY
 
 
 def constraint_field(constraint) -> str | None:
