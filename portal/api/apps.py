@@ -28,6 +28,7 @@ from portal.api.base import (
     ApiViewSet,
     ChangeableAppField,
     CreateMixin,
+    IdentityUrlField,
     ModelCleanSerializer,
     UpdateMixin,
 )
@@ -79,7 +80,7 @@ class ResultSummarySerializer(serializers.Serializer):
 
 
 class ApplicationSerializer(ModelCleanSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="api:application-detail")
+    url = IdentityUrlField(view_name="api:application-detail")
     owner = OwnerField(default=serializers.CurrentUserDefault())
     source_cloud = serializers.PrimaryKeyRelatedField(
         queryset=Cloud.objects.filter(kind=CloudKind.AZURE_STACK_HUB),
@@ -325,7 +326,7 @@ class ApplicationViewSet(
 
 
 class DrillSerializer(ModelCleanSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="api:drill-detail")
+    url = IdentityUrlField(view_name="api:drill-detail")
     application = ChangeableAppField()
     duration_minutes = serializers.SerializerMethodField(
         help_text="From start to service restored: the MTTR of this drill"

@@ -4,7 +4,7 @@ operators write them, as in the admin. A row still in use is a 409 that says by 
 
 from __future__ import annotations
 
-from rest_framework import mixins, serializers
+from rest_framework import mixins
 
 from planner.models import (
     BackupPolicy,
@@ -17,13 +17,19 @@ from planner.models import (
     Subscription,
     VmSize,
 )
-from portal.api.base import ApiViewSet, CreateMixin, ModelCleanSerializer, UpdateMixin
+from portal.api.base import (
+    ApiViewSet,
+    CreateMixin,
+    IdentityUrlField,
+    ModelCleanSerializer,
+    UpdateMixin,
+)
 from portal.api.permissions import CatalogPermission
 
 
 def _serializer(model, basename: str) -> type[ModelCleanSerializer]:
     meta = type("Meta", (), {"model": model, "fields": "__all__"})
-    url = serializers.HyperlinkedIdentityField(view_name=f"api:{basename}-detail")
+    url = IdentityUrlField(view_name=f"api:{basename}-detail")
     return type(f"{model.__name__}Serializer", (ModelCleanSerializer,), {"Meta": meta, "url": url})
 
 

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 
 from planner.models import PlanRevision, PlanTransition, Waiver
 from planner.services import plans
-from portal.api.base import ApiViewSet, ChangeableAppField
+from portal.api.base import ApiViewSet, ChangeableAppField, IdentityUrlField
 from portal.api.filters import PlanRevisionFilter
 from portal.api.parsers import JSONParser
 from portal.api.permissions import ApproverPermission, EstatePermission
@@ -69,8 +69,8 @@ class WaiverSerializer(serializers.ModelSerializer):
 
 
 class PlanRevisionSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="api:planrevision-detail")
-    pdf_url = serializers.HyperlinkedIdentityField(
+    url = IdentityUrlField(view_name="api:planrevision-detail")
+    pdf_url = IdentityUrlField(
         view_name="api:planrevision-pdf", help_text="Where to download the PDF"
     )
     application_name = serializers.CharField(source="application.name", read_only=True)

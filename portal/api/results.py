@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from planner.models import Application, AppResult, Finding, RunError, SizingRun, Trigger
 from planner.services.runs import request_run
-from portal.api.base import ApiViewSet, ChangeableAppField
+from portal.api.base import ApiViewSet, ChangeableAppField, IdentityUrlField
 from portal.api.filters import FindingFilter, RecommendationFilter, SizingRunFilter
 from portal.api.permissions import EstatePermission
 from portal.views import access
@@ -31,7 +31,7 @@ class RunErrorSerializer(serializers.ModelSerializer):
 
 
 class SizingRunSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="api:sizingrun-detail")
+    url = IdentityUrlField(view_name="api:sizingrun-detail")
     requested_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True, help_text="null: the schedule"
     )
@@ -127,7 +127,7 @@ class SizingRunViewSet(ApiViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
 
 
 class FindingSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="api:finding-detail")
+    url = IdentityUrlField(view_name="api:finding-detail")
     vm_ids = serializers.ListField(
         child=serializers.IntegerField(), help_text="The VMs the finding is about"
     )
@@ -180,7 +180,7 @@ class CapabilityDetail(serializers.Serializer):
 
 
 class RecommendationSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(
+    url = IdentityUrlField(
         view_name="api:recommendation-detail",
         lookup_field="application_id",
         lookup_url_kwarg="application",
