@@ -471,6 +471,8 @@ def plan_context(
         "storage_svg": mark_safe(storage_chart_svg(detail.get("storage_by_point") or [])),  # noqa: S308 - escaped by charts
         "cost_svg": mark_safe(cost_chart_svg(cost, months=36)),  # noqa: S308 - escaped by charts
         "cost_rows": [(m, fmt_money(cost[m - 1])) for m in (1, 6, 12, 24, 36) if m <= len(cost)],
+        # Nothing billed in any month: a sentence says so instead of a flat, empty chart.
+        "cost_zero": not any(cost),
         # The engine's own totals, quoted rather than re-added from rounded months.
         "cost_lines": [
             line

@@ -264,6 +264,9 @@ def test_approver_approves_and_the_signed_pdf_downloads(client, alice, carol, ap
     body = pdf_text(data)
     assert "payroll" in body and rev.sha256[:16] in body.replace("\n", "")
     assert "Fits the BC/DR strategy." in body
+    # On-premises targets bill nothing: a sentence, not a flat empty chart.
+    assert rev.snapshot["result"]["monthly_cost"] == 0
+    assert "No public-cloud cost over the 36 months projected" in body
     page = text(client.get(reverse("plan-detail", args=[rev.pk])))
     assert rev.pdf_sha256 in page  # the PDF's hash, recorded
 
