@@ -211,7 +211,7 @@ class PlanRevisionViewSet(ApiViewSet, mixins.ListModelMixin, mixins.RetrieveMode
     def _answer(self, rev, code=status.HTTP_200_OK):
         rev = self.get_queryset().get(pk=rev.pk)
         data = PlanRevisionDetailSerializer(rev, context=self.get_serializer_context()).data
-        headers = {"Location": data["url"]} if code == status.HTTP_201_CREATED else {}
+        headers = {"Location": str(data["url"])} if code == status.HTTP_201_CREATED else {}
         return Response(data, status=code, headers=headers)
 
     @extend_schema(request=CreateRevisionSerializer, responses={201: PlanRevisionDetailSerializer})

@@ -123,7 +123,9 @@ class SizingRunViewSet(ApiViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
         run = request_run(application=app, trigger=Trigger.API, user=request.user)
         run = self.get_queryset().get(pk=run.pk)
         data = SizingRunDetailSerializer(run, context=self.get_serializer_context()).data
-        return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
+        return Response(
+            data, status=status.HTTP_202_ACCEPTED, headers={"Location": str(data["url"])}
+        )
 
 
 class FindingSerializer(serializers.ModelSerializer):
