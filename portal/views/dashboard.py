@@ -37,7 +37,8 @@ class DashboardAppTable(ApplicationTable):
 @login_required
 def dashboard(request):
     user = request.user
-    sees_all = access.is_operator(user) or access.is_approver(user)
+    approver = access.is_approver(user)
+    sees_all = approver or access.is_operator(user)
     apps = Application.objects.for_user(user)
     totals = apps.aggregate(
         apps=Count("pk"),
@@ -71,11 +72,13 @@ def dashboard(request):
     for app in shown:
         app.plan_status = statuses[app.pk]
     table = DashboardAppTable(shown, orderable=False, exclude=("owner",) if not sees_all else ())
-    # Plans waiting for a decision: an approver's queue; an owner sees their own submissions.
+    # Plans waiting for a decision: an approver's queue (not their own apps': another approver
+    # signs those); an owner sees their own submissions.
+    waiting = PlanRevision.objects.for_user(user).filter(state=PlanState.SUBMITTED)
+    if approver:
+        waiting = waiting.exclude(application__owner=user)
     to_sign = list(
-        PlanRevision.objects.for_user(user)
-        .filter(state=PlanState.SUBMITTED)
-        .defer("snapshot")
+        waiting.defer("snapshot")
         .select_related("application", "created_by")
         .order_by("created_at")[:TO_SIGN]
     )

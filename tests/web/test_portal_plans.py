@@ -555,3 +555,13 @@ def test_stale_plan_says_what_changed_on_the_app_page(client, alice, carol, app)
     assert "rto minutes" in page and "Take a new revision and have it signed." in page
     page = text(client.get(reverse("plan-detail", args=[rev.pk])))
     assert "Stale: payroll changed since this plan was signed" in page
+
+
+def test_approvers_queue_leaves_out_their_own_apps(client, alice, carol):
+    others = make_app(alice, name="alices", vms=1)
+    own = make_app(carol, name="carols", vms=1)
+    for app, owner in ((others, alice), (own, carol)):
+        plans.submit_revision(plans.create_revision(app, owner), owner)
+    html = as_user(client, carol).get(reverse("dashboard")).content.decode()
+    queue = html.split('id="plans-to-sign"')[1].split("</table>")[0]
+    assert "alices" in queue and "carols" not in queue  # another approver signs carol's
