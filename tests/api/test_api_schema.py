@@ -140,3 +140,12 @@ def test_the_docs_page_uses_local_assets_only():
     assert static, "expected the Swagger UI assets to come from /static/"
     for asset in static:
         assert finders.find(asset.removeprefix("/static/")), f"{asset} is not a local static file"
+
+
+@pytest.mark.django_db
+def test_the_docs_page_never_shows_the_online_validator_badge():
+    # Swagger UI's StandaloneLayout adds a badge image fetched from validator.swagger.io; the
+    # BaseLayout has none, and nothing in the page's configuration names a validator.
+    html = APIClient().get("/api/v1/docs/", HTTP_HOST="localhost").content.decode()
+    assert 'layout: "BaseLayout"' in html
+    assert "StandaloneLayout" not in html and "validator.swagger.io" not in html
