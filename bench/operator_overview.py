@@ -9,6 +9,10 @@ operator, the median of several runs each and the queries of one run:
   - the same page on an estate a tenth the size, to show the query count does not grow.
 The last line reads `ratio: <page ms / rollup ms>` (the share of the time spent laying out).
 
+It runs its own Redis on a free loopback port (data under var/bench/redis, stopped at the end):
+approving a plan queues its PDF, and with no broker each approval would wait on a connection
+attempt, or, on `make run`'s port, hand another database's revisions to someone else's worker.
+
     .venv/bin/python bench/operator_overview.py [--apps 1000] [--vms 10000] [--runs 5]
                                                 [--plans 100] [--keep]
 """
@@ -17,7 +21,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,12 +33,25 @@ BENCH = ROOT / "var" / "bench"
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
 
-def setup(db: Path) -> None:
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def redis(command: str, port: int) -> None:
+    """Start or stop the bench's own Redis (scripts/redis.sh)."""
+    script = ROOT / "scripts" / "redis.sh"
+    subprocess.run(["bash", str(script), command, str(port), str(BENCH / "redis")], check=True)
+
+
+def setup(db: Path, redis_port: int) -> None:
     """Settings for a throwaway database; DATABASE_URL is set before django.setup()."""
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "portal.settings",
             "DATABASE_URL": f"sqlite:///{db}",
+            "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
             "DEBUG": "0",
             "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
             "ALLOWED_HOSTS": "testserver",
@@ -162,15 +181,19 @@ def main() -> None:
     if not args.keep:
         for f in BENCH.glob("overview.sqlite3*"):
             f.unlink()
-    setup(db)
-
-    # A tenth of the estate first (the same apps' first tenth), then the rest added and sized.
-    started = time.perf_counter()
-    build(args.apps // 10, args.vms // 10, args.plans // 10)
-    small = measure("small estate", args.runs)
-    build(args.apps, args.vms, args.plans)
-    print(f"(estates built and sized in {time.perf_counter() - started:.1f} s)")
-    large = measure("estate", args.runs)
+    port = free_port()
+    redis("start", port)
+    try:
+        setup(db, port)
+        # A tenth of the estate first (the same apps' first tenth), then the rest added, sized.
+        started = time.perf_counter()
+        build(args.apps // 10, args.vms // 10, args.plans // 10)
+        small = measure("small estate", args.runs)
+        build(args.apps, args.vms, args.plans)
+        print(f"(estates built and sized in {time.perf_counter() - started:.1f} s)")
+        large = measure("estate", args.runs)
+    finally:
+        redis("stop", port)
     page, rollup = large["page /admin/overview/"], large["rollup: estate_overview()"]
     growth = large["page /admin/overview/"] / small["page /admin/overview/"]
     print(f"page time, estate / small estate: {growth:.1f}x for 10x the VMs")

@@ -397,6 +397,14 @@ def test_onboarding_calendar_holds_every_scheduled_vm_within_each_targets_night(
     client.force_login(olga)
     rows = csv_rows(client.get(reverse("overview:overview-export", args=["onboarding-vms"])))
     assert len(rows) - 1 == scheduled
+    assert rows[0][:6] == [
+        "estate night",
+        "date (if started tonight)",
+        "through",
+        "app",
+        "VM",
+        "night of the app's schedule",
+    ]
     start = {c.name: c.start_night for c in o.calendar}
     for row in rows[1:]:
         assert int(row[0]) == start[row[3]] + int(row[5]) - 1
