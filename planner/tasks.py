@@ -84,3 +84,20 @@ def flag_plans_for_review() -> str:
     from planner.services import plans
 
     return f"{plans.flag_plans_for_review()} plans flagged for review"
+
+
+@shared_task(name="planner.tasks.render_missing_pdfs")
+def render_missing_pdfs(limit: int = 50) -> str:
+    """Beat: queue the render of submitted or decided plans whose PDF is not stored yet (a
+    render published while Redis was down, or lost with a worker). Renders are idempotent."""
+    from planner.models import PlanRevision, PlanState
+
+    ids = list(
+        PlanRevision.objects.exclude(state=PlanState.DRAFT)
+        .filter(pdf_sha256="")
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in ids:
+        render_plan_pdf.apply_async(args=[pk], retry=False)
+    return f"{len(ids)} plan PDFs queued"

@@ -239,6 +239,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "planner.tasks.start_nightly_run",
         "schedule": crontab(hour=2, minute=0),
     },
+    "render-missing-pdfs": {  # a render lost while Redis was down is queued again
+        "task": "planner.tasks.render_missing_pdfs",
+        "schedule": timedelta(seconds=envint("PDF_SWEEP_SECONDS", 120)),
+    },
     "flag-plans-for-review": {  # approved plans older than a year (DESIGN §6)
         "task": "planner.tasks.flag_plans_for_review",
         "schedule": crontab(hour=3, minute=30),

@@ -3,9 +3,15 @@
 # var/prod, a project-local Redis (append-only), gunicorn, Celery workers for the `sizing` and
 # `reports` queues started separately, and Celery beat once. Ctrl-C stops everything.
 # The reference deployment (systemd units, HTTPS proxy) is in docs/deploy.md.
+#
+# Knobs (environment): PORT, PG_PORT, REDIS_PORT, PROD_DIR (default var/prod), SIZING_WORKERS
+# (separate sizing worker processes, default 1, each with one pool process per CPU), and
+# SEED_DEMO_ARGS (arguments of the first seed_demo, e.g. "--apps 1000 --vms 10000").
+# bench/load.py starts this script with its own ports and directory and kills a worker.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-PROD=var/prod
+PROD=${PROD_DIR:-var/prod}
+SIZING_WORKERS=${SIZING_WORKERS:-1}
 export PORT=${PORT:-8000}
 PG_PORT=${PG_PORT:-55433}
 REDIS_PORT=${REDIS_PORT:-6392}
@@ -19,15 +25,35 @@ export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" LOG_FORMAT=json
 PY=.venv/bin/python
 CPUS=$(nproc)
 
-pids=()
+pids=() workers=()
 cleanup() {
   trap - INT TERM EXIT
   echo "prod: stopping..."
+  touch "$PROD/stopping"  # the supervise loops see it and do not restart their worker
+  for f in "$PROD"/sizing*.pid "$PROD"/reports.pid; do
+    [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null
+  done
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
+  for pid in "${pids[@]}" "${workers[@]}"; do wait "$pid" 2>/dev/null; done
   scripts/redis.sh stop "$REDIS_PORT" "$PROD/redis"
   scripts/pg.sh stop "$PG_PORT" "$PROD/pg"
+  rm -f "$PROD/stopping"
   echo "prod: stopped."
+}
+# Restart a worker that exits, as systemd's Restart=always does in the reference deployment
+# (deploy/systemd): a worker killed by SIGKILL or by the OOM killer, or one that gives up when
+# the broker connection drops (Celery 5.7 exits with "Unrecoverable error" when Redis restarts
+# while it holds unacknowledged tasks; docs/deploy.md), is back within seconds. Its
+# unacknowledged tasks return to the queue after the visibility timeout.
+supervise() {
+  while :; do
+    "$@"
+    rc=$?
+    [ -f "$PROD/stopping" ] && return
+    echo "prod: $* exited ($rc); restarting in 2 s" >&2
+    sleep 2
+    [ -f "$PROD/stopping" ] && return
+  done
 }
 trap cleanup INT TERM EXIT
 
@@ -39,16 +65,22 @@ $PY manage.py migrate --no-input -v0 || exit 1
 $PY manage.py collectstatic --no-input -v0 || exit 1
 $PY manage.py check --deploy --fail-level ERROR -v0 || exit 1
 if [ "$($PY manage.py shell -c 'from planner.models import Application; print(Application.objects.exists())' | tail -1)" != "True" ]; then
-  $PY manage.py seed_demo
+  # shellcheck disable=SC2086 # word splitting of the arguments is wanted
+  $PY manage.py seed_demo ${SEED_DEMO_ARGS:-}
 fi
 
-.venv/bin/celery -A portal worker -Q sizing -c "$CPUS" -n "sizing@%h" --loglevel INFO >>"$PROD/log/sizing.log" 2>&1 &
-pids+=($!)
-.venv/bin/celery -A portal worker -Q reports -c 1 -n "reports@%h" --max-tasks-per-child 20 --loglevel INFO >>"$PROD/log/reports.log" 2>&1 &
-pids+=($!)
+rm -f "$PROD/stopping"
+for n in $(seq 1 "$SIZING_WORKERS"); do
+  supervise .venv/bin/celery -A portal worker -Q sizing -c "$CPUS" -n "sizing$n@%h" --loglevel INFO \
+    --pidfile "$PROD/sizing$n.pid" >>"$PROD/log/sizing$n.log" 2>&1 &
+  workers+=($!)
+done
+supervise .venv/bin/celery -A portal worker -Q reports -c 1 -n "reports@%h" --max-tasks-per-child 20 --loglevel INFO \
+  --pidfile "$PROD/reports.pid" >>"$PROD/log/reports.log" 2>&1 &
+workers+=($!)
 .venv/bin/celery -A portal beat --schedule "$PROD/celerybeat-schedule" --loglevel INFO >>"$PROD/log/beat.log" 2>&1 &
 pids+=($!)
-echo "prod: PostgreSQL 127.0.0.1:$PG_PORT, Redis 127.0.0.1:$REDIS_PORT, workers sizing ($CPUS) and reports (1), beat"
+echo "prod: PostgreSQL 127.0.0.1:$PG_PORT, Redis 127.0.0.1:$REDIS_PORT, sizing workers: $SIZING_WORKERS x $CPUS, reports (1), beat"
 echo "prod: gunicorn on http://127.0.0.1:$PORT/ ($((2 * CPUS + 1)) workers); logs in $PROD/log/. Ctrl-C stops"
 .venv/bin/gunicorn portal.wsgi -w $((2 * CPUS + 1)) -b "127.0.0.1:$PORT" --access-logfile - \
   --graceful-timeout 20 --timeout 60 >>"$PROD/log/web.log" 2>&1 &

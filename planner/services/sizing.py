@@ -166,7 +166,10 @@ def estate_context(apps: list[facts.App], sizings: list) -> EstateContext:
     ingest = defaultdict(float)
     users = defaultdict(int)
     for target_id, gib, churn, n in (
-        AppResult.objects.filter(application__backup_target_id__in=target_ids)
+        AppResult.objects.filter(
+            application__backup_target_id__in=target_ids,
+            application__scheme="backup_restore",  # as the new figures below
+        )
         .exclude(application_id__in=ids)
         .values("application__backup_target_id")
         .annotate(g=Sum("backup_gib"), c=Sum("churn_gib_day"), n=Count("id"))
