@@ -229,6 +229,16 @@ class VmSize(models.Model):
         ordering = ["series", "vcpu", "name"]
         verbose_name = "VM size"
 
+    @classmethod
+    def version(cls) -> str:
+        """A short fingerprint of the size catalog (the figures sizing reads), recorded with
+        every result so an edited size marks the results sized before it as outdated."""
+        rows = sorted(
+            cls.objects.values_list("name", "vcpu", "memory_gib", "max_data_disks").order_by()
+        )
+        digest = hashlib.sha256(repr(rows).encode()).hexdigest()[:10]
+        return f"{len(rows)}:{digest}"
+
     def __str__(self) -> str:
         return self.name
 

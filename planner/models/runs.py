@@ -72,6 +72,7 @@ class SizingRun(models.Model):
     engine_version = models.CharField(max_length=20, blank=True)
     prices_version = models.CharField(max_length=40, blank=True)
     limits_version = models.CharField(max_length=40, blank=True)
+    sizes_version = models.CharField(max_length=40, blank=True, default="")
     summary = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -194,6 +195,7 @@ class AppResult(models.Model):
     engine_version = models.CharField(max_length=20)
     prices_version = models.CharField(max_length=40)
     limits_version = models.CharField(max_length=40)
+    sizes_version = models.CharField(max_length=40, blank=True, default="")
     vm_count = models.PositiveIntegerField(default=0)
     protected_vm_count = models.PositiveIntegerField(default=0)
     used_gib = models.FloatField(default=0)

@@ -321,6 +321,7 @@ def build(
             "engine": result.engine_version,
             "prices": result.prices_version,
             "limits": result.limits_version,
+            "sizes": result.sizes_version,
         },
         "result": {
             "computed_at": _plain(result.computed_at),

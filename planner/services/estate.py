@@ -56,6 +56,7 @@ from planner.models import (
     Tier,
     VirtualMachine,
     VmResult,
+    VmSize,
 )
 from planner.rules._units import MBIT_PER_GIB
 from planner.sizing import ENGINE_VERSION, ash_available_memory, ash_vm_capacity
@@ -149,10 +150,11 @@ class Versions:
     engine: str
     prices: str
     limits: str
+    sizes: str = ""
 
     @classmethod
     def current(cls, on: date | None = None) -> Versions:
-        return cls(ENGINE_VERSION, Price.version(on), Limit.version(on))
+        return cls(ENGINE_VERSION, Price.version(on), Limit.version(on), VmSize.version())
 
 
 def app_conditions(now: datetime, limits: Mapping[str, float], versions: Versions) -> dict:
@@ -167,6 +169,7 @@ def app_conditions(now: datetime, limits: Mapping[str, float], versions: Version
             ~Q(result__engine_version=versions.engine)
             | ~Q(result__prices_version=versions.prices)
             | ~Q(result__limits_version=versions.limits)
+            | ~Q(result__sizes_version=versions.sizes)
         ),
         "edited": Q(result__computed_at__lt=F("changed_at")),
         "no_plan": Q(state=PROTECTED, last_approved_at__isnull=True),

@@ -171,8 +171,13 @@ def _create_chunks(run: SizingRun) -> None:
         total_chunks=len(chunks),
         total_vms=sum(c.vm_count for c in chunks),
         engine_version=sizing.engine_version(),
-        prices_version=sizing.catalog_versions()[0],
-        limits_version=sizing.catalog_versions()[1],
+        **dict(
+            zip(
+                ("prices_version", "limits_version", "sizes_version"),
+                sizing.catalog_versions(),
+                strict=True,
+            )
+        ),
     )
 
 

@@ -32,6 +32,7 @@ from planner.models import (
     SizingRun,
     VirtualMachine,
     VmResult,
+    VmSize,
 )
 from planner.rules.context import CloudLoad, Dependent, ExternalVm, TargetLoad
 from planner.services.facts import cloud_facts, load_apps, product_facts, target_facts
@@ -42,8 +43,9 @@ def engine_version() -> str:
     return ENGINE_VERSION
 
 
-def catalog_versions() -> tuple[str, str]:
-    return Price.version(), Limit.version()
+def catalog_versions() -> tuple[str, str, str]:
+    """The prices, limits and VM sizes versions a run records."""
+    return Price.version(), Limit.version(), VmSize.version()
 
 
 @dataclass
@@ -59,10 +61,13 @@ class Catalogs:
     limits: dict
     prices_version: str
     limits_version: str
+    sizes_version: str = ""
 
     @classmethod
     def load(cls) -> Catalogs:
-        return cls(Price.in_force(), Limit.in_force(), Price.version(), Limit.version())
+        return cls(
+            Price.in_force(), Limit.in_force(), Price.version(), Limit.version(), VmSize.version()
+        )
 
 
 def size_and_save(
@@ -298,6 +303,7 @@ def save_assessments(assessments, *, run, catalogs: Catalogs, now) -> None:
                 engine_version=ENGINE_VERSION,
                 prices_version=catalogs.prices_version,
                 limits_version=catalogs.limits_version,
+                sizes_version=catalogs.sizes_version,
                 **a.app_row(),
             )
         )

@@ -86,7 +86,8 @@ def test_owner_creates_a_draft_snapshot_with_its_hash(app, alice):
     assert detail["boot"]["groups"] and detail["boot"]["failover"] and detail["boot"]["shutdown"]
     assert detail["schedule"]["slots"] and "drills" in detail and "capability" in detail
     assert {f["code"] for f in s["findings"]} >= {"OBJECTIVE_MET", "DRILL_NEVER"}
-    assert set(s["versions"]) == {"engine", "prices", "limits"} and all(s["versions"].values())
+    assert set(s["versions"]) == {"engine", "prices", "limits", "sizes"}
+    assert all(s["versions"].values())
     assert s["inputs_sha256"] == content_sha256(s["inputs"])
     assert s["topology"]["combination"]["text"]
     assert trail(rev) == [("alice", "", "draft", "revision taken")]

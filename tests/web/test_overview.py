@@ -30,6 +30,7 @@ from planner.models import (
     Price,
     VirtualMachine,
     VmResult,
+    VmSize,
 )
 from planner.services import plans
 from planner.services.estate import estate_overview
@@ -454,6 +455,23 @@ def test_results_sized_with_an_older_catalog_are_flagged(client, olga, estate):
     size_all()  # the next sizing run takes the new prices
     o = page(client, olga).context["o"]
     assert o.attention["outdated"] == 0 and o.version_rows[0].prices == Price.version()
+
+
+def test_an_edited_vm_size_marks_the_results_sized_before_it_as_outdated(client, olga, estate):
+    sized = AppResult.objects.count()
+    before = VmSize.version()
+    assert set(AppResult.objects.values_list("sizes_version", flat=True)) == {before}
+    size = VmSize.objects.get(name="Standard_D2_v2")
+    size.memory_gib += 1  # an operator corrects a size in the admin
+    size.save()
+    assert VmSize.version() != before
+
+    o = page(client, olga).context["o"]
+    assert o.versions.sizes == VmSize.version() and o.attention["outdated"] == sized
+
+    size_all()  # the next sizing run takes the corrected size and records its version
+    assert set(AppResult.objects.values_list("sizes_version", flat=True)) == {VmSize.version()}
+    assert page(client, olga).context["o"].attention["outdated"] == 0
 
 
 # --- exports -----------------------------------------------------------------------------------
