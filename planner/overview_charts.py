@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
+from planner.reports.charts import nice_ticks
 from planner.sizing.units import fmt_num
 
 __all__ = ["Bar", "Segment", "capacity_bars", "nice_ticks", "stacked_bars", "stacked_columns"]
@@ -56,17 +57,6 @@ class Bar:
     available: float | None
     href: str = ""
     note: str = ""
-
-
-def nice_ticks(top: float, count: int = 5) -> list[float]:
-    """Round axis ticks from 0 to at least ``top`` (1, 2, 2.5 or 5 × a power of ten apart)."""
-    if not math.isfinite(top) or top <= 0:
-        return [0.0, 1.0]
-    raw = top / count
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
-    n = math.ceil(top / step - 1e-9)
-    return [round(i * step, 10) for i in range(n + 1)]
 
 
 def _open(width: int, height: int, title: str) -> list[str]:

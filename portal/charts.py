@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Sequence
 from html import escape
 
+from planner.reports.charts import nice_ticks
 from planner.sizing.units import fmt_money, fmt_num
 
 __all__ = ["bar_chart", "cost_chart", "nice_ticks", "storage_chart"]
@@ -21,17 +22,6 @@ BAR = "#2f6fb0"
 BAR_LAST = "#8a5cc2"
 GRID = "#e3e7ed"
 TEXT = "#3b4350"
-
-
-def nice_ticks(top: float, count: int = 5) -> list[float]:
-    """Round axis ticks from 0 to at least ``top`` (1, 2, 2.5 or 5 × a power of ten apart)."""
-    if not math.isfinite(top) or top <= 0:
-        return [0.0, 1.0]
-    raw = top / count
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
-    n = math.ceil(top / step - 1e-9)
-    return [round(i * step, 10) for i in range(n + 1)]
 
 
 def bar_chart(

@@ -25,15 +25,17 @@ INK = "#2b2f36"
 FONT = 'font-family="DejaVu Sans, Liberation Sans, sans-serif"'
 
 
-def nice_ticks(top: float, count: int = 4) -> list[float]:
-    """Round tick values from 0 to at least ``top``: 0, 1,000, 2,000, … (1, 2, 2.5 or 5 × 10ⁿ)."""
+def nice_ticks(top: float, count: int = 5) -> list[float]:
+    """Round tick values from 0 to at least ``top``: 0, 1,000, 2,000, … (1, 2, 2.5 or 5 × 10ⁿ).
+
+    The one axis rule of every chart: the PDF's, the portal's and the overview's."""
     if not math.isfinite(top) or top <= 0:
         return [0.0, 1.0]
     raw = top / count
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
     n = math.ceil(top / step - 1e-9)
-    return [i * step for i in range(n + 1)]
+    return [round(i * step, 10) for i in range(n + 1)]
 
 
 def short_number(value: float) -> str:
@@ -88,7 +90,7 @@ def cost_chart_svg(
     values = _finite(list(cost_by_month)[:months])
     if not values:
         return _empty("No cost projection: nothing is billed in a public cloud.")
-    ticks = nice_ticks(max(values))
+    ticks = nice_ticks(max(values), 4)
     title = f"Cost by month, {len(values)} months ({currency})"
     parts, plot_w, plot_h = _frame(title, ticks, f"{currency} / month")
     top = ticks[-1] or 1.0
@@ -134,7 +136,7 @@ def storage_chart_svg(points: Sequence[Sequence]) -> str:
     pairs = [(str(p[0]), v) for p, v in zip(points, _finite([p[1] for p in points]), strict=True)]
     if not pairs:
         return _empty("No backup storage: the app is not protected by backup-restore.")
-    ticks = nice_ticks(max(v for _, v in pairs))
+    ticks = nice_ticks(max(v for _, v in pairs), 4)
     title = "Backup storage by restore point (GiB, cumulative)"
     parts, plot_w, plot_h = _frame(title, ticks, "GiB")
     top = ticks[-1] or 1.0

@@ -17,7 +17,7 @@ import time
 import pytest
 from pypdf import PdfReader
 
-from tests.browser.test_portal_journey import PASSWORD, browser_page, demo, sign_in  # noqa: F401
+from tests.browser.test_portal_journey import PASSWORD, demo, sign_in  # noqa: F401 (demo)
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
