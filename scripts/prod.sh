@@ -45,10 +45,13 @@ cleanup() {
 # the broker connection drops (Celery 5.7 exits with "Unrecoverable error" when Redis restarts
 # while it holds unacknowledged tasks; docs/deploy.md), is back within seconds. Its
 # unacknowledged tasks return to the queue after the visibility timeout.
-supervise() {
+supervise() {  # supervise PIDFILE COMMAND...
+  local pidfile=$1
+  shift
   while :; do
-    "$@"
+    "$@" --pidfile "$pidfile"
     rc=$?
+    rm -f "$pidfile"  # a killed worker leaves it behind; its pid may be reused
     [ -f "$PROD/stopping" ] && return
     echo "prod: $* exited ($rc); restarting in 2 s" >&2
     sleep 2
@@ -71,12 +74,12 @@ fi
 
 rm -f "$PROD/stopping"
 for n in $(seq 1 "$SIZING_WORKERS"); do
-  supervise .venv/bin/celery -A portal worker -Q sizing -c "$CPUS" -n "sizing$n@%h" --loglevel INFO \
-    --pidfile "$PROD/sizing$n.pid" >>"$PROD/log/sizing$n.log" 2>&1 &
+  supervise "$PROD/sizing$n.pid" .venv/bin/celery -A portal worker -Q sizing -c "$CPUS" \
+    -n "sizing$n@%h" --loglevel INFO >>"$PROD/log/sizing$n.log" 2>&1 &
   workers+=($!)
 done
-supervise .venv/bin/celery -A portal worker -Q reports -c 1 -n "reports@%h" --max-tasks-per-child 20 --loglevel INFO \
-  --pidfile "$PROD/reports.pid" >>"$PROD/log/reports.log" 2>&1 &
+supervise "$PROD/reports.pid" .venv/bin/celery -A portal worker -Q reports -c 1 -n "reports@%h" \
+  --max-tasks-per-child 20 --loglevel INFO >>"$PROD/log/reports.log" 2>&1 &
 workers+=($!)
 .venv/bin/celery -A portal beat --schedule "$PROD/celerybeat-schedule" --loglevel INFO >>"$PROD/log/beat.log" 2>&1 &
 pids+=($!)
