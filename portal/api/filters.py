@@ -9,9 +9,12 @@ is a 400 naming the parameter instead of a driver overflow (SQLite) or an aborte
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import django_filters
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import filters
@@ -29,6 +32,30 @@ MAX_ID = 2**63 - 1
 
 
 @extend_schema_field(OpenApiTypes.INT)
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time, turned to UTC before it reaches the database.
+
+    Python accepts UTC offsets up to ±23:59, PostgreSQL only up to ±15:59: an offset of -19:30
+    passed through would be a DataError (and an aborted transaction) instead of a filter."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return value
+        try:
+            return value.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError(
+                "This date-time is out of range once taken to UTC: give one between the years "
+                "1 and 9999, e.g. 2026-01-31T09:00:00Z.",
+                code="invalid",
+            ) from None
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
+
+
 class IdFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
@@ -136,8 +163,8 @@ class FindingFilter(django_filters.FilterSet):
 class DrillFilter(django_filters.FilterSet):
     application = IdFilter(field_name="application")
     kind = django_filters.ChoiceFilter(choices=[("drill", "Drill"), ("incident", "Incident")])
-    started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
-    started_before = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
+    started_after = UtcDateTimeFilter(field_name="started_at", lookup_expr="gte")
+    started_before = UtcDateTimeFilter(field_name="started_at", lookup_expr="lt")
 
     class Meta:
         model = Drill

@@ -286,3 +286,40 @@ def test_every_error_has_the_one_shape(estate, users):
         body = response.json()
         assert isinstance(body["detail"], str) and body["detail"], body
         assert isinstance(body["code"], str) and body["code"], body
+
+
+@pytest.mark.parametrize(
+    "value, status",
+    [
+        ("0121-11-11T09:15:48-19:30", 200),  # Python takes the offset, PostgreSQL would not
+        ("2026-11-11T09:15:48+14:00", 200),
+        ("0001-01-01T00:30:00+01:00", 400),  # before year 1 once taken to UTC
+        ("yesterday", 400),
+    ],
+)
+def test_a_date_time_filter_never_reaches_the_database_out_of_range(estate, users, value, status):
+    client = client_for(users["operator"])
+    response = client.get("/api/v1/drills/", {"started_after": value})
+    assert response.status_code == status, response.content
+    if status == 400:
+        assert "started_after" in response.json()["fields"]
+    # The connection (and the test's transaction) is still usable.
+    assert client.get("/api/v1/drills/").status_code == 200
+    assert Application.objects.filter(pk=estate.app.pk).exists()
+
+
+def test_a_date_time_with_an_offset_postgresql_refuses_is_stored_in_utc(estate, users):
+    client = client_for(users["owner"])
+    response = client.post(
+        "/api/v1/drills/",
+        {
+            "application": estate.app.pk,
+            "started_at": "2026-01-10T04:00:00-19:30",
+            "restored_at": "2026-01-10T06:00:00-19:30",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    drill = estate.app.drills.get(pk=response.json()["id"])
+    assert drill.started_at.isoformat() == "2026-01-10T23:30:00+00:00"
+    assert client.get("/api/v1/drills/").status_code == 200
