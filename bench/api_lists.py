@@ -20,37 +20,16 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH = ROOT / "var" / "bench"
+from common import BENCH, setup_django  # bench/common.py
+
 DB_NAME = "api_lists.sqlite3"
-sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
 
 def setup(db: Path) -> None:
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "portal.settings",
-            "DATABASE_URL": f"sqlite:///{db}",
-            "DEBUG": "0",
-            "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-            "ALLOWED_HOSTS": "testserver",
-            "STATIC_MANIFEST": "0",
-            "SECURE_SSL_REDIRECT": "0",
-            "SESSION_COOKIE_SECURE": "0",
-            "CSRF_COOKIE_SECURE": "0",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    import logging
-
-    import django
-
-    django.setup()
-    logging.getLogger("portal.request").setLevel(logging.WARNING)  # one line per request
+    setup_django(db)
     from django.conf import settings
 
     settings.CACHES["throttle"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}

@@ -18,36 +18,14 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH = ROOT / "var" / "bench"
-sys.path.insert(0, str(ROOT))  # run as a script from anywhere
+from common import BENCH, setup_django  # bench/common.py
 
 
 def setup(db: Path) -> None:
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "portal.settings",
-            "DATABASE_URL": f"sqlite:///{db}",
-            "DEBUG": "0",
-            "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-            "ALLOWED_HOSTS": "testserver",
-            "STATIC_MANIFEST": "0",
-            "SECURE_SSL_REDIRECT": "0",
-            "SESSION_COOKIE_SECURE": "0",
-            "CSRF_COOKIE_SECURE": "0",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    import logging
-
-    import django
-
-    django.setup()
-    logging.getLogger("portal.request").setLevel(logging.WARNING)  # one line per request
+    setup_django(db)
 
 
 def timed(fn, runs: int) -> tuple[float, int]:

@@ -24,13 +24,10 @@ import os
 import socket
 import statistics
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH = ROOT / "var" / "bench"
-sys.path.insert(0, str(ROOT))  # run as a script from anywhere
+from common import BENCH, ROOT, setup_django  # bench/common.py
 
 
 def free_port() -> int:
@@ -47,34 +44,7 @@ def redis(command: str, port: int) -> None:
 
 def setup(db: Path, redis_port: int) -> None:
     """Settings for a throwaway database; DATABASE_URL is set before django.setup()."""
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "portal.settings",
-            "DATABASE_URL": f"sqlite:///{db}",
-            "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-            "DEBUG": "0",
-            "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-            "ALLOWED_HOSTS": "testserver",
-            "STATIC_MANIFEST": "0",
-            "SECURE_SSL_REDIRECT": "0",
-            "SESSION_COOKIE_SECURE": "0",
-            "CSRF_COOKIE_SECURE": "0",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    import logging
-
-    import django
-
-    django.setup()
-    logging.getLogger("portal.request").setLevel(logging.WARNING)
-    from django.conf import settings
-
-    # The overview's URLs: the project's when portal/urls.py includes them, else the tests'.
-    from portal import urls
-
-    if not any(getattr(p, "namespace", None) == "overview" for p in urls.urlpatterns):
-        settings.ROOT_URLCONF = "tests.web.overview_urls"
+    setup_django(db, REDIS_URL=f"redis://127.0.0.1:{redis_port}/0")
 
 
 def timed(fn, runs: int) -> tuple[float, int, int]:
