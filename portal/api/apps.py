@@ -30,6 +30,7 @@ from portal.api.base import (
     CreateMixin,
     IdentityUrlField,
     ModelCleanSerializer,
+    ResizesItsApp,
     UpdateMixin,
 )
 from portal.api.filters import ApplicationFilter, DrillFilter
@@ -351,6 +352,7 @@ class DrillSerializer(ModelCleanSerializer):
 
 
 class DrillViewSet(
+    ResizesItsApp,
     ApiViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -369,21 +371,3 @@ class DrillViewSet(
     def get_queryset(self):
         visible = Application.objects.for_user(self.request.user).values("pk")
         return Drill.objects.filter(application__in=visible).select_related("application")
-
-    def application_of(self, obj):
-        return obj.application
-
-    def perform_create(self, serializer):
-        drill = serializer.save()
-        request_app_resize(drill.application, self.request.user)
-
-    def perform_update(self, serializer):
-        before = serializer.instance.application
-        drill = serializer.save()
-        for app in {before, drill.application}:
-            request_app_resize(app, self.request.user)
-
-    def perform_destroy(self, instance):
-        app = instance.application
-        instance.delete()
-        request_app_resize(app, self.request.user)

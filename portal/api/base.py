@@ -6,6 +6,7 @@
 - ``ApiViewSet`` makes each write request one transaction, kept only when it succeeds, accepts
   only digits as ids (a non-number or an id too large for the database is a JSON 404), and
   names the app whose owner may change an object (``application_of``).
+- ``ResizesItsApp`` re-sizes the app of a VM or a drill after every write.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from planner.services.runs import request_app_resize
 from portal.api.errors import constraint_field, django_errors
 from portal.api.filters import OrderingFilter
 from portal.views import access
@@ -184,3 +186,26 @@ class UpdateMixin(mixins.UpdateModelMixin):
         return Response(self.get_serializer(self.reread(serializer.instance)).data)
 
     reread = CreateMixin.reread
+
+
+class ResizesItsApp:
+    """For objects that belong to an app (VMs, drills): their app's owner may change them, and
+    every create, update or delete re-sizes the app (both apps when an update moves it)."""
+
+    def application_of(self, obj):
+        return obj.application
+
+    def perform_create(self, serializer):
+        obj = serializer.save()
+        request_app_resize(obj.application, self.request.user)
+
+    def perform_update(self, serializer):
+        before = serializer.instance.application
+        obj = serializer.save()
+        for app in {before, obj.application}:
+            request_app_resize(app, self.request.user)
+
+    def perform_destroy(self, instance):
+        app = instance.application
+        instance.delete()
+        request_app_resize(app, self.request.user)

@@ -23,6 +23,7 @@ from portal.api.base import (
     CreateMixin,
     IdentityUrlField,
     ModelCleanSerializer,
+    ResizesItsApp,
     UpdateMixin,
 )
 from portal.api.filters import MAX_ID, VirtualMachineFilter
@@ -249,6 +250,7 @@ class VmResultSerializer(serializers.ModelSerializer):
 
 
 class VirtualMachineViewSet(
+    ResizesItsApp,
     ApiViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -289,24 +291,6 @@ class VirtualMachineViewSet(
         if self.action == "list":
             attach_disks_and_dependencies(page if page is not None else list(queryset))
         return page
-
-    def application_of(self, obj):
-        return obj.application
-
-    def perform_create(self, serializer):
-        vm = serializer.save()
-        request_app_resize(vm.application, self.request.user)
-
-    def perform_update(self, serializer):
-        before = serializer.instance.application
-        vm = serializer.save()
-        for app in {before, vm.application}:
-            request_app_resize(app, self.request.user)
-
-    def perform_destroy(self, instance):
-        app = instance.application
-        instance.delete()
-        request_app_resize(app, self.request.user)
 
     @extend_schema(request=OptInSerializer, responses=OptInResultSerializer)
     @action(detail=False, methods=["post"], url_path="opt-in")
