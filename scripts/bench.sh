@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 for script in bench/*.py; do
   name=$(basename "$script" .py)
+  if [ "$name" = common ]; then continue; fi  # what the benchmarks share, not one of them
   if [ -n "${BENCH:-}" ] && [ "$BENCH" != "$name" ]; then continue; fi
   echo "== $name"
   .venv/bin/python "$script"
