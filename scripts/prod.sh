@@ -73,12 +73,14 @@ if [ "$($PY manage.py shell -c 'from planner.models import Application; print(Ap
 fi
 
 rm -f "$PROD/stopping"
+# Workers run at a lower CPU priority (Nice=10 in deploy/systemd): on one host, pages come first
+# and background work takes what they leave.
 for n in $(seq 1 "$SIZING_WORKERS"); do
-  supervise "$PROD/sizing$n.pid" .venv/bin/celery -A portal worker -Q sizing -c "$CPUS" \
+  supervise "$PROD/sizing$n.pid" nice -n 10 .venv/bin/celery -A portal worker -Q sizing -c "$CPUS" \
     -n "sizing$n@%h" --loglevel INFO >>"$PROD/log/sizing$n.log" 2>&1 &
   workers+=($!)
 done
-supervise "$PROD/reports.pid" .venv/bin/celery -A portal worker -Q reports -c 1 -n "reports@%h" \
+supervise "$PROD/reports.pid" nice -n 10 .venv/bin/celery -A portal worker -Q reports -c 1 -n "reports@%h" \
   --max-tasks-per-child 20 --loglevel INFO >>"$PROD/log/reports.log" 2>&1 &
 workers+=($!)
 .venv/bin/celery -A portal beat --schedule "$PROD/celerybeat-schedule" --loglevel INFO >>"$PROD/log/beat.log" 2>&1 &
