@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Sequence
 from html import escape
 
-from planner.reports.charts import nice_ticks
+from planner.reports.charts import empty_chart, nice_ticks
 from planner.sizing.units import fmt_money, fmt_num
 
 __all__ = ["bar_chart", "cost_chart", "nice_ticks", "storage_chart"]
@@ -127,6 +127,11 @@ def cost_chart(cost_by_month: Sequence[float], months: int = 12, **kwargs) -> st
     if months not in (12, 36):
         raise ValueError(f"months must be 12 or 36, got {months!r}")
     values = [float(v) for v in list(cost_by_month)[:months]]
+    if not any(values):  # as the PDF does: a sentence, not a flat empty chart
+        return empty_chart(
+            f"Public-cloud cost per month, {months} months: none. Nothing is billed in a public "
+            "cloud; the copies stay on targets the organisation runs."
+        )
     labels = [f"M{i}" for i in range(1, len(values) + 1)]
     total = sum(values)
     return bar_chart(

@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
-__all__ = ["cost_chart_svg", "nice_ticks", "short_number", "storage_chart_svg"]
+__all__ = ["cost_chart_svg", "empty_chart", "nice_ticks", "short_number", "storage_chart_svg"]
 
 WIDTH, HEIGHT = 680, 230
 LEFT, RIGHT, TOP, BOTTOM = 64, 12, 14, 34
@@ -89,7 +89,7 @@ def cost_chart_svg(
     their amount, so the chart reads without a table."""
     values = _finite(list(cost_by_month)[:months])
     if not values:
-        return _empty("No cost projection: nothing is billed in a public cloud.")
+        return empty_chart("No cost projection: nothing is billed in a public cloud.")
     ticks = nice_ticks(max(values), 4)
     title = f"Cost by month, {len(values)} months ({currency})"
     parts, plot_w, plot_h = _frame(title, ticks, f"{currency} / month")
@@ -135,7 +135,7 @@ def storage_chart_svg(points: Sequence[Sequence]) -> str:
     """
     pairs = [(str(p[0]), v) for p, v in zip(points, _finite([p[1] for p in points]), strict=True)]
     if not pairs:
-        return _empty("No backup storage: the app is not protected by backup-restore.")
+        return empty_chart("No backup storage: the app is not protected by backup-restore.")
     ticks = nice_ticks(max(v for _, v in pairs), 4)
     title = "Backup storage by restore point (GiB, cumulative)"
     parts, plot_w, plot_h = _frame(title, ticks, "GiB")
@@ -163,7 +163,8 @@ def storage_chart_svg(points: Sequence[Sequence]) -> str:
     return "".join(parts)
 
 
-def _empty(message: str) -> str:
+def empty_chart(message: str) -> str:
+    """A one-line chart that says why there is nothing to draw (never a flat, empty frame)."""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart empty" viewBox="0 0 {WIDTH} 40" '
         f'width="{WIDTH}" height="40" role="img" aria-label="{escape(message)}">'

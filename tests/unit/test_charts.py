@@ -68,3 +68,10 @@ def test_bad_values_are_refused():
 )
 def test_nice_ticks(top, ticks):
     assert nice_ticks(top) == pytest.approx(ticks)
+
+
+def test_a_cost_chart_with_nothing_billed_says_so_instead_of_drawing_an_empty_frame():
+    root = parse(cost_chart([0.0] * 36, 12))
+    assert root.findall(f"{NS}rect") == []
+    text = "".join(t.text or "" for t in root.iter(f"{NS}text"))
+    assert "12 months: none" in text and "Nothing is billed in a public cloud" in text
