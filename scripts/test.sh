@@ -15,7 +15,7 @@ echo "== pytest on SQLite"
 env -u DATABASE_URL .venv/bin/python -m pytest "$@"
 
 echo "== pytest on PostgreSQL (127.0.0.1:$PG_PORT, $PG_DIR)"
-rm -rf "$PG_DIR"
-trap 'scripts/pg.sh stop "$PG_PORT" "$PG_DIR"; rm -rf "$PG_DIR"' EXIT
+scripts/pg.sh destroy "$PG_PORT" "$PG_DIR"
+trap 'scripts/pg.sh destroy "$PG_PORT" "$PG_DIR"' EXIT
 PG_FAST=1 scripts/pg.sh start "$PG_PORT" "$PG_DIR"
 DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/planner" .venv/bin/python -m pytest "$@"
