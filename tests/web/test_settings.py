@@ -91,17 +91,28 @@ def test_sqlite_runs_in_wal_with_immediate_transactions(db):
 
 
 def test_passwords_are_hashed_with_argon2id_and_older_hashes_are_upgraded(db, settings):
-    from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
+    from django.contrib.auth.hashers import (
+        Argon2PasswordHasher,
+        PBKDF2PasswordHasher,
+        make_password,
+    )
     from django.contrib.auth.models import User
 
     from portal import settings as production
 
     settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS
-    assert make_password("correct horse").startswith("argon2$argon2id$")
+    assert make_password("correct horse").startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
     # A hash made before the switch still signs its user in, and is re-hashed with Argon2id.
     old = PBKDF2PasswordHasher().encode("correct horse", "somesalt", iterations=1000)
     user = User.objects.create(username="legacy", password=old)
     assert not user.check_password("wrong horse")
     assert user.check_password("correct horse")
     user.refresh_from_db()
-    assert user.password.startswith("argon2$argon2id$")
+    assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    # So is one made with Django's own Argon2 parameters (100 MiB, 8 lanes).
+    user.password = Argon2PasswordHasher().encode("correct horse", "othersalt")
+    assert "m=102400,t=2,p=8" in user.password
+    user.save()
+    assert user.check_password("correct horse")
+    user.refresh_from_db()
+    assert "m=19456,t=2,p=1" in user.password
