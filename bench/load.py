@@ -263,9 +263,9 @@ class Recorder:
 def sign_in(
     base: str, username: str, rec: Recorder, token: bool = False
 ) -> tuple[requests.Session, requests.Session]:
-    """Sign in to the portal once (as a person does: each check of a password is an Argon2id
-    hash, portal/hashers.py). The API is called with that session and its CSRF token, as the portal's
-    own pages would, or, for the scripts (``token``), with an API token."""
+    """Sign in to the portal once, as a person does (each password check is an Argon2id hash,
+    portal/hashers.py). The API is called with that session and its CSRF token, as the
+    portal's own pages would, or, for the scripts (``token``), with an API token."""
     s = requests.Session()
     s.get(base + "/login/", timeout=30)
     rec.call(
