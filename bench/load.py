@@ -240,6 +240,7 @@ class Recorder:
         self.samples: dict[str, list[float]] = defaultdict(list)
         self.timeline: list[tuple[float, str, float]] = []  # (when, label, ms)
         self.errors: Counter = Counter()
+        self.pending: Counter = Counter()  # 202 "not stored yet, ask again"
         self.error_examples: dict[str, str] = {}
 
     def call(self, label: str, session, method: str, url: str, expect=(200,), **kw):
@@ -348,8 +349,14 @@ def owner_loop(base, owner, rec, stop_at, think, import_vms, run_ids, start_at):
                 run_ids.add(r.json()["id"])
                 rec.call("run page", s, "GET", f"{base}/runs/{r.json()['id']}/")
         elif action == "pdf":
-            r = rec.call("plan pdf (api)", api, "GET", f"{base}/api/v1/plans/{owner['plan']}/pdf/")
-            if r is not None and not r.content.startswith(b"%PDF"):
+            # 202 "being rendered, ask again in 5 s" while the reports worker renders a just
+            # approved plan's signed PDF: not an error, and not a page (it is counted apart).
+            url = f"{base}/api/v1/plans/{owner['plan']}/pdf/"
+            r = rec.call("plan pdf (api)", api, "GET", url, expect=(200, 202))
+            if r is not None and r.status_code == 202:
+                with rec.lock:
+                    rec.pending["plan pdf (api)"] += 1
+            elif r is not None and not r.content.startswith(b"%PDF"):
                 with rec.lock:
                     rec.errors["plan pdf (api)"] += 1
         time.sleep(rng.expovariate(1 / think))
@@ -593,6 +600,8 @@ def main() -> int:
         )
     print(f"\nrequests: {total} in {elapsed:.1f} s = {total / elapsed:.1f} req/s")
     print(f"errors: {sum(rec.errors.values())}")
+    for label, n in rec.pending.items():
+        print(f"  {label}: {n} answered 202 (PDF not stored yet, ask again in 5 s)")
     for label, example in rec.error_examples.items():
         print(f"  {label}: " + re.sub(r"\s+", " ", example)[:200])
     print("faults:")

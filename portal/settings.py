@@ -259,6 +259,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
     },
 }
+# A signed PDF downloaded before the reports worker stored it: the download answers "202, try
+# again in 5 s" for this long after the change that asked for it, then renders it in the web
+# process after all (no reports worker running?). planner.services.plans.revision_pdf.
+PDF_RENDER_WAIT_SECONDS = envint("PDF_RENDER_WAIT_SECONDS", 120)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Edits of an app re-size it after this many seconds of quiet (ten quick edits, one run).
 RESIZE_COALESCE_SECONDS = envint("RESIZE_COALESCE_SECONDS", 5)

@@ -32,6 +32,15 @@ class PlanError(Exception):
     """A plan action that cannot be done; the message says why and what to do instead."""
 
 
+class PdfNotReady(PlanError):
+    """The reports worker has not stored a revision's PDF yet: ask again in ``retry_after``
+    seconds (the web process does not render it meanwhile; see ``plans.revision_pdf``)."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class RevisionLocked(PlanError):
     """An attempt to change a plan revision (or its trail) outside the workflow."""
 

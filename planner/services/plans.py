@@ -35,10 +35,14 @@ Workflow: draft -> submitted -> approved | rejected, each step recorded in ``Pla
         due_for_review, review_due (datetime), flagged_for_review (datetime or None),
         unwaived_blocking (codes of the latest revision without a waiver), label (one line).
 
-    revision_pdf(rev) -> (bytes, filename)
+    revision_pdf(rev, wait_for_worker=False) -> (bytes, filename)
         A draft is rendered on the fly (never stored). A submitted or decided revision's PDF is
         rendered once, stored with its SHA-256 (``rev.pdf``, ``rev.pdf_sha256``) and served from
-        storage afterwards (checked against the recorded hash on the way out).
+        storage afterwards (checked against the recorded hash on the way out). The reports
+        worker renders it after each change; with ``wait_for_worker`` (the web's downloads) a
+        PDF asked for less than ``settings.PDF_RENDER_WAIT_SECONDS`` ago and not stored yet
+        raises ``PdfNotReady`` instead of being rendered in the web process (seconds of CPU
+        that every page would wait behind); after that long it is rendered there after all.
     revision_annex(rev) -> (bytes, filename) | None
         The CSV VM annex stored beside the PDF of an app of more than 300 VMs.
     verify_pdf(rev, uploaded) -> bool
@@ -60,6 +64,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import partial
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -77,6 +82,7 @@ from planner.models import (
     VmResult,
 )
 from planner.models.plans import (
+    PdfNotReady,
     PlanError,
     PlanRevision,
     PlanState,
@@ -91,6 +97,7 @@ from planner.services import sizing
 from planner.services.facts import app_queryset, load_apps
 
 __all__ = [
+    "PdfNotReady",
     "PlanError",
     "RevisionLocked",
     "add_waiver",
@@ -669,12 +676,39 @@ def render_and_store_pdf(revision_id: int) -> str:
     )
 
 
-def revision_pdf(rev: PlanRevision) -> tuple[bytes, str]:
+PDF_RETRY_AFTER = 5  # seconds: a plan of 200 VMs renders in about 10 s
+
+
+def _pdf_asked_for(rev: PlanRevision) -> datetime:
+    """When the revision last needed a new PDF: its last transition or waiver (the changes that
+    drop the stored PDF and queue a render), else its creation."""
+    last = PlanRevision.objects.filter(pk=rev.pk).aggregate(
+        moved=Max("transitions__at"), waived=Max("waivers__at")
+    )
+    return max(t for t in (rev.created_at, last["moved"], last["waived"]) if t is not None)
+
+
+def revision_pdf(rev: PlanRevision, *, wait_for_worker: bool = False) -> tuple[bytes, str]:
     """The PDF of a revision and its download name (see the module docstring)."""
     if rev.state == PlanState.DRAFT:
         from planner.reports.render import render_revision
 
         return render_revision(rev).pdf, rev.pdf_filename
+    if not rev.pdf_sha256 and wait_for_worker:
+        waited = (timezone.now() - _pdf_asked_for(rev)).total_seconds()
+        if waited < settings.PDF_RENDER_WAIT_SECONDS:
+            raise PdfNotReady(
+                f"The PDF of r{rev.number} ({rev.state}) is being rendered and stored by the "
+                f"reports worker (asked for {max(0, int(waited))} s ago): download it again in "
+                f"{PDF_RETRY_AFTER} seconds.",
+                retry_after=PDF_RETRY_AFTER,
+            )
+        log.warning(
+            "plan revision %s: PDF still not stored %d s after it was asked for; rendering it "
+            "in this process (is a reports worker running?)",
+            rev.pk,
+            waited,
+        )
     if not rev.pdf_sha256:
         render_and_store_pdf(rev.pk)
         rev.refresh_from_db()

@@ -272,7 +272,12 @@ class PlanRevisionViewSet(ApiViewSet, mixins.ListModelMixin, mixins.RetrieveMode
         responses={
             (200, "application/pdf"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="The PDF (served from storage once stored)"
-            )
+            ),
+            (202, "application/json"): OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="Not stored yet (the reports worker is rendering it): `detail` "
+                "says so, `retry_after` and the Retry-After header say when to ask again",
+            ),
         }
     )
     @action(
@@ -282,8 +287,16 @@ class PlanRevisionViewSet(ApiViewSet, mixins.ListModelMixin, mixins.RetrieveMode
     )
     def pdf(self, request, pk=None):
         """The plan as a PDF. A draft's is rendered on the fly; a submitted or decided
-        revision's is rendered once, stored with its SHA-256 and served from storage."""
-        data, filename = plans.revision_pdf(self.get_object())
+        revision's is rendered once by the reports worker, stored with its SHA-256 and served
+        from storage. Until it is stored: 202 with ``Retry-After`` (seconds) and a message."""
+        try:
+            data, filename = plans.revision_pdf(self.get_object(), wait_for_worker=True)
+        except plans.PdfNotReady as exc:
+            return Response(
+                {"detail": str(exc), "retry_after": exc.retry_after},
+                status=status.HTTP_202_ACCEPTED,
+                headers={"Retry-After": str(exc.retry_after)},
+            )
         return _download(data, filename, "application/pdf")
 
     @extend_schema(

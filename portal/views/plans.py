@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from planner.models import Application, PlanRevision
-from planner.models.plans import PlanError, PlanState
+from planner.models.plans import PdfNotReady, PlanError, PlanState
 from planner.reports.canonical import sha256_hex
 from planner.services import plans
 from portal.views import access
@@ -253,7 +253,17 @@ def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
 def plan_pdf(request, pk):
     rev = _revision_for_user(request.user, pk)
     try:
-        data, filename = plans.revision_pdf(rev)
+        data, filename = plans.revision_pdf(rev, wait_for_worker=True)
+    except PdfNotReady as exc:
+        context = {"rev": rev, "app": rev.application, "message": str(exc)}
+        response = render(
+            request,
+            "portal/plan_pdf_pending.html",
+            {**context, "retry_after": exc.retry_after},
+            status=202,
+        )
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     except PlanError as exc:
         rev = _revision_for_user(request.user, pk)
         return _detail_page(request, rev, errors={"pdf": str(exc)}, status=409)

@@ -75,6 +75,14 @@ def _draft_with_a_blocking_finding(e):
 # name -> (method, url, body, (anonymous, owner, other owner, approver, operator))
 # The owner is alice, who owns e.app; the other owner is bob.
 A = "/api/v1"
+
+
+def _stored_pdf(e):
+    """The submitted plan's PDF as the reports worker stores it (until then: a 202)."""
+    plans.render_and_store_pdf(e.plan.pk)
+    return f"{A}/plans/{e.plan.pk}/pdf/"
+
+
 CASES = {
     # --- reading ---------------------------------------------------------------------------
     "apps list": ("get", lambda e: f"{A}/applications/", None, (401, 200, 200, 200, 200)),
@@ -108,7 +116,7 @@ CASES = {
         (401, 200, 200, 200, 200),
     ),
     "plans list": ("get", lambda e: f"{A}/plans/", None, (401, 200, 200, 200, 200)),
-    "plan pdf": ("get", lambda e: f"{A}/plans/{e.plan.pk}/pdf/", None, (401, 200, 404, 200, 200)),
+    "plan pdf": ("get", lambda e: _stored_pdf(e), None, (401, 200, 404, 200, 200)),
     "plan annex (none: under 300 VMs)": (
         "get",
         lambda e: f"{A}/plans/{e.plan.pk}/annex/",

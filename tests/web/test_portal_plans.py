@@ -252,6 +252,14 @@ def test_approver_approves_and_the_signed_pdf_downloads(client, alice, carol, ap
     page = text(client.get(response.url))
     assert "Fits the BC/DR strategy." in page and "Approved" in page
 
+    # Until the reports worker has stored the signed PDF, the download says so and asks again.
+    response = client.get(reverse("plan-pdf", args=[rev.pk]))
+    assert response.status_code == 202 and response["Retry-After"] == "5"
+    assert '<meta http-equiv="refresh" content="5">' in response.content.decode()
+    assert "being rendered and stored by the reports worker" in text(response)
+    rev.refresh_from_db()
+    assert not rev.pdf_sha256  # nothing rendered in the web process
+    plans.render_and_store_pdf(rev.pk)  # what the reports worker runs (planner.tasks)
     for user in (carol, alice):  # anyone allowed: the approver and the owner
         as_user(client, user)
         response = client.get(reverse("plan-pdf", args=[rev.pk]))
@@ -269,6 +277,33 @@ def test_approver_approves_and_the_signed_pdf_downloads(client, alice, carol, ap
     assert "No public-cloud cost over the 36 months projected" in body
     page = text(client.get(reverse("plan-detail", args=[rev.pk])))
     assert rev.pdf_sha256 in page  # the PDF's hash, recorded
+
+
+def test_a_pdf_the_reports_worker_did_not_store_in_time_is_rendered_on_download(
+    client, alice, app, settings, caplog
+):
+    rev = plans.submit_revision(plans.create_revision(app, alice), alice)
+    as_user(client, alice)
+    assert client.get(reverse("plan-pdf", args=[rev.pk])).status_code == 202
+    # No reports worker stored it within PDF_RENDER_WAIT_SECONDS of the submission (none runs):
+    # the download renders and stores it after all, with a warning for the operators.
+    settings.PDF_RENDER_WAIT_SECONDS = 0
+    response = client.get(reverse("plan-pdf", args=[rev.pk]))
+    assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+    rev.refresh_from_db()
+    assert hashlib.sha256(response.content).hexdigest() == rev.pdf_sha256
+    assert "is a reports worker running?" in caplog.text
+
+
+def test_the_wait_for_a_pdf_counts_from_the_last_change_that_dropped_it(alice, carol, blocked_app):
+    rev = plans.submit_revision(plans.create_revision(blocked_app, alice), alice)
+    submitted = PlanTransition.objects.get(revision=rev, to_state="submitted").at
+    assert plans._pdf_asked_for(rev) == submitted
+    # An approver's waiver on the submitted revision drops its stored PDF: the wait restarts.
+    code = rev.blocking_codes[0]
+    plans.add_waiver(rev, code, carol, "Accepted until the second site opens in March.")
+    waived = Waiver.objects.get(revision=rev, code=code).at
+    assert waived >= submitted and plans._pdf_asked_for(rev) == waived
 
 
 def test_a_draft_pdf_is_rendered_and_not_stored(client, alice, app):
