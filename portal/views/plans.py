@@ -255,13 +255,13 @@ def plan_pdf(request, pk):
     try:
         data, filename = plans.revision_pdf(rev, wait_for_worker=True)
     except PdfNotReady as exc:
-        context = {"rev": rev, "app": rev.application, "message": str(exc)}
-        response = render(
-            request,
-            "portal/plan_pdf_pending.html",
-            {**context, "retry_after": exc.retry_after},
-            status=202,
-        )
+        context = {
+            "rev": rev,
+            "app": rev.application,
+            "message": str(exc),
+            "retry_after": exc.retry_after,
+        }
+        response = render(request, "portal/plan_pdf_pending.html", context, status=202)
         response["Retry-After"] = str(exc.retry_after)
         return response
     except PlanError as exc:
