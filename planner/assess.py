@@ -31,6 +31,15 @@ def size(app: facts.App, prices: Mapping[str, float], limits: Mapping[str, float
     return size_app(app, prices, limits)
 
 
+def own_capability(
+    app: facts.App, sizing: AppSizing, limits: Mapping[str, float], now: datetime
+) -> object:
+    """The capability of the app's chosen scheme from its own facts and figures, with no estate
+    context: what the first pass of an estate run records for the apps that depend on it (the
+    same ``derive`` that ``assess`` runs, so both read the same)."""
+    return derive(app, rule_context(app, sizing, limits=limits, now=now)).capability
+
+
 def rule_context(
     app: facts.App,
     sizing: AppSizing,
