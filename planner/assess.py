@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from planner import facts
+from planner.guard import bound_app, bound_catalog
 from planner.rules import evaluate
 from planner.rules.bootorder import BootPlan, boot_order
 from planner.rules.context import RuleContext, SizingFigures, VmFigures
@@ -28,7 +29,10 @@ SEEDING_STREAMS = 4
 
 
 def size(app: facts.App, prices: Mapping[str, float], limits: Mapping[str, float]) -> AppSizing:
-    return size_app(app, prices, limits)
+    """The app's figures; numbers outside the engine's domain are replaced first
+    (``planner.guard``), and ``assess`` reports them."""
+    app, _ = bound_app(app)
+    return size_app(app, bound_catalog(prices, "prices")[0], bound_catalog(limits, "limits")[0])
 
 
 def own_capability(
@@ -240,6 +244,12 @@ def onboarding(app: facts.App, sizing: AppSizing, limits: Mapping[str, float]) -
 
 def assess(app: facts.App, sizing: AppSizing, ctx: RuleContext) -> Assessment:
     """Evaluate the rules on a sized app and derive its runbook and onboarding schedule."""
+    # The rules report the numbers the guard replaced (INPUT_OUT_OF_RANGE); the runbook and
+    # the schedule below are built from the same replaced values.
+    app, _ = bound_app(app)
+    limits, limit_notes = bound_catalog(ctx.limits, "limits")
+    if limit_notes:
+        ctx = replace(ctx, limits=limits)
     derived = derive(app, ctx)
     findings = tuple(evaluate(app, ctx))
     external_names = {
