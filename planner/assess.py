@@ -244,14 +244,14 @@ def onboarding(app: facts.App, sizing: AppSizing, limits: Mapping[str, float]) -
 
 def assess(app: facts.App, sizing: AppSizing, ctx: RuleContext) -> Assessment:
     """Evaluate the rules on a sized app and derive its runbook and onboarding schedule."""
-    # The rules report the numbers the guard replaced (INPUT_OUT_OF_RANGE); the runbook and
-    # the schedule below are built from the same replaced values.
+    # The rules see the facts as given and report the numbers the guard replaces
+    # (INPUT_OUT_OF_RANGE); the runbook and the schedule below use the same replaced values.
+    findings = tuple(evaluate(app, ctx))
     app, _ = bound_app(app)
     limits, limit_notes = bound_catalog(ctx.limits, "limits")
     if limit_notes:
         ctx = replace(ctx, limits=limits)
     derived = derive(app, ctx)
-    findings = tuple(evaluate(app, ctx))
     external_names = {
         vm_id: f"{ext.name} ({ext.app_name})" for vm_id, ext in ctx.external_vms.items()
     }

@@ -27,9 +27,13 @@ from typing import NamedTuple
 
 from planner import facts
 
-__all__ = ["CATALOG", "RANGES", "Range", "bound_app", "bound_catalog"]
+__all__ = ["CATALOG", "CATALOG_KEYS", "RANGES", "Range", "bound_app", "bound_catalog"]
 
 TEN_YEARS_MINUTES = 10 * 365 * 1_440  # 5,256,000: an objective beyond ten years is none
+# The sizing horizon is never shorter than the retention (points × interval), and data grows
+# by (1 + g)^(days / 365): at the highest growth, 10 a year, more than about 290 years
+# overflows a float. Retention up to a century (GFS yearly points: at most 100) stays finite.
+MAX_RETENTION_MINUTES = 100 * 365 * 1_440
 
 
 class Range(NamedTuple):
@@ -111,6 +115,24 @@ RANGES: dict[type, dict[str, Range]] = {
 }
 # Prices (USD) and limits (counts, GiB, hours, fractions) are finite and below 10^12.
 CATALOG = Range(0, 1e12)
+# Limits the formulas divide by or count with (start-up groups, VMs per appliance...).
+CATALOG_KEYS = {
+    key: Range(1, 1e12)
+    for key in (
+        "boot.max_groups",
+        "asr_ash.vms_per_appliance",
+        "asr_ash.vaults_per_appliance",
+        "asr_ash.max_vms_per_plan",
+        "azure_backup.instance_gib",
+        "azure_backup.small_instance_gib",
+        "ash.max_vms_per_node",
+        "ash.max_vms_per_stamp",
+        "seeding.goal_hours",
+    )
+}
+
+# Pairs of catalog entries where the first may not exceed the second.
+CATALOG_ORDER = (("azure_backup.small_instance_gib", "azure_backup.instance_gib"),)
 
 
 def _num(value) -> str:
@@ -171,6 +193,15 @@ def bound_app(app: facts.App) -> tuple[facts.App, tuple[str, ...]]:
         changes["assumptions"] = a
     if app.policy is not None:
         p = _check(app.policy, "policy ", notes)
+        span = p.retention_points * p.interval_minutes
+        if span > MAX_RETENTION_MINUTES:
+            points = max(1, MAX_RETENTION_MINUTES // p.interval_minutes)
+            notes.append(
+                f"policy retention_points {_num(p.retention_points)} × interval_minutes "
+                f"{_num(p.interval_minutes)} keeps points for {_num(span / 525_600)} years, "
+                f"more than 100: sized with {_num(points)} points"
+            )
+            p = replace(p, retention_points=points)
         if p is not app.policy:
             changes["policy"] = p
     if app.backup_target is not None:
@@ -220,13 +251,20 @@ def bound_catalog(table, name: str) -> tuple[dict, tuple[str, ...]]:
             number = float(value)  # Decimal from the database, int, float
         except (TypeError, ValueError, OverflowError):
             number = math.nan
-        bounded = _bound(number, CATALOG)
+        r = CATALOG_KEYS.get(key, CATALOG)
+        bounded = _bound(number, r)
         if bounded != number:
             notes.append(
-                f"{name}[{key!r}] {_num(value)} is outside {CATALOG.text()}: sized with "
-                f"{_num(bounded)}"
+                f"{name}[{key!r}] {_num(value)} is outside {r.text()}: sized with {_num(bounded)}"
             )
             out[key] = bounded
         else:
             out[key] = value
+    for low_key, high_key in CATALOG_ORDER:
+        if low_key in out and high_key in out and float(out[low_key]) > float(out[high_key]):
+            notes.append(
+                f"{name}[{low_key!r}] {_num(out[low_key])} exceeds {name}[{high_key!r}] "
+                f"{_num(out[high_key])}: sized with {_num(out[high_key])}"
+            )
+            out[low_key] = out[high_key]
     return out, tuple(notes)
