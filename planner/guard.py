@@ -136,11 +136,21 @@ CATALOG_ORDER = (("azure_backup.small_instance_gib", "azure_backup.instance_gib"
 
 
 def _num(value) -> str:
-    if isinstance(value, float) and math.isfinite(value) and not value.is_integer():
-        return f"{value:,g}"
-    if isinstance(value, int | float) and math.isfinite(value):
+    """A number as a message shows it: 3,000,000, 0.25, 1e-05, 1e+308, nan."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return repr(value)[:40]
+    if isinstance(value, int):
+        if abs(value) < 10**15:
+            return f"{value:,}"
+        digits = str(abs(value))  # no float(): an int may be too large for one
+        return f"{'-' if value < 0 else ''}{digits[0]}e+{len(digits) - 1}"
+    if not math.isfinite(value):
+        return repr(value)
+    if value.is_integer() and abs(value) < 1e15:
         return f"{value:,.0f}"
-    return repr(value)[:40]
+    if 1e-4 <= abs(value) < 1e15:
+        return f"{value:,g}"
+    return f"{value:g}"
 
 
 def _bound(value, r: Range):

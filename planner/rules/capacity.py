@@ -60,7 +60,7 @@ def _backup_target(app: App, ctx) -> Iterator[Finding]:
             )
     if bt.ingest_mbps > 0 and bt.window_hours > 0:
         night = bt.ingest_mbps * bt.window_hours * 3600 / u.MBIT_PER_GIB
-        if load.nightly_ingest_gib > night + _EPS:
+        if load.nightly_ingest_gib > night + _EPS and night > 0:  # 0: 5e-324 Mbit/s underflows
             yield finding(
                 "CAPACITY_BACKUP_INGEST",
                 app.id,
