@@ -444,34 +444,28 @@ def estate_context(apps: list[facts.App], sizings: list, run=None) -> EstateCont
             "to_virtualmachine__application__name",
             "to_virtualmachine__application__scheme",
             "to_virtualmachine__opted_in",
+            "to_virtualmachine__application__result__rto_capability_minutes",
+            "to_virtualmachine__application__result__rpo_capability_minutes",
+            "to_virtualmachine__application__result__run_id",
+            "to_virtualmachine__application__result__computed_at",
         )
     )
     # The capability of the apps depended on: this run's first pass, else their stored result.
-    needed_apps = {e[3] for e in edges}
     capability: dict[int, tuple] = {}
-    if from_run and needed_apps:
-        for app_id, rto, rpo in figured.filter(application_id__in=needed_apps).values_list(
-            "application_id", "rto_capability_minutes", "rpo_capability_minutes"
-        ):
+    if from_run:
+        for app_id, rto, rpo in figured.filter(
+            application_id__in={e[3] for e in edges}
+        ).values_list("application_id", "rto_capability_minutes", "rpo_capability_minutes"):
             capability[app_id] = (rto, rpo)
-    missing = needed_apps - capability.keys()
-    if missing:
-        for app_id, name, run_id, at, rto, rpo in AppResult.objects.filter(
-            application_id__in=missing
-        ).values_list(
-            "application_id",
-            "application__name",
-            "run_id",
-            "computed_at",
-            "rto_capability_minutes",
-            "rpo_capability_minutes",
-        ):
-            capability[app_id] = (rto, rpo)
-            sources[app_id] = _source(name, run_id, at)
     external: dict[int, dict[int, ExternalVm]] = defaultdict(dict)
     external_sources: dict[int, set[int]] = defaultdict(set)
-    for from_app, to_id, name, app_id, app_name, scheme, opted in edges:
-        rto_cap, rpo_cap = capability.get(app_id, (None, None))
+    for from_app, to_id, name, app_id, app_name, scheme, opted, *stored_cap in edges:
+        if app_id not in capability:
+            rto, rpo, run_id, at = stored_cap
+            capability[app_id] = (rto, rpo)
+            if at is not None:  # a stored result (none: the app was never sized)
+                sources[app_id] = _source(app_name, run_id, at)
+        rto_cap, rpo_cap = capability[app_id]
         external[from_app][to_id] = ExternalVm(
             name, app_id, app_name, scheme, rto_cap, rpo_cap, opted
         )
