@@ -25,6 +25,14 @@ from planner.models.estate import (
     Tier,
     VirtualMachine,
 )
+from planner.models.hub import (
+    Drift,
+    DriftKind,
+    HubConnection,
+    HubSync,
+    ResourceGroupClaim,
+    SyncStatus,
+)
 from planner.models.plans import PlanRevision, PlanState, PlanTransition, Waiver
 from planner.models.runs import (
     AppResult,
@@ -48,8 +56,12 @@ __all__ = [
     "Cloud",
     "CloudKind",
     "Disk",
+    "Drift",
+    "DriftKind",
     "Drill",
     "Finding",
+    "HubConnection",
+    "HubSync",
     "Limit",
     "Operator",
     "OsType",
@@ -58,6 +70,7 @@ __all__ = [
     "PlanTransition",
     "Price",
     "Product",
+    "ResourceGroupClaim",
     "Role",
     "RunChunk",
     "RunError",
@@ -67,6 +80,7 @@ __all__ = [
     "Site",
     "SizingRun",
     "Subscription",
+    "SyncStatus",
     "Tier",
     "Trigger",
     "VirtualMachine",
