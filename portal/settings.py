@@ -357,6 +357,8 @@ LOGGING = {
         # Requests are logged once, by portal.logs.RequestLogMiddleware.
         "django.server": {"level": "WARNING"},
         "portal.request": {"level": envstr("REQUEST_LOG_LEVEL", "INFO")},
+        # The Azure SDK logs every request and response at INFO (hub syncs: one per page).
+        "azure": {"level": "WARNING"},
     },
 }
 

@@ -71,6 +71,7 @@ HYBRID_PROFILE_NAME = "2020-09-01-hybrid"
 # knows there (a service principal that reads only some resource groups lists only their VMs).
 MAX_REMOVED_SHARE = 0.5
 MAX_REMOVED_FLOOR = 20  # ... unless it is at most this many VMs
+COUNT_KEYS = ("read", "created", "updated", "unchanged", "removed", "unclaimed", "rejected")
 
 
 def hybrid_profile():
@@ -347,9 +348,13 @@ def fetch(session: Session, subscription: Subscription, progress=None) -> Listin
             for page in client.virtual_machine_scale_set_vms.list(group, scale_set.name).by_page():
                 for instance in page:
                     item = instance.serialize(keep_readonly=True)
-                    item.setdefault("properties", {})["virtualMachineScaleSet"] = {
-                        "id": scale_set.id
-                    }
+                    props = item.setdefault("properties", {})
+                    props["virtualMachineScaleSet"] = {"id": scale_set.id}
+                    # A uniform scale set's instances carry their size as the sku.
+                    size = (item.get("sku") or {}).get("name") or (
+                        scale_set.sku.name if scale_set.sku else ""
+                    )
+                    props.setdefault("hardwareProfile", {}).setdefault("vmSize", size)
                     vms.append(item)
                 if progress:
                     progress(f"{subscription.name}: {len(vms):,} VMs read", len(vms))
@@ -422,6 +427,12 @@ def check_connection(conn: HubConnection) -> list[Check]:
 
 
 def request_sync(conn: HubConnection, trigger: str = "manual", user=None) -> HubSync:
+    return _request_sync(conn, trigger, user)[0]
+
+
+def _request_sync(conn: HubConnection, trigger: str, user=None) -> tuple[HubSync, bool]:
+    """The sync queued (after commit), and whether it is new: a connection with a sync already
+    pending or running gets that one back."""
     with transaction.atomic():
         HubConnection.objects.select_for_update().filter(pk=conn.pk).first()
         busy = (
@@ -432,11 +443,11 @@ def request_sync(conn: HubConnection, trigger: str = "manual", user=None) -> Hub
             .first()
         )
         if busy is not None:
-            return busy
+            return busy, False
         sync = HubSync.objects.create(connection=conn, trigger=trigger, requested_by=user)
         HubConnection.objects.filter(pk=conn.pk).update(status=SyncStatus.PENDING)
         transaction.on_commit(lambda: _enqueue(sync.pk))
-    return sync
+    return sync, True
 
 
 def _enqueue(sync_id: int) -> None:
@@ -452,8 +463,12 @@ def sync_due_connections() -> int:
     """Beat: a scheduled sync for each enabled connection (a busy one is left alone)."""
     count = 0
     for conn in HubConnection.objects.filter(sync_enabled=True):
-        sync = request_sync(conn, "schedule")
-        count += sync.status == SyncStatus.PENDING
+        count += _request_sync(conn, "schedule")[1]
+    # A sync whose worker died past the task time limit will never finish: say so, free the
+    # connection for the next one.
+    lost = timezone.now() - timezone.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    for sync in HubSync.objects.filter(status=SyncStatus.RUNNING, started_at__lt=lost):
+        _fail(sync, "the worker running it was lost (stopped or killed); the next sync reads all")
     # Syncs whose message was lost (broker down when requested) are queued again.
     stale = timezone.now() - timezone.timedelta(minutes=10)
     for pk in HubSync.objects.filter(status=SyncStatus.PENDING, requested_at__lt=stale).values_list(
@@ -502,7 +517,7 @@ def run_sync(sync_id: int) -> str:
     except Exception as exc:
         log.exception("hub sync %s failed", sync_id)
         return _fail(sync, f"unexpected error: {_first_line(exc)}")
-    totals: dict[str, int] = defaultdict(int)
+    totals: dict[str, int] = dict.fromkeys(COUNT_KEYS, 0)
     changed_apps: set[int] = set()
     for done, plan in enumerate(plans, 1):
         _progress(sync, step=f"{plan.subscription.name}: writing")
@@ -633,7 +648,7 @@ def plan_subscription(listing: Listing) -> SubscriptionPlan:
 def apply_subscription(plan: SubscriptionPlan, sync: HubSync | None) -> tuple[dict, set[int]]:
     """Write one subscription's plan in one transaction; drift recorded with it."""
     now = timezone.now()
-    counts: dict[str, int] = defaultdict(int)
+    counts: dict[str, int] = dict.fromkeys(COUNT_KEYS, 0)
     counts["read"] = len(plan.parsed.rows) + len(plan.parsed.errors)
     counts["unclaimed"] = plan.unclaimed
     counts["rejected"] = len(plan.parsed.errors)
@@ -687,7 +702,7 @@ def apply_subscription(plan: SubscriptionPlan, sync: HubSync | None) -> tuple[di
             counts["removed"] += len(plan.removed)
         _link_created(drifts, plan.subscription)
         Drift.objects.bulk_create(drifts, batch_size=1000)
-    return dict(counts), changed
+    return counts, changed
 
 
 def _link_created(drifts: list[Drift], subscription: Subscription) -> None:
