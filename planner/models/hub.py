@@ -7,6 +7,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -52,8 +53,15 @@ class HubConnection(models.Model):
 
     name = models.CharField(max_length=80, unique=True)
     cloud = models.ForeignKey(Cloud, on_delete=models.PROTECT, related_name="connections")
-    arm_endpoint = models.URLField(
+    arm_endpoint = models.CharField(
         max_length=200,
+        validators=[
+            URLValidator(
+                schemes=["https"],
+                message="Enter the https:// address of the hub's Azure Resource Manager "
+                "endpoint, e.g. https://management.region.azurestack.example",
+            )
+        ],
         help_text="The hub's Azure Resource Manager endpoint, e.g. "
         "https://management.region.azurestack.example (the tenant one, not the admin one)",
     )
@@ -103,10 +111,6 @@ class HubConnection(models.Model):
     def clean(self) -> None:
         if self.ca_bundle and not self.ca_bundle.startswith("/"):
             raise ValidationError({"ca_bundle": "Give an absolute path, e.g. /etc/ssl/hub-ca.pem."})
-        if self.arm_endpoint and not self.arm_endpoint.lower().startswith("https://"):
-            raise ValidationError(
-                {"arm_endpoint": "Azure Resource Manager answers over HTTPS: use https://..."}
-            )
 
 
 class HubSync(models.Model):
