@@ -3,7 +3,7 @@
 Three steps, shared by the portal and (later) the REST API:
 
 - ``parse_inventory(data, filename)`` reads the file, whatever the app: the JSON that
-  ``az vm list --show-details --output json`` prints (the CLI's flattened shape: ``name``,
+  ``az vm list --output json`` prints (the CLI's flattened shape: ``name``,
   ``resourceGroup``, ``hardwareProfile.vmSize``, ``storageProfile.osDisk.diskSizeGb``/``osType``,
   ``storageProfile.dataDisks[].diskSizeGb/lun/name``), the ARM REST shape (the same under
   ``properties``, ``diskSizeGB``, a list or ``{"value": [...]}``), or a CSV with the header
@@ -105,7 +105,7 @@ def parse_inventory(
     if not name.endswith(JSON_SUFFIXES + CSV_SUFFIXES):
         raise InventoryError(
             f"'{filename}' is neither JSON nor CSV: upload the file that "
-            "'az vm list --show-details --output json' writes (.json), or a CSV (.csv) with the "
+            "'az vm list --output json' writes (.json), or a CSV (.csv) with the "
             f"header {','.join(CSV_COLUMNS)}."
         )
     try:
@@ -136,7 +136,7 @@ def _load_json(text: str, filename: str, what: str):
 
 
 def _parse_json(text: str, filename: str, disk_sizes: dict[str, float]) -> ParsedInventory:
-    doc = _load_json(text, filename, "az vm list --show-details --output json")
+    doc = _load_json(text, filename, "az vm list --output json")
     if isinstance(doc, dict) and isinstance(doc.get("value"), list):
         items = doc["value"]  # an ARM REST list response
     elif isinstance(doc, dict) and ("name" in doc or "properties" in doc):
@@ -146,7 +146,7 @@ def _parse_json(text: str, filename: str, disk_sizes: dict[str, float]) -> Parse
     else:
         raise InventoryError(
             f"'{filename}' is JSON but not a list of VMs: expected the array that "
-            "'az vm list --show-details --output json' prints, or an ARM response with 'value'."
+            "'az vm list --output json' prints, or an ARM response with 'value'."
         )
     return _parse_items(items, disk_sizes)
 
