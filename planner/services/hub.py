@@ -42,7 +42,7 @@ import ssl
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 from django.conf import settings
@@ -286,7 +286,7 @@ def _arm_error(conn: HubConnection, subscription: Subscription, exc: Exception) 
 
     code = getattr(exc, "status_code", None)
     sub = f"subscription {subscription.name} ({subscription.subscription_id})"
-    if isinstance(exc, ClientAuthenticationError) and code in (None, 401):
+    if code == 401 or (isinstance(exc, ClientAuthenticationError) and code is None):
         return HubError(
             "credentials",
             f"The hub refused the service principal's token while reading {sub} (401): the "
@@ -332,34 +332,44 @@ class Listing:
 def fetch(session: Session, subscription: Subscription, progress=None) -> Listing:
     """Every VM (scale-set instances included) and managed disk of a subscription, as ARM dicts.
 
-    ``progress(text, vms_read)`` is called after each page."""
+    The pages go through the SDK client's own pipeline (its credential and token scope, its
+    retry policy that waits out a 429's Retry-After, its TLS settings) at the hybrid profile's
+    API versions, and are read as the JSON ARM sends: the SDK's model (de)serialisation would
+    take 5 ms of CPU per VM and disk, 45 s of a 5,000-VM sync. ``progress(text, vms_read)`` is
+    called after each page."""
     from azure.core.exceptions import AzureError
 
+    versions = api_versions()
+    compute, disks_version = versions["virtual machines, scale sets"], versions["disks"]
+    base = f"/subscriptions/{quote(subscription.subscription_id)}/providers/Microsoft.Compute"
     client = session.client(subscription.subscription_id)
     vms: list[dict] = []
     disks: list[dict] = []
     try:
-        for page in client.virtual_machines.list_all().by_page():
-            vms.extend(vm.serialize(keep_readonly=True) for vm in page)
+        for page in _pages(session, client, f"{base}/virtualMachines", compute):
+            vms.extend(page)
             if progress:
                 progress(f"{subscription.name}: {len(vms):,} VMs read", len(vms))
-        for scale_set in client.virtual_machine_scale_sets.list_all():
-            group = inventory.resource_group_of(scale_set.id)
-            for page in client.virtual_machine_scale_set_vms.list(group, scale_set.name).by_page():
-                for instance in page:
-                    item = instance.serialize(keep_readonly=True)
+        scale_sets = [
+            s
+            for page in _pages(session, client, f"{base}/virtualMachineScaleSets", compute)
+            for s in page
+        ]
+        for scale_set in scale_sets:
+            ss_id = str(scale_set.get("id") or "")
+            ss_sku = (scale_set.get("sku") or {}).get("name") or ""
+            for page in _pages(session, client, f"{ss_id}/virtualMachines", compute):
+                for item in page:
                     props = item.setdefault("properties", {})
-                    props["virtualMachineScaleSet"] = {"id": scale_set.id}
+                    props["virtualMachineScaleSet"] = {"id": ss_id}
                     # A uniform scale set's instances carry their size as the sku.
-                    size = (item.get("sku") or {}).get("name") or (
-                        scale_set.sku.name if scale_set.sku else ""
-                    )
+                    size = (item.get("sku") or {}).get("name") or ss_sku
                     props.setdefault("hardwareProfile", {}).setdefault("vmSize", size)
                     vms.append(item)
                 if progress:
                     progress(f"{subscription.name}: {len(vms):,} VMs read", len(vms))
-        for page in client.disks.list().by_page():
-            disks.extend(d.serialize(keep_readonly=True) for d in page)
+        for page in _pages(session, client, f"{base}/disks", disks_version):
+            disks.extend(page)
             if progress:
                 progress(f"{subscription.name}: {len(disks):,} disks read", len(vms))
     except AzureError as exc:
@@ -367,6 +377,33 @@ def fetch(session: Session, subscription: Subscription, progress=None) -> Listin
     finally:
         client.close()
     return Listing(subscription, vms, disks)
+
+
+def _pages(session: Session, client, path: str, api_version: str):
+    """The ``value`` of each page of an ARM list, following ``nextLink`` on the same endpoint
+    (a link elsewhere would carry the token away: refused)."""
+    from azure.core.exceptions import HttpResponseError
+    from azure.core.rest import HttpRequest
+
+    endpoint = session.conn.arm_endpoint.rstrip("/")
+    url = f"{endpoint}{quote(path)}?api-version={api_version}"
+    while url:
+        if not url.lower().startswith(endpoint.lower() + "/"):
+            raise HubError("listing", f"The hub's nextLink leaves its endpoint ({url[:200]}).")
+        response = client._client.send_request(
+            HttpRequest("GET", url, headers={"Accept": "application/json"})
+        )
+        if response.status_code != 200:
+            raise HttpResponseError(response=response)
+        try:
+            body = response.json()
+            page = body.get("value") or []
+        except (ValueError, AttributeError):
+            raise HubError(
+                "listing", f"The hub answered {path} with something that is not an ARM list."
+            ) from None
+        yield [item for item in page if isinstance(item, dict)]
+        url = body.get("nextLink")
 
 
 # --- test connection ----------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models.functions import Lower
 
 from planner.models import Application, Disk, Subscription, VirtualMachine, VmSize
 from planner.models.estate import OsType, Role
@@ -466,16 +467,20 @@ def preview_import(
     if not 0 < fill_ratio <= 1:
         raise InventoryError("the fill ratio is a fraction above 0 and at most 1 (0.6 = 60 %)")
     sizes = {n.lower(): i for n, i in VmSize.objects.values_list("name", "id")}
+    # Only the file's resource groups matter (a row's key is resource group + name): the
+    # index behind the VMs' unique constraint finds them without reading the subscription.
+    groups = sorted({row.key[0] for row in parsed.rows})
+    in_groups = VirtualMachine.objects.annotate(rg_key=Lower("resource_group")).filter(
+        subscription=subscription, rg_key__in=groups
+    )
     existing = {}
-    for vm_id, rg, name, app_id, app_name, os_type, size_id in VirtualMachine.objects.filter(
-        subscription=subscription
-    ).values_list(
+    for vm_id, rg, name, app_id, app_name, os_type, size_id in in_groups.values_list(
         "id", "resource_group", "name", "application_id", "application__name", "os_type", "size_id"
     ):
         existing[(rg.lower(), name.lower())] = (vm_id, app_id, app_name, os_type, size_id)
     disks: dict[int, dict[str, tuple[int, float, float, int | None]]] = {}
     for disk_id, vm_id, name, prov, used, lun in Disk.objects.filter(
-        vm__subscription=subscription
+        vm__in=in_groups.values("pk")
     ).values_list("id", "vm_id", "name", "provisioned_gib", "used_gib", "lun"):
         disks.setdefault(vm_id, {})[name.lower()] = (disk_id, prov, used, lun)
     rows = [
