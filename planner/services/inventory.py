@@ -8,7 +8,11 @@ Three steps, shared by the portal and (later) the REST API:
   ``storageProfile.dataDisks[].diskSizeGb/lun/name``), the ARM REST shape (the same under
   ``properties``, ``diskSizeGB``, a list or ``{"value": [...]}``), or a CSV with the header
   ``CSV_COLUMNS``. Rows that cannot be read are returned as errors with the reason; a file that
-  cannot be read at all raises ``InventoryError``.
+  cannot be read at all raises ``InventoryError``. ``disk_sizes`` (from ``parse_disk_listing``:
+  what ``az disk list --output json`` prints) fills the managed disks' sizes the VM listing
+  leaves empty, joined by disk id.
+- ``parse_arm(vms, disks)`` does the same for ARM objects a hub sync read
+  (planner.services.hub).
 - ``preview_import(parsed, ...)`` says, row by row, what a commit would create, update, leave
   unchanged or reject, and why. Two queries whatever the size of the file.
 - ``import_inventory(parsed, ...)`` writes exactly what the preview says, in one transaction with
