@@ -349,3 +349,16 @@ def test_sync_on_demand_runs_on_the_sizing_worker_with_progress(armhub, estate, 
     assert s.status == SyncStatus.SUCCEEDED, s.message
     assert s.vms_read == 453 and s.subscriptions_done == 2 and s.started_at and s.finished_at
     assert VirtualMachine.objects.filter(application=estate["pay"]).count() == 443
+
+
+def test_an_endpoint_that_is_down_fails_the_sync_and_changes_nothing(armhub, estate):
+    far_end(armhub, pay_vms=10, web_vms=2, dev_vms=0, other=0)
+    assert sync(estate["conn"]).status == SyncStatus.SUCCEEDED
+    before, drift_rows = inventory_state(), Drift.objects.count()
+    armhub.stop()  # the hub goes away
+    done = sync(estate["conn"])
+    assert done.status == SyncStatus.FAILED
+    assert done.message.startswith("endpoint:") and "Nothing answers" in done.message
+    assert inventory_state() == before and Drift.objects.count() == drift_rows
+    conn = HubConnection.objects.get(pk=estate["conn"].pk)
+    assert conn.status == SyncStatus.FAILED and conn.last_synced_at is not None
