@@ -120,6 +120,8 @@ class ArmHub:
         self.directory = Path(directory)
         self.page_size = page_size
         self.tenant = str(uuid.uuid4())
+        self.adfs = False  # True: the identity provider is AD FS (tenant "adfs"), as on a
+        # disconnected hub
         self.client_id = str(uuid.uuid4())
         self.secret = secrets.token_urlsafe(24)
         self.subscriptions: dict[str, FakeSubscription] = {}
@@ -396,7 +398,7 @@ class _Handler(BaseHTTPRequestHandler):
         hub = self.hub
         if self._fault():
             return
-        if self.path == f"/{hub.tenant}/oauth2/v2.0/token":
+        if self.path in (f"/{hub.tenant}/oauth2/v2.0/token", "/adfs/oauth2/v2.0/token"):
             one = {k: v[0] for k, v in form.items()}
             if one.get("client_id") != hub.client_id or one.get("client_secret") != hub.secret:
                 self._send(
@@ -436,14 +438,17 @@ class _Handler(BaseHTTPRequestHandler):
                     "graphEndpoint": "https://graph.windows.net/",
                     "portalEndpoint": f"{hub.url}/portal/",
                     "authentication": {
-                        "loginEndpoint": f"{hub.url}/",
+                        "loginEndpoint": f"{hub.url}/adfs" if hub.adfs else f"{hub.url}/",
                         "audiences": [f"{hub.url}/audience/{hub.tenant}"],
                     },
                 },
             )
             return
-        if path == f"/{hub.tenant}/v2.0/.well-known/openid-configuration":
-            base = f"{hub.url}/{hub.tenant}"
+        if path in (
+            f"/{hub.tenant}/v2.0/.well-known/openid-configuration",
+            "/adfs/.well-known/openid-configuration",
+        ):
+            base = f"{hub.url}/adfs" if path.startswith("/adfs/") else f"{hub.url}/{hub.tenant}"
             self._send(
                 200,
                 {

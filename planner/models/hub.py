@@ -7,7 +7,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -32,6 +32,12 @@ def validate_secret_from(value: str) -> None:
         )
 
 
+def validate_plain_name(value: str) -> None:
+    """No control characters (NUL, newlines, escapes) in a name people read and search."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValidationError("Remove the control characters (tabs, line breaks, NUL) from it.")
+
+
 def validate_identifier(value: str) -> None:
     if not _IDENTIFIER.match(value):
         raise ValidationError(
@@ -51,7 +57,7 @@ class SyncStatus(models.TextChoices):
 class HubConnection(models.Model):
     """How the planner reads one hub: its ARM endpoint, a service principal, the subscriptions."""
 
-    name = models.CharField(max_length=80, unique=True)
+    name = models.CharField(max_length=80, unique=True, validators=[validate_plain_name])
     cloud = models.ForeignKey(Cloud, on_delete=models.PROTECT, related_name="connections")
     arm_endpoint = models.CharField(
         max_length=200,
@@ -150,7 +156,16 @@ class ResourceGroupClaim(models.Model):
         Application, on_delete=models.CASCADE, related_name="resource_group_claims"
     )
     subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="+")
-    resource_group = models.CharField(max_length=90)
+    resource_group = models.CharField(
+        max_length=90,
+        validators=[
+            RegexValidator(
+                r"^[-\w._()]{1,90}$",
+                "A resource group name has letters, digits, '-', '_', '.', '(' and ')' only "
+                "(Azure's rule), at most 90 characters.",
+            )
+        ],
+    )
 
     class Meta:
         ordering = ["subscription", "resource_group"]
@@ -165,6 +180,20 @@ class ResourceGroupClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource_group} ({self.subscription.name})"
+
+    def clean(self) -> None:
+        if (
+            self.application_id
+            and self.subscription_id
+            and self.subscription.cloud_id != self.application.source_cloud_id
+        ):
+            raise ValidationError(
+                {
+                    "subscription": f"'{self.subscription}' is not in the cloud "
+                    f"'{self.application}' runs in: pick a subscription of "
+                    f"'{self.application.source_cloud}'."
+                }
+            )
 
 
 class DriftKind(models.TextChoices):

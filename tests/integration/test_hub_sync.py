@@ -362,3 +362,14 @@ def test_an_endpoint_that_is_down_fails_the_sync_and_changes_nothing(armhub, est
     assert inventory_state() == before and Drift.objects.count() == drift_rows
     conn = HubConnection.objects.get(pk=estate["conn"].pk)
     assert conn.status == SyncStatus.FAILED and conn.last_synced_at is not None
+
+
+def test_a_hub_that_signs_in_with_ad_fs(armhub, estate):
+    """A disconnected hub's identity provider is AD FS: the metadata's login endpoint ends in
+    /adfs and the tenant is "adfs", whatever the connection says."""
+    armhub.adfs = True
+    far_end(armhub, pay_vms=3, web_vms=0, dev_vms=0, other=0)
+    done = sync(estate["conn"])
+    assert done.status == SyncStatus.SUCCEEDED, done.message
+    assert armhub.count("/adfs/oauth2/v2.0/token", 200) == 1
+    assert VirtualMachine.objects.filter(application=estate["pay"]).count() == 6
