@@ -32,6 +32,7 @@ urlpatterns = [
     path("apps/<int:pk>/vms.csv", apps.app_vms_export, name="app-vms-export"),
     path("apps/<int:pk>/findings.csv", apps.app_findings_export, name="app-findings-export"),
     path("apps/<int:pk>/drift/review/", drift.app_drift_review, name="app-drift-review"),
+    path("apps/<int:pk>/claims/", drift.app_claim, name="app-claim"),
     path("apps/<int:pk>/plans/", plans.app_plans, name="app-plans"),
     path("apps/<int:pk>/plans/new/", plans.plan_create, name="plan-create"),
     path("plans/<int:pk>/", plans.plan_detail, name="plan-detail"),

@@ -18,6 +18,8 @@ for a registered hub.
     run_sync(sync_id) -> str      the worker: fetch, then write (below)
     sync_due_connections() -> int  beat: request a sync of every enabled connection
     review_drift(app, user, ids=None) -> int   the owner marks drift reviewed
+    claim_resource_group(app, subscription, name) / release_resource_group(app, claim_id)
+        the resource groups whose new VMs a sync adds to the app
     drift_findings(app_ids) -> list[dict]      INVENTORY_DRIFT findings for the sizing service
 
 A sync reads every subscription of the connection first (VMs, scale-set instances and managed
@@ -47,6 +49,7 @@ from urllib.parse import quote, urlsplit
 import requests
 from django.conf import settings
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from planner.models import (
@@ -757,6 +760,56 @@ def _link_created(drifts: list[Drift], subscription: Subscription) -> None:
         d = wanted.get((rg.lower(), name.lower()))
         if d is not None:
             d.vm_id = vm_id
+
+
+# --- resource groups apps claim -----------------------------------------------------------------
+
+
+def claim_resource_group(application: Application, subscription: Subscription, name: str):
+    """The app claims a resource group: the next sync adds the VMs in it (never opted in).
+
+    Raises ``ValidationError`` with a message for the owner: a name Azure would refuse, a
+    subscription of another cloud, or a group another app claims or has VMs in."""
+    from django.core.exceptions import ValidationError
+
+    claim = ResourceGroupClaim(
+        application=application, subscription=subscription, resource_group=name.strip()
+    )
+    claim.full_clean(validate_constraints=False)
+    rg = claim.resource_group.lower()
+    other = (
+        ResourceGroupClaim.objects.filter(subscription=subscription)
+        .annotate(rg=Lower("resource_group"))
+        .filter(rg=rg)
+        .select_related("application")
+        .first()
+    )
+    if other is not None:
+        whose = "this app" if other.application_id == application.pk else f"'{other.application}'"
+        raise ValidationError(
+            f"{claim.resource_group} in {subscription.name} is already claimed by {whose}."
+        )
+    holder = (
+        VirtualMachine.objects.filter(subscription=subscription)
+        .annotate(rg=Lower("resource_group"))
+        .filter(rg=rg)
+        .exclude(application=application)
+        .select_related("application")
+        .first()
+    )
+    if holder is not None:
+        raise ValidationError(
+            f"{claim.resource_group} in {subscription.name} holds VMs of "
+            f"'{holder.application}' (e.g. {holder.name}): a resource group belongs to one app; "
+            "ask its owner or an operator."
+        )
+    claim.save()
+    return claim
+
+
+def release_resource_group(application: Application, claim_id: int) -> bool:
+    """The app no longer claims it: VMs that appear there later are not added."""
+    return bool(ResourceGroupClaim.objects.filter(application=application, pk=claim_id).delete()[0])
 
 
 # --- drift for owners and sizing ----------------------------------------------------------------

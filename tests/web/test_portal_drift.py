@@ -148,3 +148,34 @@ def test_admin_refuses_a_secret_in_the_secret_field_and_foreign_subscriptions(cl
     assert "never goes into the database" in text
     assert "belong to another cloud" in text
     assert not HubConnection.objects.exists()
+
+
+def test_owner_claims_and_releases_a_resource_group_on_the_app_page(client, alice, bob):
+    from planner.models import ResourceGroupClaim
+
+    app = ApplicationFactory(owner=alice, name="payroll")
+    other = ApplicationFactory(owner=bob, name="shop", source_cloud=app.source_cloud)
+    sub = SubscriptionFactory(cloud=app.source_cloud)
+    VmFactory(application=other, subscription=sub, resource_group="rg-shop")
+    client.force_login(alice)
+    url = reverse("app-claim", args=[app.pk])
+    page = client.get(reverse("app-detail", args=[app.pk])).content.decode()
+    assert 'id="claims"' in page and url in page
+
+    client.post(url, {"subscription": sub.pk, "resource_group": "rg-pay"})
+    claim = ResourceGroupClaim.objects.get(application=app)
+    assert claim.resource_group == "rg-pay"
+    # Bob's VMs are in rg-shop; an Azure-invalid name; a second claim of rg-pay
+    for name, words in [
+        ("RG-SHOP", "holds VMs of &#x27;shop&#x27;"),
+        ("rg pay!", "letters, digits"),
+        ("RG-Pay", "already claimed by this app"),
+    ]:
+        response = client.post(url, {"subscription": sub.pk, "resource_group": name}, follow=True)
+        assert words in response.content.decode(), name
+    assert ResourceGroupClaim.objects.count() == 1
+    client.force_login(bob)  # not bob's app: 404, nothing released
+    assert client.post(url, {"release": claim.pk}).status_code == 404
+    client.force_login(alice)
+    client.post(url, {"release": claim.pk})
+    assert not ResourceGroupClaim.objects.exists()
