@@ -105,7 +105,7 @@ def test_a_submitted_plan_mails_each_other_approver_once_with_text_html_and_link
 ):
     from tests.conftest import _user
 
-    dave = _user("dave", "approvers")
+    _user("dave", "approvers")
     rev = plans.submit_revision(plans.create_revision(make_app(alice), alice), alice, "Q3 plan")
     rows = Notification.objects.filter(event_key=f"plan-submitted:r{rev.pk}")
     assert sorted(rows.values_list("recipient__username", flat=True)) == ["carol", "dave"]
