@@ -6,65 +6,181 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('planner', '0003_result_sizes_version'),
+        ("planner", "0003_result_sizes_version"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DirectoryIdentity',
+            name="DirectoryIdentity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('issuer', models.CharField(max_length=200)),
-                ('subject', models.CharField(max_length=255)),
-                ('groups', models.JSONField(blank=True, default=list, help_text='Directory groups at last sign-in')),
-                ('first_seen', models.DateTimeField(auto_now_add=True)),
-                ('last_seen', models.DateTimeField()),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='directory_identity', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("issuer", models.CharField(max_length=200)),
+                ("subject", models.CharField(max_length=255)),
+                (
+                    "groups",
+                    models.JSONField(
+                        blank=True, default=list, help_text="Directory groups at last sign-in"
+                    ),
+                ),
+                ("first_seen", models.DateTimeField(auto_now_add=True)),
+                ("last_seen", models.DateTimeField()),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="directory_identity",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'directory identities',
-                'constraints': [models.UniqueConstraint(fields=('issuer', 'subject'), name='directory_identity_once')],
+                "verbose_name_plural": "directory identities",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("issuer", "subject"), name="directory_identity_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_key', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('plan_submitted', 'A plan was submitted for approval'), ('plan_approved', 'Your plan was approved'), ('plan_rejected', 'Your plan was rejected'), ('plan_stale', 'Your approved plan went stale'), ('review_soon', "Your plan's yearly review is due within 30 days"), ('review_overdue', "Your plan's yearly review is overdue"), ('drill_overdue', 'A recovery drill is overdue'), ('run_failed', 'A sizing run failed')], max_length=20)),
-                ('channel', models.CharField(choices=[('email', 'E-mail'), ('portal', 'Portal')], max_length=10)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('sending', 'Sending'), ('sent', 'Sent'), ('shown', 'In the portal')], max_length=10)),
-                ('subject', models.CharField(max_length=200)),
-                ('text', models.TextField(help_text="The message in plain text (the e-mail's text part)")),
-                ('html', models.TextField(help_text="The same message in HTML (the e-mail's HTML part)")),
-                ('url', models.CharField(help_text='The page the message is about', max_length=500)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_key", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("plan_submitted", "A plan was submitted for approval"),
+                            ("plan_approved", "Your plan was approved"),
+                            ("plan_rejected", "Your plan was rejected"),
+                            ("plan_stale", "Your approved plan went stale"),
+                            ("review_soon", "Your plan's yearly review is due within 30 days"),
+                            ("review_overdue", "Your plan's yearly review is overdue"),
+                            ("drill_overdue", "A recovery drill is overdue"),
+                            ("run_failed", "A sizing run failed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "E-mail"), ("portal", "Portal")], max_length=10
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("shown", "In the portal"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("subject", models.CharField(max_length=200)),
+                (
+                    "text",
+                    models.TextField(
+                        help_text="The message in plain text (the e-mail's text part)"
+                    ),
+                ),
+                (
+                    "html",
+                    models.TextField(help_text="The same message in HTML (the e-mail's HTML part)"),
+                ),
+                (
+                    "url",
+                    models.CharField(help_text="The page the message is about", max_length=500),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['status', 'next_attempt_at'], name='planner_not_status_3c918f_idx'), models.Index(fields=['recipient', 'read_at'], name='planner_not_recipie_e266e1_idx')],
-                'constraints': [models.UniqueConstraint(fields=('event_key', 'recipient'), name='notification_once_per_event')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["status", "next_attempt_at"], name="planner_not_status_3c918f_idx"
+                    ),
+                    models.Index(
+                        fields=["recipient", "read_at"], name="planner_not_recipie_e266e1_idx"
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("event_key", "recipient"), name="notification_once_per_event"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='NotificationOptOut',
+            name="NotificationOptOut",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('plan_submitted', 'A plan was submitted for approval'), ('plan_approved', 'Your plan was approved'), ('plan_rejected', 'Your plan was rejected'), ('plan_stale', 'Your approved plan went stale'), ('review_soon', "Your plan's yearly review is due within 30 days"), ('review_overdue', "Your plan's yearly review is overdue"), ('drill_overdue', 'A recovery drill is overdue'), ('run_failed', 'A sizing run failed')], max_length=20)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notification_opt_outs', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("plan_submitted", "A plan was submitted for approval"),
+                            ("plan_approved", "Your plan was approved"),
+                            ("plan_rejected", "Your plan was rejected"),
+                            ("plan_stale", "Your approved plan went stale"),
+                            ("review_soon", "Your plan's yearly review is due within 30 days"),
+                            ("review_overdue", "Your plan's yearly review is overdue"),
+                            ("drill_overdue", "A recovery drill is overdue"),
+                            ("run_failed", "A sizing run failed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_opt_outs",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'kind'), name='notification_opt_out_once')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "kind"), name="notification_opt_out_once"
+                    )
+                ],
             },
         ),
     ]
