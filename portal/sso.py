@@ -21,9 +21,12 @@ import time
 import requests
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
 from django.http import Http404
+from django.shortcuts import redirect
+from django.views import View
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
@@ -85,14 +88,15 @@ class DirectoryBackend(OIDCAuthenticationBackend):
     get_settings = staticmethod(_setting)
 
     def __init__(self, *args, **kwargs):
-        if not enabled():  # configured off: authenticate() below never runs
-            self.OIDC_RP_SIGN_ALGO = ""
-            return
-        super().__init__(*args, **kwargs)
+        # Django makes every backend for every sign-in, the password ones too: the provider's
+        # endpoints are read only for a directory sign-in, so a directory that is down never
+        # stops a local (break-glass) account from signing in.
+        self.UserModel = get_user_model()
 
     def authenticate(self, request, **kwargs):
         if not enabled() or request is None or "state" not in request.GET:
             return None  # a password sign-in: ModelBackend's
+        super().__init__()  # the endpoints, from discovery (cached)
         return super().authenticate(request, **kwargs)
 
     def verify_token(self, token, **kwargs):
@@ -151,13 +155,14 @@ class SignInView(OIDCAuthenticationRequestView):
     get_settings = staticmethod(_setting)
 
     def __init__(self, *args, **kwargs):
-        if enabled():
-            super().__init__(*args, **kwargs)
+        View.__init__(self, *args, **kwargs)  # the endpoints are read in get()
 
     def get(self, request):
         if not enabled():
             raise Http404("Single sign-on is not configured")
         try:
+            self.OIDC_OP_AUTH_ENDPOINT = self.get_settings("OIDC_OP_AUTHORIZATION_ENDPOINT")
+            self.OIDC_RP_CLIENT_ID = self.get_settings("OIDC_RP_CLIENT_ID")
             return super().get(request)
         except ImproperlyConfigured as exc:
             log.error("single sign-on unavailable: %s", exc)
@@ -166,8 +171,6 @@ class SignInView(OIDCAuthenticationRequestView):
                 f"Signing in with {settings.OIDC_PROVIDER_NAME} is unavailable right now (the "
                 "directory did not answer): try again later, or ask an operator.",
             )
-            from django.shortcuts import redirect
-
             return redirect("login")
 
 
