@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count, Window
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
@@ -28,10 +29,15 @@ def unread(request):
         return {}
 
     def load():
-        rows = Notification.objects.filter(
-            recipient=user, channel=Channel.PORTAL, read_at__isnull=True
-        ).only("pk", "subject", "created_at")
-        return {"count": rows.count(), "latest": list(rows[:HEADER_LIMIT])}
+        # One query: the newest few, each with the total count (a window over the same rows).
+        rows = list(
+            Notification.objects.filter(
+                recipient=user, channel=Channel.PORTAL, read_at__isnull=True
+            )
+            .only("pk", "subject", "created_at")
+            .annotate(total=Window(Count("pk")))[:HEADER_LIMIT]
+        )
+        return {"count": rows[0].total if rows else 0, "latest": rows}
 
     return {"unread_notifications": SimpleLazyObject(load)}
 
