@@ -380,11 +380,13 @@ def send(notification_id: int, *, now: datetime | None = None) -> str:
         status=DeliveryStatus.SENDING, claimed_at__lte=now - SENDING_TIMEOUT
     )
     claimed = Notification.objects.filter(due, pk=notification_id).update(
-        status=DeliveryStatus.SENDING, claimed_at=now
+        status=DeliveryStatus.SENDING, claimed_at=timezone.now()
     )
     if claimed != 1:
         return f"notification {notification_id}: not due (sent, shown or claimed elsewhere)"
     row = Notification.objects.select_related("recipient").get(pk=notification_id)
+    if not row.recipient.email:
+        return _to_portal(row, "the recipient has no e-mail address any more")
     message = EmailMultiAlternatives(
         subject=row.subject,
         body=row.text,
@@ -395,6 +397,8 @@ def send(notification_id: int, *, now: datetime | None = None) -> str:
     message.attach_alternative(row.html, "text/html")
     try:
         message.send()
+    except smtplib.SMTPRecipientsRefused as exc:  # the address is refused for good
+        return _to_portal(row, f"the SMTP server refused {row.recipient.email}: {exc}")
     except (OSError, smtplib.SMTPException) as exc:
         attempts = row.attempts + 1
         retry = _retry_in(attempts)
@@ -417,6 +421,15 @@ def send(notification_id: int, *, now: datetime | None = None) -> str:
         status=DeliveryStatus.SENT, sent_at=timezone.now(), attempts=row.attempts + 1, last_error=""
     )
     return f"notification {row.pk}: sent to {row.recipient.email}"
+
+
+def _to_portal(row: Notification, why: str) -> str:
+    """A message no e-mail can carry is shown in the portal instead: never dropped."""
+    Notification.objects.filter(pk=row.pk).update(
+        channel=Channel.PORTAL, status=DeliveryStatus.SHOWN, last_error=why[:1000]
+    )
+    log.warning("notification %s shown in the portal instead: %s", row.pk, why)
+    return f"notification {row.pk}: shown in the portal ({why})"
 
 
 def send_pending(now: datetime | None = None, limit: int = 100) -> dict[str, int]:

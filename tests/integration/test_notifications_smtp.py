@@ -262,6 +262,30 @@ def test_a_failed_sizing_run_tells_its_requester_and_the_apps_owner(mail, alice,
 
 
 @pytest.mark.django_db
+def test_a_refused_or_missing_address_falls_back_to_the_portal_never_dropped(mail, alice, carol):
+    from tests.conftest import _user
+
+    _user("dave", "approvers")
+    plans.submit_revision(plans.create_revision(make_app(alice), alice), alice)
+    carol.email = ""  # removed after the message was written
+    carol.save()
+
+    async def refuse_dave(server, session, envelope, address, rcpt_options):
+        if address.startswith("dave@"):
+            return "550 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    mail.handle_RCPT = refuse_dave
+    assert notifications.send_pending() == {"due": 2, "sent": 0}
+    rows = {n.recipient.username: n for n in Notification.objects.select_related("recipient")}
+    for name, why in (("carol", "no e-mail address"), ("dave", "refused dave@example.com")):
+        assert (rows[name].channel, rows[name].status) == (Channel.PORTAL, DeliveryStatus.SHOWN)
+        assert why in rows[name].last_error
+    assert not mail.received
+
+
+@pytest.mark.django_db
 def test_without_smtp_settings_the_message_is_shown_in_the_portal(settings, alice, carol):
     settings.EMAIL_HOST = ""
     plans.submit_revision(plans.create_revision(make_app(alice), alice), alice)
