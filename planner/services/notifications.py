@@ -60,7 +60,7 @@ from planner.models import (
     SizingRun,
 )
 from planner.models.notifications import Channel, DeliveryStatus
-from planner.roles import APPROVERS, OPERATORS
+from planner.roles import APPROVERS, OPERATORS, has_role
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,8 @@ def _render(msg: Message, recipient) -> tuple[str, str, str]:
 
 
 def _notify(kind: str, event_key: str, recipients, msg: Message) -> list[int]:
-    """One row per recipient who wants ``kind``; an event already recorded is skipped."""
+    """One row per recipient who wants ``kind``; an event already recorded is skipped.
+    Returns the ids of the rows created; the e-mail ones are queued after the commit."""
     users = {u.pk: u for u in recipients if u is not None and u.is_active}
     if not users:
         return []
@@ -117,7 +118,7 @@ def _notify(kind: str, event_key: str, recipients, msg: Message) -> list[int]:
             "recipient_id", flat=True
         )
     )
-    created, by_email = [], email_enabled()
+    created, to_send, by_email = [], [], email_enabled()
     for pk, user in sorted(users.items()):
         if pk in opted_out or pk in done:
             continue
@@ -139,10 +140,11 @@ def _notify(kind: str, event_key: str, recipients, msg: Message) -> list[int]:
                 )
         except IntegrityError:  # the same event recorded at the same moment elsewhere
             continue
+        created.append(row.pk)
         if email:
-            created.append(row.pk)
-    if created:
-        transaction.on_commit(partial(_enqueue, created))
+            to_send.append(row.pk)
+    if to_send:
+        transaction.on_commit(partial(_enqueue, to_send))
     return created
 
 
@@ -217,7 +219,8 @@ def plan_decided(rev: PlanRevision) -> list[int]:
 
 
 def run_failed(run: SizingRun) -> list[int]:
-    """A run that ended failed or partially failed: the people who can act on it."""
+    """A run that ended failed or partially failed: the people who can act on it. An owner
+    hears only of their own apps' errors (owners see only their own apps)."""
     if run.status not in (RunStatus.FAILED, RunStatus.PARTIAL):
         return []
     errors = list(RunError.objects.filter(run=run).select_related("application__owner")[:200])
@@ -229,24 +232,44 @@ def run_failed(run: SizingRun) -> list[int]:
     if not recipients:  # a nightly estate run whose chunks failed: the operators see to it
         recipients = set(_users_in(OPERATORS))
     scope = f"'{run.application.name}'" if run.application_id else "the estate"
-    first = errors[0].message if errors else "see the run's page"
-    lines = (
-        f"Sizing run {run.pk} of {scope} ended {run.get_status_display().lower()}: "
-        f"{len(errors)} error(s) recorded.",
-        f"First error: {first[:300]}",
-        "Apps that failed keep their previous results; fix their inputs and size them again.",
-    )
-    return _notify(
-        NotificationKind.RUN_FAILED,
-        f"run-failed:{run.pk}",
-        recipients,
-        Message(
-            f"Sizing run {run.pk} failed ({scope})",
-            lines,
-            reverse("run-detail", args=[run.pk]),
-            "Open the run",
-        ),
-    )
+    created = []
+    for user in sorted(recipients, key=lambda u: u.pk):
+        sees_all = user.is_superuser or has_role(user, OPERATORS) or has_role(user, APPROVERS)
+        mine = [
+            e
+            for e in errors
+            if sees_all or (e.application_id and e.application.owner_id == user.pk)
+        ]
+        first = mine[0].message[:300] if mine else "see the run's page"
+        lines = (
+            f"Sizing run {run.pk} of {scope} ended {run.get_status_display().lower()}: "
+            f"{len(mine)} error(s) recorded"
+            + (" for your apps." if not sees_all and len(mine) < len(errors) else "."),
+            f"First error: {first}",
+            "Apps that failed keep their previous results; fix their inputs and size them again.",
+        )
+        created += _notify(
+            NotificationKind.RUN_FAILED,
+            f"run-failed:{run.pk}",
+            [user],
+            Message(
+                f"Sizing run {run.pk} failed ({scope})",
+                lines,
+                *_run_link(run, mine, sees_all),
+            ),
+        )
+    return created
+
+
+def _run_link(run: SizingRun, errors: list[RunError], sees_all: bool) -> tuple[str, str]:
+    """The run's page, or the owner's first failed app when the run is the estate's (an owner
+    cannot open an estate-wide run)."""
+    if run.application_id or sees_all:
+        return reverse("run-detail", args=[run.pk]), "Open the run"
+    app_id = next((e.application_id for e in errors if e.application_id), None)
+    if app_id is None:
+        return reverse("dashboard"), "Open the dashboard"
+    return reverse("app-detail", args=[app_id]), "Open the app"
 
 
 def notify_due(now: datetime | None = None) -> int:

@@ -20,7 +20,7 @@ from django.apps import apps as django_apps
 from django.utils import timezone
 
 from planner import reference
-from planner.models import Drill, Finding, Notification, RunStatus, SizingRun
+from planner.models import Drill, Finding, Notification, PlanRevision, RunStatus, SizingRun
 from planner.models.notifications import Channel, DeliveryStatus
 from planner.services import notifications, plans
 from planner.services.runs import finish_run_if_done
@@ -237,12 +237,12 @@ def test_due_events_stale_review_and_drill_are_each_reported_once(mail, alice, c
 
 
 @pytest.mark.django_db
-def test_a_failed_sizing_run_tells_its_requester_and_the_apps_owner(mail, alice, bob):
+def test_a_failed_sizing_run_tells_its_requester_and_the_apps_owner(mail, alice, olga):
     app = make_app(alice)
     run = SizingRun.objects.create(
         application=app,
         trigger="manual",
-        requested_by=bob,
+        requested_by=olga,  # an operator
         status=RunStatus.RUNNING,
         total_chunks=1,
         failed_chunks=1,
@@ -252,7 +252,7 @@ def test_a_failed_sizing_run_tells_its_requester_and_the_apps_owner(mail, alice,
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED
     notifications.send_pending()
-    for address in ("alice@example.com", "bob@example.com"):
+    for address in ("alice@example.com", "olga@example.com"):
         [msg] = mail.to(address)
         assert msg["Subject"] == f"Sizing run {run.pk} failed ('payroll')"
         assert "no VM size D99" in parts(msg)[0]
@@ -286,12 +286,38 @@ def test_a_refused_or_missing_address_falls_back_to_the_portal_never_dropped(mai
 
 
 @pytest.mark.django_db
+def test_an_estate_run_tells_each_owner_of_their_own_apps_errors_only(mail, alice, bob, olga):
+    mine, theirs = make_app(alice), make_app(bob, name="ledger")
+    run = SizingRun.objects.create(
+        trigger="nightly", status=RunStatus.RUNNING, total_chunks=2, done_chunks=2
+    )
+    run.errors.create(application=mine, chunk_index=0, message="alice's VM pay-01 has no size")
+    run.errors.create(application=theirs, chunk_index=1, message="bob's VM led-07 has no size")
+    finish_run_if_done(run.pk)
+    run.refresh_from_db()
+    assert run.status == RunStatus.PARTIAL
+    notifications.send_pending()
+    [to_alice] = mail.to("alice@example.com")
+    text = parts(to_alice)[0]
+    assert "alice's VM pay-01" in text and "bob's" not in text and "led-07" not in text
+    assert "1 error(s) recorded for your apps." in text
+    assert f"{PORTAL}/apps/{mine.pk}/" in text, "an owner cannot open an estate run's page"
+    assert "bob's VM led-07" in parts(mail.to("bob@example.com")[0])[0]
+    assert not mail.to("olga@example.com"), "the owners can act on it"
+
+
+@pytest.mark.django_db
 def test_without_smtp_settings_the_message_is_shown_in_the_portal(settings, alice, carol):
     settings.EMAIL_HOST = ""
     plans.submit_revision(plans.create_revision(make_app(alice), alice), alice)
     row = Notification.objects.get(recipient=carol)
     assert (row.channel, row.status) == (Channel.PORTAL, DeliveryStatus.SHOWN)
     assert notifications.send_pending() == {"due": 0, "sent": 0}
+    rev = plans.approve_revision(
+        PlanRevision.objects.get(pk=row.url.rstrip("/").rsplit("/")[-1]), carol
+    )
+    assert notifications.notify_due(rev.decided_at + timedelta(days=340)) == 1  # review soon
+    assert Notification.objects.filter(recipient=alice, channel=Channel.PORTAL).count() == 2
 
 
 # --- real workers and beat ----------------------------------------------------------------------
