@@ -18,6 +18,7 @@ import logging
 import threading
 import time
 
+import jwt
 import requests
 from django.conf import settings
 from django.contrib import messages
@@ -182,7 +183,12 @@ class CallbackView(OIDCAuthenticationCallbackView):
             raise Http404("Single sign-on is not configured")
         try:
             return super().get(request)
-        except (ImproperlyConfigured, requests.RequestException, SuspiciousOperation) as exc:
+        except (
+            ImproperlyConfigured,
+            requests.RequestException,
+            SuspiciousOperation,
+            jwt.PyJWTError,  # expired, not yet valid, bad signature: pyjwt's own errors
+        ) as exc:
             log.warning("directory sign-in failed: %s", exc)
             messages.error(
                 request,
@@ -192,11 +198,11 @@ class CallbackView(OIDCAuthenticationCallbackView):
             return self.login_failure()
 
     def login_failure(self):
-        if self.request.GET.get("error"):
+        error = "".join(c for c in self.request.GET.get("error", "")[:60] if c.isprintable())
+        if error:
             messages.error(
                 self.request,
-                f"{settings.OIDC_PROVIDER_NAME} did not sign you in "
-                f"({self.request.GET.get('error')[:60]}): try again.",
+                f"{settings.OIDC_PROVIDER_NAME} did not sign you in ({error}): try again.",
             )
         return super().login_failure()
 

@@ -133,3 +133,17 @@ def test_a_local_account_signs_in_with_its_password_while_the_directory_is_down(
     assert response.status_code == 302 and response["Location"] == "/"
     bad = Client().post("/login/", {"username": "alice", "password": "wrong"})
     assert bad.status_code == 200 and "didn't match" in bad.content.decode()
+
+
+def test_a_callback_without_a_started_sign_in_or_with_an_error_is_sent_back_never_a_500(
+    settings,
+):
+    settings.OIDC_ENABLED = True
+    settings.OIDC_ISSUER = "http://127.0.0.1:9/nothing-listens-here"
+    settings.OIDC_RP_CLIENT_ID = "x"
+    c = Client()
+    forged = c.get("/oidc/callback/?code=x&state=not-one-of-ours", follow=True)
+    assert forged.redirect_chain[-1][0] == "/login/"
+    refused = c.get("/oidc/callback/?error=access_denied%00&state=s", follow=True)
+    assert refused.redirect_chain[-1][0] == "/login/"
+    assert "did not sign you in (access_denied)" in refused.content.decode()
