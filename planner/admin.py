@@ -16,6 +16,7 @@ from planner.models import (
     BackupTarget,
     Cloud,
     CloudKind,
+    DirectoryIdentity,
     Disk,
     Drift,
     Drill,
@@ -23,6 +24,7 @@ from planner.models import (
     HubConnection,
     HubSync,
     Limit,
+    Notification,
     PlanRevision,
     PlanTransition,
     Price,
@@ -597,6 +599,35 @@ class PlanRevisionAdmin(ReadOnlyAdmin):
     search_fields = ["application__name", "sha256"]
     inlines = [TransitionInline, WaiverInline]
     exclude = ["snapshot"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """The outbox: e-mail still pending (SMTP down?) shows here with its last error."""
+
+    list_display = [
+        "created_at",
+        "kind",
+        "recipient",
+        "channel",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+    ]
+    list_filter = ["status", "channel", "kind"]
+    list_select_related = ["recipient"]
+    search_fields = ["recipient__username", "subject", "event_key"]
+    exclude = ["html"]
+
+
+@admin.register(DirectoryIdentity)
+class DirectoryIdentityAdmin(ReadOnlyAdmin):
+    """Who signs in through the directory, and their groups at the last sign-in."""
+
+    list_display = ["user", "subject", "issuer", "last_seen"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "subject"]
 
 
 # --- hubs: connections to Azure Resource Manager, their syncs and the drift they found ---------

@@ -33,6 +33,14 @@ from planner.models.hub import (
     ResourceGroupClaim,
     SyncStatus,
 )
+from planner.models.notifications import (
+    Channel,
+    DeliveryStatus,
+    DirectoryIdentity,
+    Notification,
+    NotificationKind,
+    NotificationOptOut,
+)
 from planner.models.plans import PlanRevision, PlanState, PlanTransition, Waiver
 from planner.models.runs import (
     AppResult,
@@ -53,8 +61,11 @@ __all__ = [
     "BackupPolicy",
     "BackupTarget",
     "BackupTargetKind",
+    "Channel",
     "Cloud",
     "CloudKind",
+    "DeliveryStatus",
+    "DirectoryIdentity",
     "Disk",
     "Drift",
     "DriftKind",
@@ -63,6 +74,9 @@ __all__ = [
     "HubConnection",
     "HubSync",
     "Limit",
+    "Notification",
+    "NotificationKind",
+    "NotificationOptOut",
     "Operator",
     "OsType",
     "PlanRevision",
