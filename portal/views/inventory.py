@@ -105,6 +105,7 @@ def inventory_preview(request, token):
         "subscription": subscription,
         "fill_ratio": meta["fill_ratio"],
         "opt_in": meta["opt_in"],
+        "user": request.user,
     }
     try:
         parsed = inventory.parse_inventory(path.read_bytes(), meta["filename"])
