@@ -20,6 +20,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from planner.exports import content_disposition
 from planner.models import PlanRevision, PlanTransition, Waiver
 from planner.services import plans
 from portal.api.base import ApiViewSet, ChangeableAppField, IdentityUrlField
@@ -353,6 +354,6 @@ class PlanRevisionViewSet(ApiViewSet, mixins.ListModelMixin, mixins.RetrieveMode
 
 def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
     response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition(filename)
     response["Content-Length"] = str(len(data))
     return response
