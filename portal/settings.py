@@ -239,6 +239,9 @@ def envproxies(name: str) -> int:
 BEHIND_PROXY = envproxies("BEHIND_PROXY")
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# /metrics: a scraper sends "Authorization: Bearer <METRICS_TOKEN>"; without it only signed-in
+# operators read it (portal/views/metrics.py). Loopback is not trusted (a local TLS proxy).
+METRICS_TOKEN = envsecret("METRICS_TOKEN")
 # The health probe answers over plain HTTP on loopback (load balancers, `make run`).
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 
