@@ -16,11 +16,12 @@ Workflow: draft -> submitted -> approved | rejected, each step recorded in ``Pla
         The owner submits the latest draft; refused if the app changed since it was taken.
         The review copy of the PDF is rendered on the reports queue.
     approve_revision(rev, user, comment="") -> PlanRevision
-        An approver who does not own the app approves the latest submitted revision; refused
+        An approver who neither owns the app, took the revision nor submitted it (superusers
+        included: separation of duties) approves the latest submitted revision; refused
         while a blocking finding has no waiver or if the app changed since it was taken.
         The signed PDF (with the sign-off block) is rendered on the reports queue.
     reject_revision(rev, user, comment) -> PlanRevision
-        An approver who does not own the app rejects a submitted revision; a comment is required.
+        An approver (as for approving) rejects a submitted revision; a comment is required.
     add_waiver(rev, code, user, justification) -> Waiver
         Accept a blocking finding of the revision: its owner on a draft, an approver (not the
         owner) on a submitted revision. Who, when and why are printed in the PDF.
@@ -146,11 +147,28 @@ def _require_approver(rev: PlanRevision, user, doing: str) -> None:
             f"Only an approver may {doing} a plan: ask a member of the approvers group to "
             f"review revision r{rev.number} of '{rev.application.name}'."
         )
+    # Separation of duties, superusers included: whoever owns the app, took the revision or
+    # submitted it never decides it (nor waives its findings once submitted).
     if _is_owner(rev.application, user) or rev.created_by_id == user.pk:
         raise PlanError(
             f"You own '{rev.application.name}': another approver must {doing} its plan "
             "(nobody signs off their own plan)."
         )
+    if _submitted_by(rev) == user.pk:
+        raise PlanError(
+            f"You submitted revision r{rev.number} of '{rev.application.name}': another "
+            f"approver must {doing} it (nobody signs off a plan they submitted)."
+        )
+
+
+def _submitted_by(rev: PlanRevision) -> int | None:
+    """Who moved the revision to submitted (None for a draft)."""
+    return (
+        PlanTransition.objects.filter(revision_id=rev.pk, to_state=PlanState.SUBMITTED)
+        .order_by("-at", "-id")
+        .values_list("by_id", flat=True)
+        .first()
+    )
 
 
 def _locked(rev: PlanRevision) -> PlanRevision:

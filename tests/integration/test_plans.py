@@ -529,3 +529,31 @@ def test_an_altered_stored_pdf_is_refused(approved, media):
     (media / approved.pdf.name).write_bytes(b"%PDF-1.7 tampered")
     with pytest.raises(PlanError, match="altered in storage"):
         plans.revision_pdf(approved)
+
+
+def test_a_superuser_alone_cannot_take_an_owners_plan_through_submit_and_approve(app, alice):
+    """Separation of duties without exceptions: the submitter never decides, superuser or not."""
+    from django.contrib.auth.models import User
+
+    root = User.objects.create_superuser("root", "root@example.com", "pw-root")
+    rev = plans.create_revision(app, alice)
+    rev = plans.submit_revision(rev, root)  # a superuser may submit on the owner's behalf
+    assert plans.allowed_actions(rev, root)["approve"].startswith("You submitted revision r1")
+    for decide in (
+        lambda: plans.approve_revision(rev, root, ""),
+        lambda: plans.reject_revision(rev, root, "no"),
+        lambda: plans.add_waiver(rev, "ANY", root, WHY),
+    ):
+        with pytest.raises(PlanError, match="You submitted revision r1 of 'payroll'"):
+            decide()
+    rev.refresh_from_db()
+    assert rev.state == PlanState.SUBMITTED
+
+
+def test_a_superuser_who_owns_the_app_cannot_approve_it(alice):
+    from django.contrib.auth.models import User
+
+    root = User.objects.create_superuser("root", "root@example.com", "pw-root")
+    rev = plans.submit_revision(plans.create_revision(make_app(root, name="own"), root), root)
+    with pytest.raises(PlanError, match="You own 'own'"):
+        plans.approve_revision(rev, root, "")
