@@ -557,3 +557,53 @@ def test_a_superuser_who_owns_the_app_cannot_approve_it(alice):
     rev = plans.submit_revision(plans.create_revision(make_app(root, name="own"), root), root)
     with pytest.raises(PlanError, match="You own 'own'"):
         plans.approve_revision(rev, root, "")
+
+
+def test_the_trail_and_waivers_refuse_queryset_updates(blocked_app, alice, carol):
+    rev = plans.submit_revision(plans.create_revision(blocked_app, alice), alice)
+    plans.add_waiver(rev, "TOPOLOGY_RACK_APPLIANCE", carol, WHY)
+    with pytest.raises(RevisionLocked, match="append-only"), transaction.atomic():
+        PlanTransition.objects.filter(revision=rev).update(comment="rewritten")
+    with pytest.raises(RevisionLocked, match="append-only"), transaction.atomic():
+        Waiver.objects.filter(revision=rev).update(justification="nothing")
+    steps = list(PlanTransition.objects.filter(revision=rev))
+    for step in steps:
+        step.comment = "rewritten"
+    with pytest.raises(RevisionLocked), transaction.atomic():
+        PlanTransition.objects.bulk_update(steps, ["comment"])
+    assert "rewritten" not in PlanTransition.objects.values_list("comment", flat=True)
+    assert Waiver.objects.get(revision=rev).justification == WHY
+
+
+def test_a_drafts_trail_goes_with_it(app, alice):
+    rev = plans.create_revision(app, alice)
+    with transaction.atomic():
+        Application.objects.filter(pk=app.pk).delete()
+    assert not PlanTransition.objects.filter(revision_id=rev.pk).exists()
+
+
+def test_postgresql_refuses_changes_to_the_trail_from_any_client(blocked_app, alice, carol):
+    """Raw SQL bypasses every ORM guard: on PostgreSQL the trigger still refuses it."""
+    from django.db import DatabaseError, connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger exists on PostgreSQL only (the ORM guards hold on SQLite)")
+    rev = plans.submit_revision(plans.create_revision(blocked_app, alice), alice)
+    plans.add_waiver(rev, "TOPOLOGY_RACK_APPLIANCE", carol, WHY)
+    statements = [
+        ("UPDATE planner_plantransition SET comment = 'x' WHERE revision_id = %s", "append-only"),
+        ("UPDATE planner_waiver SET justification = 'x' WHERE revision_id = %s", "append-only"),
+        ("DELETE FROM planner_plantransition WHERE revision_id = %s", "are kept"),
+        ("DELETE FROM planner_waiver WHERE revision_id = %s", "are kept"),
+    ]
+    for sql, message in statements:
+        with pytest.raises(DatabaseError, match=message), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [rev.pk])
+    assert PlanTransition.objects.filter(revision=rev).count() == 2
+    assert Waiver.objects.get(revision=rev).justification == WHY
+    # A draft's trail is deleted with it: the trigger lets that through.
+    draft = plans.create_revision(make_app(alice, name="scratch"), alice)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM planner_plantransition WHERE revision_id = %s", [draft.pk])
+    assert not PlanTransition.objects.filter(revision=draft).exists()
