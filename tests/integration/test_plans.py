@@ -597,9 +597,12 @@ def test_postgresql_refuses_changes_to_the_trail_from_any_client(blocked_app, al
         ("DELETE FROM planner_waiver WHERE revision_id = %s", "are kept"),
     ]
     for sql, message in statements:
-        with pytest.raises(DatabaseError, match=message), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [rev.pk])
+        with (
+            pytest.raises(DatabaseError, match=message),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [rev.pk])
     assert PlanTransition.objects.filter(revision=rev).count() == 2
     assert Waiver.objects.get(revision=rev).justification == WHY
     # A draft's trail is deleted with it: the trigger lets that through.
