@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from planner.overview import overview_urls
 from portal.views import apps, dashboard, inventory, plans, runs, vms, whatif
+from portal.views.csp import csp_report
 from portal.views.health import healthz
 from portal.views.metrics import metrics
 
@@ -15,6 +16,7 @@ admin.site.index_template = "admin/overview/admin_index.html"  # links the estat
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),
+    path("csp-report/", csp_report, name="csp-report"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # The operators' estate overview, before the admin's catch-all.
