@@ -254,7 +254,7 @@ def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
 def plan_pdf(request, pk):
     rev = _revision_for_user(request.user, pk)
     try:
-        data, filename = plans.revision_pdf(rev, wait_for_worker=True)
+        data, filename = plans.revision_pdf(rev, wait_for_worker=True, user=request.user)
     except PdfNotReady as exc:
         context = {
             "rev": rev,
