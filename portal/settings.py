@@ -332,7 +332,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
     },
 }
-# A signed PDF downloaded before the reports worker stored it: the download answers "202, try
+# A signed PDF downloaded before the reports worker stored it (or a draft's it has not cached:
+# the user's render slot, plans._draft_pdf): the download answers "202, try
 # again in 5 s" for this long after the change that asked for it, then renders it in the web
 # process after all (no reports worker running?). planner.services.plans.revision_pdf.
 PDF_RENDER_WAIT_SECONDS = envint("PDF_RENDER_WAIT_SECONDS", 120)
