@@ -53,6 +53,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("planner", "0003_result_sizes_version")]
+    dependencies = [("planner", "0004_h7_notifications_sso")]
 
     operations = [migrations.RunPython(forwards, backwards, elidable=False)]
