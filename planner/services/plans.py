@@ -824,7 +824,7 @@ def _draft_pdf(rev: PlanRevision, user) -> bytes:
     now = timezone.now().timestamp()
     mine = f"{rev.pk}:{key}"
     try:
-        if _redis().set(slot, f"{mine}:{now:.0f}", nx=True, ex=DRAFT_LOCK_SECONDS):
+        if _redis().set(slot, f"{mine}:{now:.3f}", nx=True, ex=DRAFT_LOCK_SECONDS):
             from planner.tasks import render_draft_pdf as task
 
             try:
@@ -853,7 +853,7 @@ def _draft_pdf(rev: PlanRevision, user) -> bytes:
             retry_after=PDF_RETRY_AFTER,
         )
     # The slot is stale: no reports worker took the render. Take it over and render here.
-    if _redis().set(slot, f"{mine}:{now:.0f}", xx=True, get=True) != held.encode():
+    if _redis().set(slot, f"{mine}:{now:.3f}", xx=True, get=True) != held.encode():
         raise PdfNotReady(
             f"The PDF of draft r{rev.number} is being rendered: download it again in "
             f"{PDF_RETRY_AFTER} seconds.",
