@@ -232,7 +232,7 @@ class TrailQuerySet(models.QuerySet):
     too unless every row belongs to a draft (a draft is deleted whole, trail and all).
 
     On PostgreSQL a trigger refuses the same UPDATE and DELETE statements whoever sends them
-    (migration 0005_h5_append_only)."""
+    (migration 0006_h5_append_only)."""
 
     def update(self, **kwargs):
         raise RevisionLocked(

@@ -189,3 +189,27 @@ def test_the_preview_page_never_names_another_owners_app(client, estate, alice):
     page = client.get(response["Location"]).content.decode()
     assert "already registered in an app you cannot change" in page
     assert "bob-crm" not in page
+
+
+def test_vm_listing_without_disk_sizes_imports_with_the_disk_listing(client, estate, alice):
+    from tests.unit.test_inventory_parse import AZ_DISKS, NO_SIZES
+
+    client.force_login(alice)
+    alone = upload(client, estate, json.dumps(NO_SIZES).encode())
+    page = client.get(alone["Location"])
+    assert page.context["counts"]["reject"] == 1
+    assert "az disk list --output json" in page.content.decode()
+    disks = SimpleUploadedFile("disks.json", json.dumps(AZ_DISKS).encode())
+    both = upload(client, estate, json.dumps(NO_SIZES).encode(), disks=disks)
+    assert both.status_code == 302
+    assert client.get(both["Location"]).context["counts"]["create"] == 1
+    client.post(both["Location"])
+    vm = VirtualMachine.objects.get(name="pay-01")
+    assert sorted(vm.disks.values_list("name", "provisioned_gib")) == [
+        ("pay-01_OsDisk", 127.0),
+        ("pay-01_data0", 512.0),
+    ]
+    bad = upload(
+        client, estate, json.dumps(NO_SIZES).encode(), disks=SimpleUploadedFile("d.json", b"{")
+    )
+    assert bad.status_code == 200 and "az disk list --output json" in bad.content.decode()

@@ -53,6 +53,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("planner", "0004_h7_notifications_sso")]
+    dependencies = [("planner", "0005_h8_hub_sync")]
 
     operations = [migrations.RunPython(forwards, backwards, elidable=False)]
