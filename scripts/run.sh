@@ -23,7 +23,8 @@ PY=.venv/bin/python
 pids=()
 redis_started=0
 cleanup() {
-  trap - INT TERM EXIT
+  trap - EXIT
+  trap "" INT TERM  # a second Ctrl-C, or make passing on a TERM, must not cut the cleanup short
   echo "run: stopping..."
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
