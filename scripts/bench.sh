@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 declare -A QUICK=(
   [api_lists]="--apps 12 --vms 60 --runs 1"
+  [arm_sync]="--vms 60 --apps 6"
   [import_inventory]="--vms 60 --runs 1"
   [list_pages]="--apps 12 --vms 60 --runs 1"
   [load]="--users 2 --approvers 1 --duration 5 --importers 0 --apps 12 --vms 60 --spawn-rate 10 --think 1 --settle 60 --no-faults"
