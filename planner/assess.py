@@ -202,7 +202,7 @@ def onboarding(app: facts.App, sizing: AppSizing, limits: Mapping[str, float]) -
         return None
     if app.scheme == "backup_restore" and app.backup_target is not None:
         t = app.backup_target
-        reduction = app.policy.reduction if app.policy else 0.5
+        reduction = facts.effective_policy(app)[0].reduction
         items = [(vm_id, names[vm_id], gib * reduction) for vm_id, gib in used.items()]
         if t.ingest_mbps <= 0:
             return None

@@ -99,22 +99,30 @@ def check(app: App, ctx, d) -> Iterator[Finding]:
                 f"({u.names([v.name for v in loose])}): a node failure can take them down",
                 vm_ids=[v.id for v in loose],
             )
-    if scheme == "high_availability":
+    if scheme == "high_availability" and app.ha_replication == "synchronous":
         yield finding(
             "SCHEME_HA_SYNC_ASSUMED",
             app.id,
-            "the HA capability assumes RPO 0 with synchronous commit; with asynchronous "
-            "replication there will be some data loss",
+            "the HA capability counts RPO 0 because the app states synchronous replication; if "
+            "it can only replicate asynchronously, state so and its RPO becomes the replication "
+            "interval",
         )
     if scheme == "backup_restore":
         ephemeral = [v for v in vms if v.scale_set]
         if ephemeral:
+            kept = [v for v in ephemeral if v.keep_in_backup]
+            how = (
+                f"{len(kept)} kept in backup storage by the owner, "
+                f"{len(ephemeral) - len(kept)} left out of it"
+                if kept
+                else "left out of backup storage"
+            )
             yield finding(
                 "SCALESET_VM_BACKUP",
                 app.id,
                 f"{u.plural(len(ephemeral), 'scale-set VM')} opted into VM backup "
-                f"({u.names([f'{v.name} in {v.scale_set}' for v in ephemeral])}): VMs in a scale "
-                "set are ephemeral and can come and go without notice",
+                f"({u.names([f'{v.name} in {v.scale_set}' for v in ephemeral])}; {how}): VMs in "
+                "a scale set are ephemeral and can come and go without notice",
                 vm_ids=[v.id for v in ephemeral],
             )
     rec = d.recommendation

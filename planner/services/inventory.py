@@ -5,9 +5,10 @@ Three steps, shared by the portal and (later) the REST API:
 - ``parse_inventory(data, filename)`` reads the file, whatever the app: the JSON that
   ``az vm list --show-details --output json`` prints (the CLI's flattened shape: ``name``,
   ``resourceGroup``, ``hardwareProfile.vmSize``, ``storageProfile.osDisk.diskSizeGb``/``osType``,
-  ``storageProfile.dataDisks[].diskSizeGb/lun/name``), the ARM REST shape (the same under
-  ``properties``, ``diskSizeGB``, a list or ``{"value": [...]}``), or a CSV with the header
-  ``CSV_COLUMNS``. Rows that cannot be read are returned as errors with the reason; a file that
+  ``storageProfile.dataDisks[].diskSizeGb/lun/name``, ``virtualMachineScaleSet.id``), the ARM REST
+  shape (the same under ``properties``, ``diskSizeGB``, a list or ``{"value": [...]}``), or a CSV
+  with the header ``CSV_COLUMNS``. A VM that lists ``virtualMachineScaleSet.id`` is put in that
+  scale set (the last segment of the id). Rows that cannot be read are returned as errors with the reason; a file that
   cannot be read at all raises ``InventoryError``.
 - ``preview_import(parsed, ...)`` says, row by row, what a commit would create, update, leave
   unchanged or reject, and why. Two queries whatever the size of the file.
@@ -47,6 +48,7 @@ CSV_EXAMPLE = (
     "web-01,rg-payroll,linux,Standard_D2_v2,30,,web\n"
 )
 _RG_IN_ID = re.compile(r"/resourceGroups/([^/]+)/", re.IGNORECASE)
+_SCALE_SET_IN_ID = re.compile(r"/virtualMachineScaleSets/([^/]+)", re.IGNORECASE)
 
 
 class InventoryError(ValueError):
@@ -184,6 +186,7 @@ def _json_row(index: int, item) -> InventoryRow:
         lun = _get(data_disk, "lun")
         disks.append(_disk(name, f"data disk LUN {lun}", data_disk, lun))
     tags = item.get("tags") if isinstance(item.get("tags"), dict) else {}
+    scale_set = _get(item, "virtualMachineScaleSet") or _get(props, "virtualMachineScaleSet") or {}
     return _row(
         index,
         name=name,
@@ -192,9 +195,23 @@ def _json_row(index: int, item) -> InventoryRow:
         vm_size=str(_get(hardware, "vmSize") or "").strip(),
         disks=disks,
         role=str(tags.get("role") or ""),
-        scale_set="",
+        scale_set=_scale_set_name(name, _get(scale_set, "id")),
         location=str(item.get("location") or ""),
     )
+
+
+def _scale_set_name(vm_name: str, scale_set_id) -> str:
+    """The scale set's name from ``virtualMachineScaleSet.id`` (ARM and az CLI), "" when none."""
+    if not scale_set_id:
+        return ""
+    match = _SCALE_SET_IN_ID.search(str(scale_set_id))
+    if match is None:
+        raise _RowProblem(
+            vm_name,
+            f"virtualMachineScaleSet.id {str(scale_set_id)[:120]!r} names no scale set "
+            "(expected …/providers/Microsoft.Compute/virtualMachineScaleSets/<name>)",
+        )
+    return match.group(1)
 
 
 def _disk(vm_name: str, what: str, d, lun) -> DiskRow:
@@ -350,6 +367,7 @@ class Preview:
     rows: list[PreviewRow]
     sizes: dict[str, int]  # lower-case size name -> VmSize id
     existing_disks: dict[int, dict[str, tuple[int, float, float, int | None]]]
+    scale_sets: dict[int, str] = field(default_factory=dict)  # VM id -> its scale set now
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
@@ -391,12 +409,26 @@ def preview_import(
         raise InventoryError("the fill ratio is a fraction above 0 and at most 1 (0.6 = 60 %)")
     sizes = {n.lower(): i for n, i in VmSize.objects.values_list("name", "id")}
     existing = {}
-    for vm_id, rg, name, app_id, app_name, os_type, size_id in VirtualMachine.objects.filter(
-        subscription=subscription
-    ).values_list(
-        "id", "resource_group", "name", "application_id", "application__name", "os_type", "size_id"
+    for vm_id, rg, name, app_id, app_name, os_type, size_id, scale_set in (
+        VirtualMachine.objects.filter(subscription=subscription).values_list(
+            "id",
+            "resource_group",
+            "name",
+            "application_id",
+            "application__name",
+            "os_type",
+            "size_id",
+            "scale_set",
+        )
     ):
-        existing[(rg.lower(), name.lower())] = (vm_id, app_id, app_name, os_type, size_id)
+        existing[(rg.lower(), name.lower())] = (
+            vm_id,
+            app_id,
+            app_name,
+            os_type,
+            size_id,
+            scale_set,
+        )
     disks: dict[int, dict[str, tuple[int, float, float, int | None]]] = {}
     for disk_id, vm_id, name, prov, used, lun in Disk.objects.filter(
         vm__subscription=subscription
@@ -428,7 +460,7 @@ def preview_import(
                 )
             )
             continue
-        vm_id, app_id, app_name, os_type, size_id = found
+        vm_id, app_id, app_name, os_type, size_id, scale_set = found
         if app_id != application.pk:
             rows.append(
                 PreviewRow(
@@ -443,7 +475,7 @@ def preview_import(
                 )
             )
             continue
-        changes = _changes(row, os_type, size_id, sizes, disks.get(vm_id, {}))
+        changes = _changes(row, os_type, size_id, scale_set, sizes, disks.get(vm_id, {}))
         rows.append(
             PreviewRow(
                 row.line,
@@ -465,13 +497,17 @@ def preview_import(
         rows=rows,
         sizes=sizes,
         existing_disks=disks,
+        scale_sets={v[0]: v[5] for v in existing.values() if v[5]},
     )
 
 
-def _changes(row: InventoryRow, os_type, size_id, sizes, disks) -> list[str]:
+def _changes(row: InventoryRow, os_type, size_id, scale_set, sizes, disks) -> list[str]:
     out = []
     if row.os_type != os_type:
         out.append(f"OS {os_type} → {row.os_type}")
+    # A listing that names a scale set sets it; one that names none leaves the owner's entry.
+    if row.scale_set and row.scale_set != scale_set:
+        out.append(f"scale set {scale_set or 'none'} → {row.scale_set}")
     new_size = sizes.get(row.vm_size.lower()) if row.vm_size else None
     if new_size != size_id:
         out.append(f"size → {row.vm_size or 'none'}")
@@ -571,6 +607,7 @@ def _apply_updates(preview: Preview, fill_ratio: float, disks_to_create: list[Di
                 pk=p.vm_id,
                 os_type=row.os_type,
                 size_id=preview.sizes.get(row.vm_size.lower()) if row.vm_size else None,
+                scale_set=row.scale_set or preview.scale_sets.get(p.vm_id, ""),
             )
         )
         old = preview.existing_disks.get(p.vm_id, {})
@@ -594,7 +631,9 @@ def _apply_updates(preview: Preview, fill_ratio: float, disks_to_create: list[Di
     if delete_ids:
         Disk.objects.filter(pk__in=delete_ids).delete()
     if vms:
-        VirtualMachine.objects.bulk_update(vms, ["os_type", "size_id"], batch_size=1000)
+        VirtualMachine.objects.bulk_update(
+            vms, ["os_type", "size_id", "scale_set"], batch_size=1000
+        )
     if disks:
         Disk.objects.bulk_update(disks, ["lun", "provisioned_gib", "used_gib"], batch_size=1000)
 
