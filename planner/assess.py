@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from planner import facts
 from planner.rules import evaluate
 from planner.rules.bootorder import BootPlan, boot_order
-from planner.rules.context import RuleContext, SizingFigures, VmFigures
+from planner.rules.context import CandidateFigures, RuleContext, SizingFigures, VmFigures
 from planner.rules.drills import DrillSummary
 from planner.rules.engine import derive
 from planner.rules.findings import Finding
+from planner.rules.recommend import candidate_targets
 from planner.rules.stagger import Schedule, stagger
 from planner.sizing import AppSizing, size_app
 
@@ -29,6 +30,82 @@ SEEDING_STREAMS = 4
 
 def size(app: facts.App, prices: Mapping[str, float], limits: Mapping[str, float]) -> AppSizing:
     return size_app(app, prices, limits)
+
+
+def _sizing_key(app: facts.App, scheme: str, target) -> tuple:
+    """What of a candidate's target changes the sizing: its kind (public prices or on-premises
+    rates) and, for backup, its window; for replication between two hubs, the appliances."""
+    if target is None:
+        return (scheme,)
+    if scheme == "backup_restore":
+        return (scheme, target.kind, target.window_hours)
+    return (scheme, target.kind)
+
+
+def candidate_figures(
+    app: facts.App,
+    chosen: AppSizing,
+    prices: Mapping[str, float],
+    limits: Mapping[str, float],
+    *,
+    clouds=(),
+    backup_targets=(),
+) -> dict[tuple[str, int], CandidateFigures]:
+    """Size the app as if it chose each recommendation candidate (``candidate_targets``): the
+    monthly cost and the capacity it would take. Candidates whose targets size alike share one
+    sizing (``_sizing_key``); the app's own choice reuses ``chosen``."""
+    out: dict[tuple[str, int], CandidateFigures] = {}
+    by_key: dict[tuple, CandidateFigures] = {}
+    own_key = _sizing_key(
+        app,
+        app.scheme,
+        app.backup_target if app.scheme == "backup_restore" else app.recovery_target,
+    )
+    for scheme in facts.SCHEMES:
+        for target in candidate_targets(app, scheme, clouds, backup_targets):
+            key = _sizing_key(app, scheme, target)
+            fig = by_key.get(key)
+            if fig is None:
+                if key == own_key:
+                    s = chosen
+                else:
+                    if scheme == "backup_restore":
+                        as_chosen = replace(app, scheme=scheme, backup_target=target)
+                    elif scheme == "none":
+                        as_chosen = replace(app, scheme=scheme)
+                    else:
+                        as_chosen = replace(app, scheme=scheme, recovery_target=target)
+                    try:
+                        s = size_app(as_chosen, prices, limits)
+                    except ValueError as exc:
+                        by_key[key] = fig = CandidateFigures(None, error=str(exc))
+                        s = None
+                if s is not None:
+                    fig = CandidateFigures(
+                        s.monthly_cost,
+                        _cost_lines(s),
+                        s.backup_gib,
+                        s.standby_memory_gib,
+                        len(s.vms) if s.standby_memory_gib > 0 else 0,
+                    )
+                    by_key[key] = fig
+            out[(scheme, target.id if target is not None else 0)] = fig
+    return out
+
+
+def _cost_lines(s: AppSizing) -> tuple[str, ...]:
+    """The lines of a sizing that make up its monthly cost (app totals, not per VM)."""
+    keep = ("monthly cost", "public instances", "month 1 ", "12-month")
+    lines = [line for line in s.explanation if line.startswith(keep)]
+    internal = sorted(
+        {
+            line
+            for v in s.vms
+            for line in v.explanation
+            if line.startswith(("internal rate", "on-premises capacity")) and "not set" in line
+        }
+    )
+    return tuple(lines + internal)
 
 
 def rule_context(
@@ -44,6 +121,7 @@ def rule_context(
     clouds=(),
     backup_targets=(),
     products=(),
+    candidates=None,
 ) -> RuleContext:
     figures = SizingFigures(
         backup_gib=sizing.backup_gib,
@@ -66,6 +144,7 @@ def rule_context(
         clouds=tuple(clouds),
         backup_targets=tuple(backup_targets),
         products=tuple(products),
+        candidates=candidates or {},
     )
 
 

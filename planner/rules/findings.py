@@ -334,9 +334,9 @@ _RULES: tuple[RuleInfo, ...] = (
     RuleInfo(
         "SCHEME_CHEAPER_AVAILABLE",
         INFO,
-        "A scheme that keeps fewer resources running also meets the objectives",
+        "A cheaper candidate (scheme and target) also meets the objectives and constraints",
         S_OBJECTIVES,
-        "Consider the cheaper scheme, unless another reason keeps the current one.",
+        "Consider the cheaper scheme or target, unless another reason keeps the current one.",
     ),
     RuleInfo(
         "SCALESET_VM_BACKUP",

@@ -101,9 +101,7 @@ def check(app: App, ctx, d) -> Iterator[Finding]:
         )
     elif protected and len(protected) < len(app.vms):
         left = [
-            v
-            for v in app.vms
-            if not v.opted_in and not v.scale_set and v.no_protection is None
+            v for v in app.vms if not v.opted_in and not v.scale_set and v.no_protection is None
         ]
         if left:
             yield finding(

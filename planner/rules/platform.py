@@ -126,11 +126,26 @@ def check(app: App, ctx, d) -> Iterator[Finding]:
                 vm_ids=[v.id for v in ephemeral],
             )
     rec = d.recommendation
-    if rec.scheme and COST_RANK[rec.scheme] < COST_RANK[scheme]:
-        chosen = next(c for c in rec.candidates if c.scheme == rec.scheme)
+    best, mine = rec.chosen, rec.current(app)
+    if best is None or best == mine:
+        return
+    if ctx.candidates and mine is not None:
+        if (
+            best.monthly_cost is not None
+            and mine.monthly_cost is not None
+            and best.monthly_cost < mine.monthly_cost - 0.005
+        ):
+            yield finding(
+                "SCHEME_CHEAPER_AVAILABLE",
+                app.id,
+                f"{best.label} costs ${best.monthly_cost:,.2f}/month, less than the chosen "
+                f"{mine.label} at ${mine.monthly_cost:,.2f}/month, and also meets the objectives "
+                f"and constraints: {best.why}",
+            )
+    elif COST_RANK[best.scheme] < COST_RANK[scheme]:
         yield finding(
             "SCHEME_CHEAPER_AVAILABLE",
             app.id,
-            f"{u.scheme(rec.scheme)} keeps fewer resources running than {u.scheme(scheme)} and also meets the "
-            f"objectives: {chosen.why}",
+            f"{u.scheme(best.scheme)} keeps fewer resources running than {u.scheme(scheme)} and "
+            f"also meets the objectives: {best.why}",
         )

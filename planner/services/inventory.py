@@ -409,17 +409,24 @@ def preview_import(
         raise InventoryError("the fill ratio is a fraction above 0 and at most 1 (0.6 = 60 %)")
     sizes = {n.lower(): i for n, i in VmSize.objects.values_list("name", "id")}
     existing = {}
-    for vm_id, rg, name, app_id, app_name, os_type, size_id, scale_set in (
-        VirtualMachine.objects.filter(subscription=subscription).values_list(
-            "id",
-            "resource_group",
-            "name",
-            "application_id",
-            "application__name",
-            "os_type",
-            "size_id",
-            "scale_set",
-        )
+    for (
+        vm_id,
+        rg,
+        name,
+        app_id,
+        app_name,
+        os_type,
+        size_id,
+        scale_set,
+    ) in VirtualMachine.objects.filter(subscription=subscription).values_list(
+        "id",
+        "resource_group",
+        "name",
+        "application_id",
+        "application__name",
+        "os_type",
+        "size_id",
+        "scale_set",
     ):
         existing[(rg.lower(), name.lower())] = (
             vm_id,

@@ -123,7 +123,11 @@ def assess_apps(apps: list[facts.App], catalogs: Catalogs, now: datetime):
     for app, sizing in sized:
         try:
             assessments.append(
-                assess.assess(app, sizing, context.for_app(app, sizing, catalogs.limits, now))
+                assess.assess(
+                    app,
+                    sizing,
+                    context.for_app(app, sizing, catalogs.limits, now, prices=catalogs.prices),
+                )
             )
         except ValueError as exc:
             failed.append((app.id, f"{app.name}: {exc}"))
@@ -144,7 +148,19 @@ class EstateContext:
     backup_targets: tuple = ()
     products: tuple = ()
 
-    def for_app(self, app, sizing, limits, now):
+    def for_app(self, app, sizing, limits, now, *, prices=None):
+        """The rule context of one app; with ``prices``, every recommendation candidate is
+        sized for its cost and capacity (``assess.candidate_figures``)."""
+        candidates = None
+        if prices is not None:
+            candidates = assess.candidate_figures(
+                app,
+                sizing,
+                prices,
+                limits,
+                clouds=self.clouds,
+                backup_targets=self.backup_targets,
+            )
         return assess.rule_context(
             app,
             sizing,
@@ -157,6 +173,7 @@ class EstateContext:
             clouds=self.clouds,
             backup_targets=self.backup_targets,
             products=self.products,
+            candidates=candidates,
         )
 
 
@@ -165,8 +182,11 @@ def estate_context(apps: list[facts.App], sizings: list) -> EstateContext:
     the new figures of these ones, and the estate's catalogs. Eight queries."""
     ids = [a.id for a in apps]
     new = dict(zip(ids, sizings, strict=True))
-    # Backup targets: stored needs of other apps + new needs of these.
-    target_ids = {a.backup_target.id for a in apps if a.backup_target}
+    all_targets = list(BackupTarget.objects.select_related("site", "cloud__site"))
+    all_clouds = list(Cloud.objects.select_related("site"))
+    # Backup targets: stored needs of other apps + new needs of these; every target, since the
+    # recommendation checks the room each candidate target has.
+    target_ids = {t.id for t in all_targets}
     needed = defaultdict(float)
     ingest = defaultdict(float)
     users = defaultdict(int)
@@ -193,8 +213,9 @@ def estate_context(apps: list[facts.App], sizings: list) -> EstateContext:
         t: TargetLoad(needed_gib=needed[t], nightly_ingest_gib=ingest[t], apps=users[t])
         for t in target_ids
     }
-    # Recovery clouds (Azure Stack Hub): stand-by memory and VM count against the ASH formula.
-    clouds = {a.recovery_target.id: a.recovery_target for a in apps if a.recovery_target}
+    # Recovery clouds (Azure Stack Hub): stand-by memory and VM count against the ASH formula,
+    # for every hub (the recommendation's candidates).
+    clouds = {c.id: cloud_facts(c) for c in all_clouds}
     memory = defaultdict(float)
     vm_count = defaultdict(int)
     cloud_users = defaultdict(int)
@@ -272,10 +293,8 @@ def estate_context(apps: list[facts.App], sizings: list) -> EstateContext:
             name, app_id, app_name, scheme, rto_cap, rpo_cap, opted
         )
     return EstateContext(
-        clouds=tuple(cloud_facts(c) for c in Cloud.objects.select_related("site")),
-        backup_targets=tuple(
-            target_facts(t) for t in BackupTarget.objects.select_related("site", "cloud__site")
-        ),
+        clouds=tuple(clouds.values()),
+        backup_targets=tuple(target_facts(t) for t in all_targets),
         products=tuple(product_facts(p) for p in Product.objects.all()),
         target_loads=target_loads,
         cloud_loads=cloud_loads,
