@@ -387,9 +387,7 @@ def _vm_rows(s: dict) -> list[dict]:
                 "os": "Win" if v["os_type"] == "windows" else "Linux",
                 "size": v["size"] or "—",
                 "role": ROLE_LABELS.get(v["role"], v["role"]),
-                "protected": "yes"
-                if v["opted_in"]
-                else ("no, decided" if decision else "no"),
+                "protected": "yes" if v["opted_in"] else ("no, decided" if decision else "no"),
                 "scale_set": v["scale_set"],
                 "disks": v["disks"],
                 "used": fmt_num(v["used_gib"], 1),

@@ -379,6 +379,14 @@ def recommend_scheme(
             f"{chosen.label}: recommended — {_money(chosen.monthly_cost)}, RTO "
             f"{u.dur_with_minutes(chosen.capability.rto_minutes)}; {chosen.why}"
         )
+        unset = sorted({line for c in fitting for line in c.cost_explanation if "not set" in line})
+        if unset:
+            reasons.append(
+                "on-premises capacity is priced at the operators' internal rates, and "
+                + "; ".join(unset)
+                + ": candidates on premises cost $0 a month until they are set, so equal costs "
+                "go to the lower RTO"
+            )
         cheaper = [
             c
             for c in sorted(candidates, key=rank)

@@ -40,7 +40,7 @@ def vm_detail(request, pk):
         request.user,
         pk,
         VirtualMachine.objects.select_related(
-            "application__owner", "subscription__cloud", "size", "result"
+            "application__owner", "subscription__cloud", "size", "result", "no_protection_by"
         ),
     )
     return render(
