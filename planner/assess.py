@@ -53,9 +53,17 @@ def candidate_figures(
 ) -> dict[tuple[str, int], CandidateFigures]:
     """Size the app as if it chose each recommendation candidate (``candidate_targets``): the
     monthly cost and the capacity it would take. Candidates whose targets size alike share one
-    sizing (``_sizing_key``); the app's own choice reuses ``chosen``."""
+    sizing (``_sizing_key``); the app's own choice reuses ``chosen``. An app with no VM opted
+    in is costed as if every VM were."""
     out: dict[tuple[str, int], CandidateFigures] = {}
     by_key: dict[tuple, CandidateFigures] = {}
+    # An app with no VM opted in (scheme none, say) is costed as if all were: the candidates
+    # are judged on the same VMs (``recommend._vms``), never at $0 for protecting nothing.
+    whole = (
+        app
+        if app.protected_vms
+        else replace(app, vms=tuple(replace(v, opted_in=True) for v in app.vms))
+    )
     own_key = _sizing_key(
         app,
         app.scheme,
@@ -66,15 +74,15 @@ def candidate_figures(
             key = _sizing_key(app, scheme, target)
             fig = by_key.get(key)
             if fig is None:
-                if key == own_key:
+                if key == own_key and whole is app:
                     s = chosen
                 else:
                     if scheme == "backup_restore":
-                        as_chosen = replace(app, scheme=scheme, backup_target=target)
+                        as_chosen = replace(whole, scheme=scheme, backup_target=target)
                     elif scheme == "none":
-                        as_chosen = replace(app, scheme=scheme)
+                        as_chosen = replace(whole, scheme=scheme)
                     else:
-                        as_chosen = replace(app, scheme=scheme, recovery_target=target)
+                        as_chosen = replace(whole, scheme=scheme, recovery_target=target)
                     try:
                         s = size_app(as_chosen, prices, limits)
                     except ValueError as exc:
