@@ -28,6 +28,14 @@ from planner.models.estate import (
     TierServiceLevel,
     VirtualMachine,
 )
+from planner.models.notifications import (
+    Channel,
+    DeliveryStatus,
+    DirectoryIdentity,
+    Notification,
+    NotificationKind,
+    NotificationOptOut,
+)
 from planner.models.plans import PlanRevision, PlanState, PlanTransition, Waiver
 from planner.models.runs import (
     AppResult,
@@ -48,13 +56,19 @@ __all__ = [
     "BackupPolicy",
     "BackupTarget",
     "BackupTargetKind",
+    "Channel",
     "Cloud",
     "CloudKind",
+    "DeliveryStatus",
+    "DirectoryIdentity",
     "Disk",
     "Drill",
     "Finding",
     "HaReplication",
     "Limit",
+    "Notification",
+    "NotificationKind",
+    "NotificationOptOut",
     "Operator",
     "OsType",
     "PlanRevision",

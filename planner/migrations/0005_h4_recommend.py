@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("planner", "0003_result_sizes_version"),
+        ("planner", "0004_h7_notifications_sso"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
