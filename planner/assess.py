@@ -32,14 +32,19 @@ def size(app: facts.App, prices: Mapping[str, float], limits: Mapping[str, float
     return size_app(app, prices, limits)
 
 
+_PRICED_KINDS = frozenset({"azure", "service_provider"})  # public prices; the rest on premises
+
+
 def _sizing_key(app: facts.App, scheme: str, target) -> tuple:
-    """What of a candidate's target changes the sizing: its kind (public prices or on-premises
-    rates) and, for backup, its window; for replication between two hubs, the appliances."""
+    """What of a candidate's target changes its sizing: whether it is priced publicly (Azure, a
+    service provider) or at the internal rates (on premises: every other kind sizes alike),
+    and, for backup, its nightly window (the backup bandwidth)."""
     if target is None:
         return (scheme,)
+    priced = target.kind if target.kind in _PRICED_KINDS else "on_premises"
     if scheme == "backup_restore":
-        return (scheme, target.kind, target.window_hours)
-    return (scheme, target.kind)
+        return (scheme, priced, target.window_hours)
+    return (scheme, priced)
 
 
 def candidate_figures(
@@ -319,7 +324,7 @@ def onboarding(app: facts.App, sizing: AppSizing, limits: Mapping[str, float]) -
 def assess(app: facts.App, sizing: AppSizing, ctx: RuleContext) -> Assessment:
     """Evaluate the rules on a sized app and derive its runbook and onboarding schedule."""
     derived = derive(app, ctx)
-    findings = tuple(evaluate(app, ctx))
+    findings = tuple(evaluate(app, ctx, derived))
     external_names = {
         vm_id: f"{ext.name} ({ext.app_name})" for vm_id, ext in ctx.external_vms.items()
     }

@@ -85,9 +85,12 @@ def derive(app: App, ctx: RuleContext) -> Derived:
     return Derived(app, ctx)
 
 
-def evaluate(app: App, ctx: RuleContext) -> list[Finding]:
-    """All findings on ``app``, sorted by severity (blocking first), code, VMs and message."""
-    d = Derived(app, ctx)
+def evaluate(app: App, ctx: RuleContext, derived: Derived | None = None) -> list[Finding]:
+    """All findings on ``app``, sorted by severity (blocking first), code, VMs and message.
+    ``derived``: the app's ``Derived`` when the caller has it (its recommendation is computed
+    once)."""
+    d = derived if derived is not None and derived.app is app and derived.ctx is ctx else None
+    d = d or Derived(app, ctx)
     out: list[Finding] = []
     for family in FAMILIES:
         out.extend(family.check(app, ctx, d))

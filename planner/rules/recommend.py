@@ -272,7 +272,15 @@ def _hub_capacity(app: App, ctx: RuleContext, c: Cloud, fig) -> list[str]:
 
 
 def _candidate(
-    app: App, ctx: RuleContext, scheme: str, target, rto: float, rpo: float, boot_groups, used
+    app: App,
+    ctx: RuleContext,
+    scheme: str,
+    target,
+    rto: float,
+    rpo: float,
+    boot_groups,
+    used,
+    product: tuple[bool, str],
 ) -> Candidate:
     if scheme == "backup_restore" and target is not None:
         as_chosen = replace(app, scheme=scheme, backup_target=target)
@@ -328,7 +336,7 @@ def _candidate(
             else:
                 mine = " (the app's choice)" if ref.id == _own_target(app, scheme) else ""
                 good.append(f"target '{target.name}'{mine} is allowed and has room")
-        ok, line = _product_line(app, ctx, scheme, _vms(app))
+        ok, line = product
         (good if ok else problems).append(line)
     if fig is not None and fig.error:
         problems.append(f"could not be sized: {fig.error}")
@@ -350,8 +358,20 @@ def recommend_scheme(
 ) -> Recommendation:
     """The cheapest candidate meeting the objectives and constraints (module docstring)."""
     rto, rpo, lines = effective_objectives(app, ctx)
+    vms = _vms(app)
+    products = {s: _product_line(app, ctx, s, vms) if s != "none" else (True, "") for s in SCHEMES}
     candidates = [
-        _candidate(app, ctx, scheme, target, rto, rpo, boot_groups, used_gib)
+        _candidate(
+            app,
+            ctx,
+            scheme,
+            target,
+            rto,
+            rpo,
+            boot_groups,
+            used_gib,
+            products[scheme],
+        )
         for scheme in SCHEMES
         for target in candidate_targets(app, scheme, ctx.clouds, ctx.backup_targets)
     ]
