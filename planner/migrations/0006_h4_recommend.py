@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("planner", "0004_h7_notifications_sso"),
+        ("planner", "0005_h8_hub_sync"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
