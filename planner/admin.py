@@ -35,12 +35,13 @@ from planner.models import (
     Site,
     SizingRun,
     Subscription,
+    TierServiceLevel,
     VirtualMachine,
     VmResult,
     VmSize,
     Waiver,
 )
-from planner.services import hub, runs
+from planner.services import decisions, hub, runs
 
 
 @admin.action(description="Export selected rows as CSV")
@@ -205,8 +206,10 @@ class ProductAdmin(PlannerAdmin):
         "supports_replication",
         "supports_high_availability",
         "supports_fault_tolerance",
+        "data_reduction",
+        "chain",
     ]
-    list_filter = ["vendor", "level", "supports_linux"]
+    list_filter = ["vendor", "level", "supports_linux", "chain"]
     search_fields = ["name"]
 
 
@@ -234,6 +237,14 @@ class LimitAdmin(CatalogAdmin):
     pass
 
 
+@admin.register(TierServiceLevel)
+class TierServiceLevelAdmin(PlannerAdmin):
+    """Default objectives per priority tier: a new app starts from its tier's; an app looser
+    than its tier's gets the warning OBJECTIVES_LOOSER_THAN_TIER."""
+
+    list_display = ["tier", "rto_minutes", "rpo_minutes", "mtpd_minutes"]
+
+
 @admin.register(BackupPolicy)
 class BackupPolicyAdmin(PlannerAdmin):
     list_display = [
@@ -246,8 +257,9 @@ class BackupPolicyAdmin(PlannerAdmin):
         "gfs_monthly",
         "gfs_yearly",
         "reduction",
+        "redundancy",
     ]
-    list_filter = ["method"]
+    list_filter = ["method", "redundancy"]
     search_fields = ["name"]
 
 
@@ -433,14 +445,20 @@ class VirtualMachineAdmin(PlannerAdmin):
         "role",
         "scale_set",
         "opted_in",
+        "no_protection_at",
         "used_gib",
     ]
     list_filter = ["opted_in", "os_type", "role", "application__tier", "subscription__cloud"]
     list_select_related = ["application", "subscription__cloud", "size"]
     search_fields = ["name", "resource_group", "application__name", "scale_set"]
     autocomplete_fields = ["application", "subscription", "size", "depends_on"]
-    readonly_fields = ["used_gib", "sizing"]
+    readonly_fields = ["used_gib", "sizing", "no_protection_by", "no_protection_at"]
     inlines = [DiskInline]
+
+    def save_model(self, request, obj, form, change):
+        before = form.initial.get("no_protection_why", "") if change else ""
+        decisions.stamp_vm_decision(obj, request.user, before=before)
+        super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -199,10 +199,45 @@ class Product(models.Model):
         ],
         help_text="Azure Stack Hub supports guest-level and API-level protection only",
     )
+    data_reduction = models.FloatField(
+        null=True,
+        blank=True,
+        help_text=(
+            "Stored / original size the product achieves (0.5 = 2:1); used where a backup "
+            "policy does not state one. Empty: not stated"
+        ),
+    )
+    chain = models.CharField(
+        max_length=20,
+        choices=[
+            ("incremental_forever", "Incrementals forever"),
+            ("periodic_full", "Periodic fulls"),
+        ],
+        default="incremental_forever",
+        help_text="How the product keeps its backup chain when no backup policy says",
+    )
+    full_every = models.PositiveIntegerField(
+        default=7, help_text="Periodic fulls: a full every K backups (7 weekly, 30 monthly)"
+    )
     source = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["vendor", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(data_reduction__isnull=True)
+                | (Q(data_reduction__gt=0) & Q(data_reduction__lte=1)),
+                name="product_reduction_fraction",
+                violation_error_message=(
+                    "Data reduction is a fraction above 0 and at most 1 (0.5 = 2:1)."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(full_every__gte=1) & Q(full_every__lte=365),
+                name="product_full_every_range",
+                violation_error_message="A full every 1 to 365 backups.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

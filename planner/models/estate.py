@@ -40,6 +40,68 @@ class Tier(models.IntegerChoices):
     DEV_TEST = 4, "4 - Dev/test"
 
 
+class Redundancy(models.TextChoices):
+    """Azure storage redundancy of backups and replicas, priced from the catalog."""
+
+    LRS = "lrs", "LRS (locally redundant)"
+    GRS = "grs", "GRS (geo-redundant)"
+
+
+class HaReplication(models.TextChoices):
+    """How an app's own HA replicates: synchronous commit (RPO 0) or asynchronous (some loss)."""
+
+    SYNCHRONOUS = "synchronous", "Synchronous (RPO 0)"
+    ASYNCHRONOUS = "asynchronous", "Asynchronous (RPO = replication interval)"
+
+
+class TierServiceLevel(models.Model):
+    """The default objectives of a priority tier, set by operators (the seed: "Define a recovery
+    service level agreement (SLA) based on the priority of the apps"). A new app starts from its
+    tier's; an app whose objectives are looser gets OBJECTIVES_LOOSER_THAN_TIER."""
+
+    tier = models.PositiveSmallIntegerField(choices=Tier.choices, unique=True)
+    rto_minutes = models.PositiveIntegerField(help_text="Default recovery time objective, minutes")
+    rpo_minutes = models.PositiveIntegerField(help_text="Default recovery point objective, minutes")
+    mtpd_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Default maximum tolerable period of disruption, minutes"
+    )
+
+    class Meta:
+        ordering = ["tier"]
+        verbose_name = "tier service level"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rto_minutes__lte=525_600) & Q(rpo_minutes__lte=525_600),
+                name="tier_objectives_within_a_year",
+                violation_error_message="RTO and RPO are at most a year (525,600 minutes).",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_tier_display()}: RTO {self.rto_minutes} min, RPO {self.rpo_minutes} min"
+
+    def clean(self) -> None:
+        if (
+            self.mtpd_minutes is not None
+            and self.rto_minutes is not None
+            and self.rto_minutes > self.mtpd_minutes
+        ):
+            raise ValidationError({"mtpd_minutes": "The MTPD cannot be shorter than the RTO."})
+
+    @classmethod
+    def for_tier(cls, tier) -> TierServiceLevel | None:
+        """The operators' default objectives of ``tier``, or None when none are set."""
+        try:
+            return cls.objects.filter(tier=int(tier)).first()
+        except (TypeError, ValueError):
+            return None
+
+    def to_facts(self) -> facts.TierObjectives:
+        return facts.TierObjectives(
+            self.tier, self.rto_minutes, self.rpo_minutes, self.mtpd_minutes
+        )
+
+
 class OsType(models.TextChoices):
     WINDOWS = "windows", "Windows"
     LINUX = "linux", "Linux"
@@ -92,7 +154,18 @@ class BackupPolicy(models.Model):
     gfs_monthly = models.PositiveIntegerField(default=0)
     gfs_yearly = models.PositiveIntegerField(default=0)
     reduction = models.FloatField(
-        default=0.5, help_text="Stored size / original after compression and deduplication"
+        null=True,
+        blank=True,
+        help_text=(
+            "Stored size / original after compression and deduplication; empty: the product's "
+            "figure (0.5 when the product states none)"
+        ),
+    )
+    redundancy = models.CharField(
+        max_length=3,
+        choices=Redundancy.choices,
+        default=Redundancy.LRS,
+        help_text="Azure Backup storage redundancy, priced from the catalog",
     )
 
     class Meta:
@@ -110,7 +183,7 @@ class BackupPolicy(models.Model):
                 violation_error_message="The backup interval must be at least one minute.",
             ),
             models.CheckConstraint(
-                condition=Q(reduction__gt=0) & Q(reduction__lte=1),
+                condition=Q(reduction__isnull=True) | (Q(reduction__gt=0) & Q(reduction__lte=1)),
                 name="policy_reduction_fraction",
                 violation_error_message="Reduction is a fraction above 0 and at most 1 (0.5 = 2:1).",
             ),
@@ -140,6 +213,7 @@ class BackupPolicy(models.Model):
             gfs_monthly=self.gfs_monthly,
             gfs_yearly=self.gfs_yearly,
             reduction=self.reduction,
+            redundancy=self.redundancy,
         )
 
 
@@ -187,6 +261,12 @@ class Application(models.Model):
     )
     native_ha = models.BooleanField(
         default=False, help_text="The app supports HA natively or through clustering software"
+    )
+    ha_replication = models.CharField(
+        max_length=12,
+        choices=HaReplication.choices,
+        default=HaReplication.SYNCHRONOUS,
+        help_text="How the app's HA replicates: asynchronous HA has the RPO of its interval",
     )
     no_protection_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -284,6 +364,23 @@ class VirtualMachine(models.Model):
         max_length=80, blank=True, help_text="Scale set it belongs to (its VMs are ephemeral)"
     )
     opted_in = models.BooleanField(default=False, help_text="Protection is opt-in per VM")
+    keep_in_backup = models.BooleanField(
+        default=False,
+        help_text="A scale-set VM kept in backup storage anyway (left out unless ticked)",
+    )
+    no_protection_why = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Why this VM goes without protection (a recorded decision)",
+    )
+    no_protection_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    no_protection_at = models.DateTimeField(null=True, blank=True)
     change_rate = models.FloatField(default=0.05, help_text="Fraction of used data changed daily")
     growth_per_year = models.FloatField(default=0.1, help_text="Fraction of growth per year")
     boot_group = models.PositiveSmallIntegerField(
@@ -330,6 +427,20 @@ class VirtualMachine(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("vm-detail", args=[self.pk])
+
+    def clean(self) -> None:
+        why = (self.no_protection_why or "").strip()
+        if why and self.opted_in:
+            raise ValidationError(
+                {
+                    "no_protection_why": "An opted-in VM is protected: clear the reason, or opt "
+                    "the VM out to record that it goes without protection."
+                }
+            )
+        if any(ord(c) < 32 and c not in "\t\n\r" for c in why):
+            raise ValidationError(
+                {"no_protection_why": "Remove the control characters from the reason."}
+            )
 
 
 class Disk(models.Model):

@@ -5,9 +5,10 @@ Three steps, shared by the portal and (later) the REST API:
 - ``parse_inventory(data, filename)`` reads the file, whatever the app: the JSON that
   ``az vm list --output json`` prints (the CLI's flattened shape: ``name``,
   ``resourceGroup``, ``hardwareProfile.vmSize``, ``storageProfile.osDisk.diskSizeGb``/``osType``,
-  ``storageProfile.dataDisks[].diskSizeGb/lun/name``), the ARM REST shape (the same under
+  ``storageProfile.dataDisks[].diskSizeGb/lun/name``, ``virtualMachineScaleSet.id``), the ARM REST shape (the same under
   ``properties``, ``diskSizeGB``, a list or ``{"value": [...]}``), or a CSV with the header
-  ``CSV_COLUMNS``. Rows that cannot be read are returned as errors with the reason; a file that
+  ``CSV_COLUMNS``. A VM that lists ``virtualMachineScaleSet.id`` is put in that scale set (the
+  id's last segment). Rows that cannot be read are returned as errors with the reason; a file that
   cannot be read at all raises ``InventoryError``. ``disk_sizes`` (from ``parse_disk_listing``:
   what ``az disk list --output json`` prints) fills the managed disks' sizes the VM listing
   leaves empty, joined by disk id.
@@ -53,6 +54,7 @@ CSV_EXAMPLE = (
     "web-01,rg-payroll,linux,Standard_D2_v2,30,,web\n"
 )
 _RG_IN_ID = re.compile(r"/resourceGroups/([^/]+)/", re.IGNORECASE)
+_SCALE_SET_IN_ID = re.compile(r"/virtualMachineScaleSets/([^/]+)", re.IGNORECASE)
 
 
 class InventoryError(ValueError):
@@ -203,7 +205,6 @@ def _json_row(index: int, item, disk_sizes: dict[str, float]) -> InventoryRow:
         disks.append(_disk(name, f"data disk LUN {lun}", data_disk, lun, disk_sizes))
     tags = item.get("tags") if isinstance(item.get("tags"), dict) else {}
     scale_set = _get(item, "virtualMachineScaleSet") or _get(props, "virtualMachineScaleSet")
-    scale_set_id = str(_get(scale_set, "id") or "")
     return _row(
         index,
         name=name,
@@ -212,9 +213,23 @@ def _json_row(index: int, item, disk_sizes: dict[str, float]) -> InventoryRow:
         vm_size=str(_get(hardware, "vmSize") or "").strip(),
         disks=disks,
         role=str(tags.get("role") or ""),
-        scale_set=scale_set_id.rstrip("/").rsplit("/", 1)[-1],
+        scale_set=_scale_set_name(name, _get(scale_set, "id")),
         location=str(item.get("location") or ""),
     )
+
+
+def _scale_set_name(vm_name: str, scale_set_id) -> str:
+    """The scale set's name from ``virtualMachineScaleSet.id`` (ARM and az CLI), "" when none."""
+    if not scale_set_id:
+        return ""
+    match = _SCALE_SET_IN_ID.search(str(scale_set_id))
+    if match is None:
+        raise _RowProblem(
+            vm_name,
+            f"virtualMachineScaleSet.id {str(scale_set_id)[:120]!r} names no scale set "
+            "(expected …/providers/Microsoft.Compute/virtualMachineScaleSets/<name>)",
+        )
+    return match.group(1)
 
 
 def _disk(vm_name: str, what: str, d, lun, disk_sizes: dict[str, float]) -> DiskRow:
@@ -432,6 +447,7 @@ class Preview:
     rows: list[PreviewRow]
     sizes: dict[str, int]  # lower-case size name -> VmSize id
     existing_disks: dict[int, dict[str, tuple[int, float, float, int | None]]]
+    scale_sets: dict[int, str] = field(default_factory=dict)  # VM id -> its scale set now
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
@@ -489,7 +505,17 @@ def preview_import(
         subscription=subscription, rg_key__in=groups
     )
     existing = {}
-    for vm_id, rg, name, app_id, app_name, owner_id, os_type, size_id in in_groups.values_list(
+    for (
+        vm_id,
+        rg,
+        name,
+        app_id,
+        app_name,
+        owner_id,
+        os_type,
+        size_id,
+        scale_set,
+    ) in in_groups.values_list(
         "id",
         "resource_group",
         "name",
@@ -498,10 +524,18 @@ def preview_import(
         "application__owner_id",
         "os_type",
         "size_id",
+        "scale_set",
     ):
         if not _may_change(user, owner_id):
             app_name = None
-        existing[(rg.lower(), name.lower())] = (vm_id, app_id, app_name, os_type, size_id)
+        existing[(rg.lower(), name.lower())] = (
+            vm_id,
+            app_id,
+            app_name,
+            os_type,
+            size_id,
+            scale_set,
+        )
     disks: dict[int, dict[str, tuple[int, float, float, int | None]]] = {}
     for disk_id, vm_id, name, prov, used, lun in Disk.objects.filter(
         vm__in=in_groups.values("pk")
@@ -533,7 +567,7 @@ def preview_import(
                 )
             )
             continue
-        vm_id, app_id, app_name, os_type, size_id = found
+        vm_id, app_id, app_name, os_type, size_id, scale_set = found
         if app_id != application.pk:
             rows.append(
                 PreviewRow(
@@ -553,7 +587,7 @@ def preview_import(
                 )
             )
             continue
-        changes = _changes(row, os_type, size_id, sizes, disks.get(vm_id, {}))
+        changes = _changes(row, os_type, size_id, scale_set, sizes, disks.get(vm_id, {}))
         rows.append(
             PreviewRow(
                 row.line,
@@ -575,13 +609,17 @@ def preview_import(
         rows=rows,
         sizes=sizes,
         existing_disks=disks,
+        scale_sets={v[0]: v[5] for v in existing.values() if v[5]},
     )
 
 
-def _changes(row: InventoryRow, os_type, size_id, sizes, disks) -> list[str]:
+def _changes(row: InventoryRow, os_type, size_id, scale_set, sizes, disks) -> list[str]:
     out = []
     if row.os_type != os_type:
         out.append(f"OS {os_type} → {row.os_type}")
+    # A listing that names a scale set sets it; one that names none leaves the owner's entry.
+    if row.scale_set and row.scale_set != scale_set:
+        out.append(f"scale set {scale_set or 'none'} → {row.scale_set}")
     new_size = sizes.get(row.vm_size.lower()) if row.vm_size else None
     if new_size != size_id:
         out.append(f"size → {row.vm_size or 'none'}")
@@ -685,6 +723,7 @@ def _apply_updates(preview: Preview, fill_ratio: float, disks_to_create: list[Di
                 pk=p.vm_id,
                 os_type=row.os_type,
                 size_id=preview.sizes.get(row.vm_size.lower()) if row.vm_size else None,
+                scale_set=row.scale_set or preview.scale_sets.get(p.vm_id, ""),
             )
         )
         old = preview.existing_disks.get(p.vm_id, {})
@@ -708,7 +747,9 @@ def _apply_updates(preview: Preview, fill_ratio: float, disks_to_create: list[Di
     if delete_ids:
         Disk.objects.filter(pk__in=delete_ids).delete()
     if vms:
-        VirtualMachine.objects.bulk_update(vms, ["os_type", "size_id"], batch_size=1000)
+        VirtualMachine.objects.bulk_update(
+            vms, ["os_type", "size_id", "scale_set"], batch_size=1000
+        )
     if disks:
         Disk.objects.bulk_update(disks, ["lun", "provisioned_gib", "used_gib"], batch_size=1000)
 

@@ -21,8 +21,10 @@ from planner.models import (
     BackupTarget,
     Cloud,
     CloudKind,
+    HaReplication,
     Product,
     Scheme,
+    TierServiceLevel,
     VirtualMachine,
 )
 from planner.rules.eligibility import backup_target_reasons, cloud_reasons, product_reasons
@@ -102,6 +104,7 @@ class ApplicationForm(forms.ModelForm):
             "allowed_countries",
             "scheme",
             "native_ha",
+            "ha_replication",
             "recovery_target",
             "backup_target",
             "policy",
@@ -117,6 +120,7 @@ class ApplicationForm(forms.ModelForm):
             "allow_service_provider": "A trusted service provider may hold this app's data",
             "allowed_countries": "Countries the data may be stored in",
             "native_ha": "The app supports HA natively or through clustering software",
+            "ha_replication": "How the app's HA replicates",
             "link_mbps": "Replication link (Mbit/s)",
             "growth_horizon_days": "Sizing horizon (days)",
             "no_protection_why": "Why this app goes without protection",
@@ -150,8 +154,27 @@ class ApplicationForm(forms.ModelForm):
         self.fields["source_cloud"].empty_label = "Choose the source cloud…"
         for name in REFRESH_FIELDS:
             self.fields[name].widget.attrs["data-refresh"] = "1"
+        if not self.instance.pk:
+            self._start_from_tier()
+        # Scripts and older forms that do not send it keep the model's default (synchronous).
+        self.fields["ha_replication"].required = False
         self.not_offered: dict[str, list[str]] = {}
         self._limit_choices()
+
+    def _start_from_tier(self) -> None:
+        """A new app starts from its tier's service level: shown as the initial objectives, and
+        an objective left empty takes the tier's (the seed: an SLA by priority of the apps)."""
+        tier = self._raw("tier") or self.initial.get("tier") or self.fields["tier"].initial
+        level = TierServiceLevel.for_tier(tier or 2)
+        self.tier_level = level
+        for name in ("rto_minutes", "rpo_minutes"):
+            self.fields[name].required = False
+            self.fields[name].help_text += " Empty: the tier's default, when operators set one."
+        if level is not None and not self.is_bound:
+            self.initial.setdefault("rto_minutes", level.rto_minutes)
+            self.initial.setdefault("rpo_minutes", level.rpo_minutes)
+            if level.mtpd_minutes is not None:
+                self.initial.setdefault("mtpd_minutes", level.mtpd_minutes)
 
     # --- the form's current state, bound or not -------------------------------------------------
 
@@ -244,6 +267,11 @@ class ApplicationForm(forms.ModelForm):
 
     # --- validation -----------------------------------------------------------------------------
 
+    def clean_ha_replication(self):
+        return self.cleaned_data.get("ha_replication") or (
+            self.instance.ha_replication or HaReplication.SYNCHRONOUS
+        )
+
     def clean(self):
         data = super().clean()
         scheme = data.get("scheme")
@@ -262,6 +290,18 @@ class ApplicationForm(forms.ModelForm):
             self.instance.no_protection_by = None
             self.instance.no_protection_at = None
             data["no_protection_why"] = ""
+        if not self.instance.pk:
+            level = TierServiceLevel.for_tier(data.get("tier"))
+            for name in ("rto_minutes", "rpo_minutes"):
+                if data.get(name) is not None or name in self.errors:
+                    continue
+                if level is None:
+                    self.add_error(
+                        name,
+                        "Enter this objective: operators have set no default for this tier.",
+                    )
+                else:
+                    data[name] = getattr(level, name)
         rto, mtpd = data.get("rto_minutes"), data.get("mtpd_minutes")
         if rto is not None and mtpd is not None and rto > mtpd:
             self.add_error(

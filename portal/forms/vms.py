@@ -20,7 +20,9 @@ class VirtualMachineForm(forms.ModelForm):
             "size",
             "role",
             "scale_set",
+            "keep_in_backup",
             "opted_in",
+            "no_protection_why",
             "change_rate",
             "growth_per_year",
             "boot_group",
@@ -29,6 +31,8 @@ class VirtualMachineForm(forms.ModelForm):
         labels = {
             "application": "App",
             "opted_in": "Opt this VM in to protection",
+            "keep_in_backup": "Keep this scale-set VM in backup storage",
+            "no_protection_why": "Why this VM goes without protection",
             "change_rate": "Daily change rate",
             "growth_per_year": "Growth per year",
             "depends_on": "Needs these VMs running first",
@@ -39,8 +43,15 @@ class VirtualMachineForm(forms.ModelForm):
             "boot_group": "Leave empty to let the planner order start-up by role and "
             "dependencies (1 boots first, at most 7).",
             "depends_on": "VMs of the same app; dependencies on other apps' VMs are kept.",
+            "keep_in_backup": "Scale-set VMs are ephemeral and left out of backup storage; "
+            "tick to size and back up this one anyway.",
+            "no_protection_why": "For a VM that is not opted in: the decision is recorded with "
+            "your name and the date (e.g. 'stateless, redeployed from its template').",
         }
-        widgets = {"depends_on": forms.SelectMultiple(attrs={"size": 6})}
+        widgets = {
+            "depends_on": forms.SelectMultiple(attrs={"size": 6}),
+            "no_protection_why": forms.Textarea(attrs={"rows": 2}),
+        }
 
     def __init__(self, *args, apps=None, **kwargs):
         super().__init__(*args, **kwargs)
