@@ -15,7 +15,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from planner import facts
+from planner import bounds, facts
 from planner.models import (
     Application,
     BackupTarget,
@@ -44,7 +44,7 @@ REFRESH_FIELDS = (
 class DurationField(forms.CharField):
     """Minutes in the model, written and read as "90 min", "4 h", "2 d"."""
 
-    def __init__(self, *, max_minutes: int = 525_600 * 10, **kwargs):
+    def __init__(self, *, max_minutes: int = bounds.TEN_YEARS_MINUTES, **kwargs):
         self.max_minutes = max_minutes
         kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "e.g. 90 min, 4 h, 1 d"}))
         super().__init__(**kwargs)
@@ -84,7 +84,9 @@ class ApplicationForm(forms.ModelForm):
         help_text="Optional: maximum tolerable period of disruption; the RTO must fit within it.",
     )
     replication_interval_minutes = DurationField(
-        label="Replication interval", help_text="How often replicas are updated, e.g. 15 min."
+        label="Replication interval",
+        help_text="How often replicas are updated, e.g. 15 min (at most 1 d).",
+        max_minutes=bounds.REPLICATION_INTERVAL_MINUTES.high,
     )
 
     class Meta:
