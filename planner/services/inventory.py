@@ -360,7 +360,7 @@ def _csv_records(reader: csv.DictReader, parsed: ParsedInventory):
         except csv.Error as exc:
             parsed.errors.append(
                 RowError(
-                    reader.line_num,
+                    reader.reader.line_num,  # DictReader's own count stops at the last good row
                     "",
                     f"the line cannot be read ({exc}): no cell may be longer than "
                     f"{CSV_CELL_LIMIT:,} characters",
