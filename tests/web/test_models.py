@@ -91,7 +91,7 @@ def test_backup_target_used_above_capacity_is_refused():
 
 def test_policy_reduction_must_be_a_fraction():
     policy = BackupPolicy(name="odd", reduction=1.5)
-    with pytest.raises(ValidationError, match="0.01 to 1"):
+    with pytest.raises(ValidationError, match=r"0\.01 to 1 \(stored size"):
         policy.full_clean()
 
 
