@@ -97,7 +97,7 @@ class KeepsSignedPlans:
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         kept = (
-            PlanRevision.objects.filter(**{self.plans_of: list(objs)})
+            PlanRevision.objects.filter(**{self.plans_of: [o.pk for o in objs]})
             .exclude(state=PlanState.DRAFT)
             .select_related("application")
             .order_by("application__name", "number")

@@ -29,6 +29,7 @@ from planner.rules.eligibility import backup_target_reasons, cloud_reasons, prod
 from planner.rules.topology import COMBINATIONS, combination_key
 from planner.services.facts import cloud_facts, product_facts, target_facts
 from planner.sizing.units import fmt_duration, parse_duration
+from portal.forms.ranges import show_ranges
 
 # The fields whose change alters what the form may offer: the page re-renders the form (htmx).
 REFRESH_FIELDS = (
@@ -143,6 +144,7 @@ class ApplicationForm(forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        show_ranges(self)
         self.user = user
         self.refresh = False
         self.fields["source_cloud"].queryset = Cloud.objects.filter(

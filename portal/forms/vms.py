@@ -8,6 +8,7 @@ from django.forms import BaseInlineFormSet, inlineformset_factory
 
 from planner import bounds
 from planner.models import Application, Disk, Subscription, VirtualMachine
+from portal.forms.ranges import show_ranges
 
 
 class VirtualMachineForm(forms.ModelForm):
@@ -46,6 +47,7 @@ class VirtualMachineForm(forms.ModelForm):
 
     def __init__(self, *args, apps=None, **kwargs):
         super().__init__(*args, **kwargs)
+        show_ranges(self)
         self.fields["application"].queryset = (
             apps if apps is not None else Application.objects.none()
         )
@@ -82,6 +84,16 @@ class VirtualMachineForm(forms.ModelForm):
             self.instance.depends_on.add(*self._other_deps)
 
 
+class DiskForm(forms.ModelForm):
+    class Meta:
+        model = Disk
+        fields = ["name", "lun", "provisioned_gib", "used_gib"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        show_ranges(self)
+
+
 class BaseDiskFormSet(BaseInlineFormSet):
     def clean(self):
         super().clean()
@@ -107,6 +119,7 @@ class BaseDiskFormSet(BaseInlineFormSet):
 DiskFormSet = inlineformset_factory(
     VirtualMachine,
     Disk,
+    form=DiskForm,
     formset=BaseDiskFormSet,
     fields=["name", "lun", "provisioned_gib", "used_gib"],
     labels={"provisioned_gib": "Provisioned GiB", "used_gib": "Used GiB", "lun": "LUN"},
