@@ -59,6 +59,10 @@ def clamp_out_of_range(apps, schema_editor):
         taken.add(short)
         app.name = short
         app.save(update_fields=["name"])
+    if schema_editor.connection.vendor == "postgresql":
+        # Run the deferred foreign-key checks these updates queued now: PostgreSQL refuses to
+        # ALTER a table with pending trigger events in the same transaction.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):
