@@ -262,18 +262,21 @@ def _row(index: int, *, name, resource_group, os_type, vm_size, disks, role, sca
     problem = bounds.name_problem(scale_set.strip())
     if problem:
         raise _RowProblem(name, f"the scale set: {problem}")
+    problem = bounds.name_problem(vm_size)
+    if problem:
+        raise _RowProblem(name, f"the VM size: {problem}")
     os_value = os_type.lower()
     if os_value not in OsType.values:
         raise _RowProblem(
             name,
-            f"OS type {os_type!r} is not Windows or Linux"
+            f"OS type {os_type[:40]!r} is not Windows or Linux"
             if os_type
             else "no OS type (storageProfile.osDisk.osType): write Windows or Linux",
         )
     role_value = role.strip().lower()
     if role_value and role_value not in Role.values:
         raise _RowProblem(
-            name, f"role {role!r} is not one of {', '.join(Role.values)} (or leave it empty)"
+            name, f"role {role[:40]!r} is not one of {', '.join(Role.values)} (or leave it empty)"
         )
     seen, luns = set(), set()
     for d in disks:
