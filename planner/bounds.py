@@ -32,6 +32,8 @@ TEN_YEARS_MINUTES = 10 * 365 * MINUTES_PER_DAY  # 5,256,000
 
 
 def _fmt(value: float) -> str:
+    if abs(value) >= 1e15:  # 1e308 written out is 309 digits
+        return f"{value:g}"
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,g}"
 
 

@@ -77,7 +77,7 @@ BAD_FILES = [
         "vms.json",
         _json_with(_with_data_disks([{"lun": 1e20, "name": "d", "diskSizeGb": 8}])),
         "web-01",
-        "the LUN: 100,000,000,000,000,000,000 is outside the allowed range, 0 to 63",
+        "the LUN: 1e+20 is outside the allowed range, 0 to 63",
     ),
     (
         "lun-minus-1",
