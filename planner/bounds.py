@@ -167,13 +167,17 @@ TARGET_GIB = Range(
 INGEST_MBPS = Range(0, 400_000, "Mbit/s", "As a link: at most 400 GbE.")
 WINDOW_HOURS = Range(0.1, 24, "hours", "A backup window is part of a day.")
 STREAMS = Range(1, 1_024, "streams", "Backup products run tens of concurrent streams.")
+SIZE_VCPU = Range(1, 1_024, "vCPU", "The largest Azure sizes have a few hundred vCPU.")
+SIZE_NICS = Range(1, 64, "NICs", "Azure sizes attach at most a few dozen NICs.")
+DATA_DISKS = Range(0, MAX_DATA_DISKS, "data disks", "LUNs 0 to 63.")
+DISK_GIB_OR_NONE = Range(0, 65_536, "GiB", "A VM size's temporary disk: none up to a disk.")
 CATALOG_VALUE = Range(
     0, 1e12, "", "Prices (USD) and limits (counts, GiB, hours) are finite and below 10^12."
 )
 
 
 def named(key: str) -> Range:
-    """A range by its name in this module (what migrations store)."""
+    """A range by its name in this module (what migrations store: keep every name they use)."""
     value = globals()[key]
     assert isinstance(value, Range), key
     return value

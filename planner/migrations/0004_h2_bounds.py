@@ -467,4 +467,35 @@ class Migration(migrations.Migration):
                 violation_error_message="Data loss is 0 to 5,256,000 minutes (10 years).",
             ),
         ),
+        migrations.AlterField(
+            model_name="vmsize",
+            name="max_data_disks",
+            field=models.PositiveIntegerField(
+                default=0, validators=[planner.bounds.named("DATA_DISKS")]
+            ),
+        ),
+        migrations.AlterField(
+            model_name="vmsize",
+            name="max_nics",
+            field=models.PositiveIntegerField(
+                default=1, validators=[planner.bounds.named("SIZE_NICS")]
+            ),
+        ),
+        migrations.AlterField(
+            model_name="vmsize",
+            name="memory_gib",
+            field=models.FloatField(validators=[planner.bounds.named("NODE_MEMORY_GIB")]),
+        ),
+        migrations.AlterField(
+            model_name="vmsize",
+            name="temp_storage_gib",
+            field=models.FloatField(
+                default=0, validators=[planner.bounds.named("DISK_GIB_OR_NONE")]
+            ),
+        ),
+        migrations.AlterField(
+            model_name="vmsize",
+            name="vcpu",
+            field=models.PositiveIntegerField(validators=[planner.bounds.named("SIZE_VCPU")]),
+        ),
     ]

@@ -233,12 +233,12 @@ class VmSize(models.Model):
 
     name = models.CharField(max_length=40, unique=True)
     series = models.CharField(max_length=20)
-    vcpu = models.PositiveIntegerField()
-    memory_gib = models.FloatField()
-    temp_storage_gib = models.FloatField(default=0)
-    max_data_disks = models.PositiveIntegerField(default=0)
+    vcpu = models.PositiveIntegerField(validators=[bounds.SIZE_VCPU])
+    memory_gib = models.FloatField(validators=[bounds.NODE_MEMORY_GIB])
+    temp_storage_gib = models.FloatField(default=0, validators=[bounds.DISK_GIB_OR_NONE])
+    max_data_disks = models.PositiveIntegerField(default=0, validators=[bounds.DATA_DISKS])
     premium_storage = models.BooleanField(default=False)
-    max_nics = models.PositiveIntegerField(default=1)
+    max_nics = models.PositiveIntegerField(default=1, validators=[bounds.SIZE_NICS])
     source = models.CharField(max_length=300, blank=True)
 
     class Meta:
