@@ -15,10 +15,12 @@ from planner.models import (
     BackupPolicy,
     BackupTarget,
     Cloud,
+    DirectoryIdentity,
     Disk,
     Drill,
     Finding,
     Limit,
+    Notification,
     PlanRevision,
     PlanState,
     PlanTransition,
@@ -624,3 +626,32 @@ class PlanRevisionAdmin(KeepsSignedPlans, ReadOnlyAdmin):
     search_fields = ["application__name", "sha256"]
     inlines = [TransitionInline, WaiverInline]
     exclude = ["snapshot"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """The outbox: e-mail still pending (SMTP down?) shows here with its last error."""
+
+    list_display = [
+        "created_at",
+        "kind",
+        "recipient",
+        "channel",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+    ]
+    list_filter = ["status", "channel", "kind"]
+    list_select_related = ["recipient"]
+    search_fields = ["recipient__username", "subject", "event_key"]
+    exclude = ["html"]
+
+
+@admin.register(DirectoryIdentity)
+class DirectoryIdentityAdmin(ReadOnlyAdmin):
+    """Who signs in through the directory, and their groups at the last sign-in."""
+
+    list_display = ["user", "subject", "issuer", "last_seen"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "subject"]

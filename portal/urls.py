@@ -3,7 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from planner.overview import overview_urls
-from portal.views import apps, dashboard, inventory, plans, runs, vms, whatif
+from portal import sso
+from portal.views import apps, dashboard, inventory, notifications, plans, runs, vms, whatif
 from portal.views.health import healthz
 from portal.views.metrics import metrics
 
@@ -15,8 +16,11 @@ admin.site.index_template = "admin/overview/admin_index.html"  # links the estat
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", sso.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Single sign-on with the organisation's directory (404 unless OIDC_ISSUER is set).
+    path("oidc/authenticate/", sso.SignInView.as_view(), name="oidc-sign-in"),
+    path("oidc/callback/", sso.CallbackView.as_view(), name="oidc-callback"),
     # The operators' estate overview, before the admin's catch-all.
     path("admin/overview/", include((overview_urls(admin.site), "overview"))),
     path("admin/", admin.site.urls),
@@ -51,4 +55,12 @@ urlpatterns = [
     path("runs/", runs.run_list, name="run-list"),
     path("runs/<int:pk>/", runs.run_detail, name="run-detail"),
     path("runs/<int:pk>/progress/", runs.run_progress, name="run-progress"),
+    path("notifications/", notifications.notification_list, name="notification-list"),
+    path("notifications/<int:pk>/", notifications.notification_open, name="notification-open"),
+    path("notifications/read/", notifications.notification_read_all, name="notification-read-all"),
+    path(
+        "notifications/preferences/",
+        notifications.notification_preferences,
+        name="notification-preferences",
+    ),
 ]

@@ -25,6 +25,14 @@ from planner.models.estate import (
     Tier,
     VirtualMachine,
 )
+from planner.models.notifications import (
+    Channel,
+    DeliveryStatus,
+    DirectoryIdentity,
+    Notification,
+    NotificationKind,
+    NotificationOptOut,
+)
 from planner.models.plans import PlanRevision, PlanState, PlanTransition, Waiver
 from planner.models.runs import (
     AppResult,
@@ -45,12 +53,18 @@ __all__ = [
     "BackupPolicy",
     "BackupTarget",
     "BackupTargetKind",
+    "Channel",
     "Cloud",
     "CloudKind",
+    "DeliveryStatus",
+    "DirectoryIdentity",
     "Disk",
     "Drill",
     "Finding",
     "Limit",
+    "Notification",
+    "NotificationKind",
+    "NotificationOptOut",
     "Operator",
     "OsType",
     "PlanRevision",
