@@ -1,4 +1,4 @@
-"""The bounds migration (0004): rows stored before the ranges existed, such as a 1e-5 Mbit/s link
+"""The bounds migration (planner's ``*_h2_bounds``): rows stored before the ranges existed, such as a 1e-5 Mbit/s link
 or a 3,000,000-day horizon that made sizing run out of memory or overflow (issue 15), are
 clamped to the nearest end of their range so the check constraints can be added; app names
 longer than 80 characters are cut (with the app's id when two would clash). Run on SQLite and
@@ -12,8 +12,13 @@ from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = [("planner", "0003_result_sizes_version")]
-AFTER = [("planner", "0004_h2_bounds")]
+
+def _targets():
+    """(the migration before the bounds migration, the bounds migration), whatever their numbers."""
+    graph = MigrationExecutor(connection).loader.graph
+    (bounds,) = [key for key in graph.nodes if key[0] == "planner" and key[1].endswith("_bounds")]
+    (before,) = [n.key for n in graph.node_map[bounds].parents if n.key[0] == "planner"]
+    return [before], [bounds]
 
 
 def _migrate(targets):
@@ -25,7 +30,7 @@ def _migrate(targets):
 
 @pytest.fixture
 def old_apps():
-    apps = _migrate(BEFORE)
+    apps = _migrate(_targets()[0])
     yield apps
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
@@ -56,7 +61,7 @@ def test_rows_outside_the_ranges_are_clamped_and_names_cut(old_apps, alice):
     big = Disk.objects.create(vm=vm, name="big", lun=30_000, provisioned_gib=1e12, used_gib=5e11)
     small = Disk.objects.create(vm=vm, name="small", lun=None, provisioned_gib=0.5, used_gib=0.4)
 
-    new_apps = _migrate(AFTER)
+    new_apps = _migrate(_targets()[1])
 
     App = new_apps.get_model("planner", "Application")
     rows = {a.pk: a for a in App.objects.all()}
