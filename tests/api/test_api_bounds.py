@@ -203,3 +203,13 @@ def test_every_import_problem_is_a_rejected_row_and_the_commit_keeps_its_word(es
     assert committed.status_code == 200, committed.content[:300]
     assert (committed.json()["created"], committed.json()["rejected"]) == (1, 1)
     assert list(estate.spare.vms.values_list("name", flat=True)) == ["sql-01"]
+
+
+# --- signed plans are kept (the admin refuses the same: tests/web/test_admin_bounds.py) ------
+
+
+def test_deleting_an_app_with_a_submitted_plan_is_a_409_naming_the_plan(estate, users):
+    response = client_for(users["operator"]).delete(f"/api/v1/applications/{estate.app.pk}/")
+    assert response.status_code == 409
+    assert "plan revision r1 (submitted)" in response.json()["detail"]
+    assert Application.objects.filter(pk=estate.app.pk).exists()
