@@ -439,6 +439,19 @@ class Disk(models.Model):
     def __str__(self) -> str:
         return f"{self.vm.name}/{self.name}"
 
+    def clean(self) -> None:
+        # A new data disk on a VM that has all 64 already (the admin's disk page adds one at
+        # a time; the VM form, the API and the import check their whole list).
+        if self._state.adding and self.lun is not None and self.vm_id:
+            data_disks = Disk.objects.filter(vm_id=self.vm_id, lun__isnull=False).count()
+            if data_disks >= bounds.MAX_DATA_DISKS:
+                raise ValidationError(
+                    {
+                        "lun": f"This VM has {data_disks} data disks already: a VM has at most "
+                        f"{bounds.MAX_DATA_DISKS} (LUN {bounds.LUN.text})."
+                    }
+                )
+
     def get_absolute_url(self) -> str:
         return f"{reverse('vm-detail', args=[self.vm_id])}#disk-{self.pk}"
 

@@ -102,3 +102,20 @@ def test_the_admin_refuses_a_link_out_of_range_under_the_field(client, olga, est
     assert "0.1 to 400,000 Mbit/s" in " ".join(errors["link_mbps"]), errors
     estate.spare.refresh_from_db()
     assert estate.spare.link_mbps == 1000
+
+
+def test_the_admin_adds_no_65th_data_disk(client, olga, estate):
+    from planner.models import Disk
+
+    Disk.objects.filter(vm=estate.vm2).delete()
+    Disk.objects.bulk_create(
+        Disk(vm=estate.vm2, name=f"d{i}", lun=i, provisioned_gib=8, used_gib=1) for i in range(64)
+    )
+    client.force_login(olga)
+    response = client.post(
+        reverse("admin:planner_disk_add"),
+        {"vm": estate.vm2.pk, "name": "one-more", "lun": 5, "provisioned_gib": 8, "used_gib": 1},
+    )
+    assert response.status_code == 200
+    assert "has 64 data disks already" in " ".join(response.context["adminform"].form.errors["lun"])
+    assert Disk.objects.filter(vm=estate.vm2).count() == 64
