@@ -67,7 +67,7 @@ def clamp_out_of_range(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("planner", "0004_h7_notifications_sso"),
+        ("planner", "0005_h8_hub_sync"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
