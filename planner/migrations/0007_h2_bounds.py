@@ -67,7 +67,7 @@ def clamp_out_of_range(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("planner", "0005_h8_hub_sync"),
+        ("planner", "0006_h5_append_only"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
