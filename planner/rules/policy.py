@@ -101,6 +101,13 @@ def _onboarding(app: App, ctx, d, goal: float) -> Iterator[Finding]:
         streams=bt.streams,
         goal_hours=goal,
     )
+    if sched.unscheduled:
+        yield finding(
+            "ONBOARDING_OVER_A_YEAR",
+            app.id,
+            "; ".join(w for w in sched.warnings if "not scheduled" in w),
+            vm_ids=sched.unscheduled,
+        )
     if sched.oversized:
         yield finding(
             "ONBOARDING_VM_OVER_WINDOW",

@@ -70,7 +70,7 @@ from .units import (
 
 __all__ = ["ENGINE_VERSION", "AppSizing", "VmSizing", "size_app", "size_vm"]
 
-ENGINE_VERSION = "1.0.0"
+ENGINE_VERSION = "1.1.0"
 
 ON_PREMISES_BACKUP_KINDS = frozenset(
     {"existing_external", "dedicated_external", "same_cloud_appliance", "rack_appliance"}
