@@ -67,7 +67,7 @@ def clamp_out_of_range(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("planner", "0006_h5_append_only"),
+        ("planner", "0007_h1_two_pass_runs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
