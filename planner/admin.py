@@ -8,6 +8,7 @@ from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from planner import bounds
 from planner.exports import csv_response
 from planner.models import (
     Application,
@@ -26,6 +27,7 @@ from planner.models import (
     Limit,
     Notification,
     PlanRevision,
+    PlanState,
     PlanTransition,
     Price,
     Product,
@@ -80,6 +82,41 @@ class PlannerAdmin(admin.ModelAdmin):
     actions = [export_csv]
     list_per_page = 50
     show_full_result_count = False  # a COUNT(*) over 10,000 VMs per page view is waste
+
+    def get_search_results(self, request, queryset, search_term):
+        """A search longer than ``bounds.SEARCH_MAX_LENGTH`` is refused with a message (SQLite
+        gives up on a LIKE pattern of 50,000 characters: a 500)."""
+        if len(search_term) > bounds.SEARCH_MAX_LENGTH:
+            messages.error(
+                request,
+                f"The search is {len(search_term):,} characters long: search for at most "
+                f"{bounds.SEARCH_MAX_LENGTH} (a name or a part of one).",
+            )
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
+
+class KeepsSignedPlans:
+    """Deleting (one or many, or by cascade) must not reach a submitted or decided plan: the
+    confirmation page lists them as protected and deletes nothing, instead of the 500 the
+    models' ``RevisionLocked`` made (the API answers 409 for the same)."""
+
+    plans_of = "application__in"  # how the admin's objects reach their plan revisions
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        kept = (
+            PlanRevision.objects.filter(**{self.plans_of: [o.pk for o in objs]})
+            .exclude(state=PlanState.DRAFT)
+            .select_related("application")
+            .order_by("application__name", "number")
+        )
+        protected = list(protected) + [
+            f"{r.application} plan r{r.number} ({r.get_state_display().lower()}): submitted and "
+            "signed plans, their audit trail and waivers are kept, so it cannot be deleted"
+            for r in kept
+        ]
+        return deleted, counts, perms_needed, protected
 
 
 @admin.register(Site)
@@ -299,7 +336,7 @@ class FindingInline(admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(PlannerAdmin):
+class ApplicationAdmin(KeepsSignedPlans, PlannerAdmin):
     list_display = [
         "name",
         "owner",
@@ -431,6 +468,7 @@ class ApplicationAdmin(PlannerAdmin):
 class DiskInline(admin.TabularInline):
     model = Disk
     extra = 0
+    max_num = bounds.MAX_DATA_DISKS + 1  # the OS disk and 64 data disks
 
 
 @admin.register(VirtualMachine)
@@ -610,7 +648,9 @@ class WaiverInline(admin.TabularInline):
 
 
 @admin.register(PlanRevision)
-class PlanRevisionAdmin(ReadOnlyAdmin):
+class PlanRevisionAdmin(KeepsSignedPlans, ReadOnlyAdmin):
+    plans_of = "pk__in"
+
     list_display = ["application", "number", "state", "created_by", "created_at", "decided_by"]
     list_filter = ["state"]
     list_select_related = ["application", "created_by", "decided_by"]

@@ -9,7 +9,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from planner import facts
+from planner import bounds, facts
 from planner.models.catalog import BackupTarget, Cloud, CloudKind, Product, Subscription, VmSize
 
 
@@ -139,9 +139,11 @@ class VirtualMachineQuerySet(models.QuerySet):
 class BackupPolicy(models.Model):
     name = models.CharField(max_length=100, unique=True)
     interval_minutes = models.PositiveIntegerField(
-        default=1440, help_text="Minutes between backups"
+        default=1440,
+        help_text="Minutes between backups",
+        validators=[bounds.BACKUP_INTERVAL_MINUTES],
     )
-    retention_points = models.PositiveIntegerField(default=14)
+    retention_points = models.PositiveIntegerField(default=14, validators=[bounds.RETENTION_POINTS])
     method = models.CharField(
         max_length=40, choices=BackupMethod.choices, default=BackupMethod.FOREVER_FORWARD
     )
@@ -149,10 +151,11 @@ class BackupPolicy(models.Model):
         null=True,
         blank=True,
         help_text="Periodic fulls: a full every K runs (7 weekly, 30 monthly)",
+        validators=[bounds.FULL_EVERY],
     )
-    gfs_weekly = models.PositiveIntegerField(default=0)
-    gfs_monthly = models.PositiveIntegerField(default=0)
-    gfs_yearly = models.PositiveIntegerField(default=0)
+    gfs_weekly = models.PositiveIntegerField(default=0, validators=[bounds.GFS_WEEKLY])
+    gfs_monthly = models.PositiveIntegerField(default=0, validators=[bounds.GFS_MONTHLY])
+    gfs_yearly = models.PositiveIntegerField(default=0, validators=[bounds.GFS_YEARLY])
     reduction = models.FloatField(
         null=True,
         blank=True,
@@ -160,6 +163,7 @@ class BackupPolicy(models.Model):
             "Stored size / original after compression and deduplication; empty: the product's "
             "figure (0.5 when the product states none)"
         ),
+        validators=[bounds.REDUCTION],
     )
     redundancy = models.CharField(
         max_length=3,
@@ -178,9 +182,21 @@ class BackupPolicy(models.Model):
                 violation_error_message="Keep at least one restore point.",
             ),
             models.CheckConstraint(
+                condition=bounds.RETENTION_POINTS.q("retention_points"),
+                name="policy_retention_range",
+                violation_error_message=f"Retention: {bounds.RETENTION_POINTS.text}.",
+            ),
+            models.CheckConstraint(
                 condition=Q(interval_minutes__gte=1),
                 name="policy_interval_positive",
                 violation_error_message="The backup interval must be at least one minute.",
+            ),
+            models.CheckConstraint(
+                condition=bounds.BACKUP_INTERVAL_MINUTES.q("interval_minutes"),
+                name="policy_interval_range",
+                violation_error_message=(
+                    f"The backup interval is {bounds.BACKUP_INTERVAL_MINUTES.text}."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(reduction__isnull=True) | (Q(reduction__gt=0) & Q(reduction__lte=1)),
@@ -220,16 +236,25 @@ class BackupPolicy(models.Model):
 class Application(models.Model):
     objects = ApplicationQuerySet.as_manager()
 
-    name = models.CharField(max_length=120, unique=True)
-    description = models.TextField(blank=True)
+    name = models.CharField(
+        max_length=bounds.NAME_MAX_LENGTH, unique=True, validators=[bounds.validate_name]
+    )
+    description = models.TextField(blank=True, validators=[bounds.validate_text])
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications"
     )
     tier = models.PositiveSmallIntegerField(choices=Tier.choices, default=Tier.BUSINESS_CRITICAL)
-    rto_minutes = models.PositiveIntegerField(help_text="Recovery time objective, minutes")
-    rpo_minutes = models.PositiveIntegerField(help_text="Recovery point objective, minutes")
+    rto_minutes = models.PositiveIntegerField(
+        help_text="Recovery time objective, minutes", validators=[bounds.OBJECTIVE_MINUTES]
+    )
+    rpo_minutes = models.PositiveIntegerField(
+        help_text="Recovery point objective, minutes", validators=[bounds.OBJECTIVE_MINUTES]
+    )
     mtpd_minutes = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Maximum tolerable period of disruption, minutes"
+        null=True,
+        blank=True,
+        help_text="Maximum tolerable period of disruption, minutes",
+        validators=[bounds.OBJECTIVE_MINUTES],
     )
     scheme = models.CharField(max_length=20, choices=Scheme.choices, default=Scheme.BACKUP_RESTORE)
     source_cloud = models.ForeignKey(Cloud, on_delete=models.PROTECT, related_name="applications")
@@ -276,11 +301,23 @@ class Application(models.Model):
         related_name="+",
     )
     no_protection_at = models.DateTimeField(null=True, blank=True)
-    no_protection_why = models.TextField(blank=True)
-    manual_steps = models.TextField(blank=True, help_text="One manual failover step per line")
-    link_mbps = models.FloatField(default=1000, help_text="Replication link to the target, Mbit/s")
-    replication_interval_minutes = models.PositiveIntegerField(default=15)
-    growth_horizon_days = models.PositiveIntegerField(default=365)
+    no_protection_why = models.TextField(blank=True, validators=[bounds.validate_text])
+    manual_steps = models.TextField(
+        blank=True,
+        help_text="One manual failover step per line",
+        validators=[bounds.validate_text],
+    )
+    link_mbps = models.FloatField(
+        default=1000,
+        help_text="Replication link to the target, Mbit/s",
+        validators=[bounds.LINK_MBPS],
+    )
+    replication_interval_minutes = models.PositiveIntegerField(
+        default=15, validators=[bounds.REPLICATION_INTERVAL_MINUTES]
+    )
+    growth_horizon_days = models.PositiveIntegerField(
+        default=365, validators=[bounds.GROWTH_HORIZON_DAYS]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     changed_at = models.DateTimeField(auto_now=True)
 
@@ -298,9 +335,29 @@ class Application(models.Model):
                 violation_error_message="RTO and RPO cannot be negative.",
             ),
             models.CheckConstraint(
-                condition=Q(link_mbps__gt=0),
-                name="app_link_positive",
-                violation_error_message="The replication link must be faster than 0 Mbit/s.",
+                condition=bounds.LINK_MBPS.q("link_mbps"),
+                name="app_link_range",
+                violation_error_message=f"The replication link is {bounds.LINK_MBPS.text}.",
+            ),
+            models.CheckConstraint(
+                condition=bounds.GROWTH_HORIZON_DAYS.q("growth_horizon_days"),
+                name="app_growth_horizon_range",
+                violation_error_message=(
+                    f"The sizing horizon is {bounds.GROWTH_HORIZON_DAYS.text}."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=bounds.OBJECTIVE_MINUTES.q("rto_minutes")
+                & bounds.OBJECTIVE_MINUTES.q("rpo_minutes"),
+                name="app_objectives_range",
+                violation_error_message=f"RTO and RPO are {bounds.OBJECTIVE_MINUTES.text}.",
+            ),
+            models.CheckConstraint(
+                condition=bounds.REPLICATION_INTERVAL_MINUTES.q("replication_interval_minutes"),
+                name="app_replication_interval_range",
+                violation_error_message=(
+                    f"The replication interval is {bounds.REPLICATION_INTERVAL_MINUTES.text}."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(recovery_target=F("source_cloud")),
@@ -355,13 +412,18 @@ class VirtualMachine(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="vms")
     subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="vms")
-    resource_group = models.CharField(max_length=90)
-    name = models.CharField(max_length=80)
+    resource_group = models.CharField(
+        max_length=bounds.RESOURCE_GROUP_MAX_LENGTH, validators=[bounds.validate_resource_group]
+    )
+    name = models.CharField(max_length=bounds.NAME_MAX_LENGTH, validators=[bounds.validate_name])
     os_type = models.CharField(max_length=10, choices=OsType.choices, default=OsType.WINDOWS)
     size = models.ForeignKey(VmSize, on_delete=models.PROTECT, null=True, blank=True)
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.OTHER)
     scale_set = models.CharField(
-        max_length=80, blank=True, help_text="Scale set it belongs to (its VMs are ephemeral)"
+        max_length=bounds.NAME_MAX_LENGTH,
+        blank=True,
+        help_text="Scale set it belongs to (its VMs are ephemeral)",
+        validators=[bounds.validate_name],
     )
     opted_in = models.BooleanField(default=False, help_text="Protection is opt-in per VM")
     keep_in_backup = models.BooleanField(
@@ -372,6 +434,7 @@ class VirtualMachine(models.Model):
         max_length=500,
         blank=True,
         help_text="Why this VM goes without protection (a recorded decision)",
+        validators=[bounds.validate_text],
     )
     no_protection_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -381,8 +444,14 @@ class VirtualMachine(models.Model):
         related_name="+",
     )
     no_protection_at = models.DateTimeField(null=True, blank=True)
-    change_rate = models.FloatField(default=0.05, help_text="Fraction of used data changed daily")
-    growth_per_year = models.FloatField(default=0.1, help_text="Fraction of growth per year")
+    change_rate = models.FloatField(
+        default=0.05,
+        help_text="Fraction of used data changed daily",
+        validators=[bounds.CHANGE_RATE],
+    )
+    growth_per_year = models.FloatField(
+        default=0.1, help_text="Fraction of growth per year", validators=[bounds.GROWTH_PER_YEAR]
+    )
     boot_group = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Start-up group set by the owner (1 boots first)"
     )
@@ -445,10 +514,12 @@ class VirtualMachine(models.Model):
 
 class Disk(models.Model):
     vm = models.ForeignKey(VirtualMachine, on_delete=models.CASCADE, related_name="disks")
-    name = models.CharField(max_length=80)
-    lun = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty for the OS disk")
-    provisioned_gib = models.FloatField()
-    used_gib = models.FloatField()
+    name = models.CharField(max_length=bounds.NAME_MAX_LENGTH, validators=[bounds.validate_name])
+    lun = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Empty for the OS disk", validators=[bounds.LUN]
+    )
+    provisioned_gib = models.FloatField(validators=[bounds.DISK_GIB])
+    used_gib = models.FloatField(validators=[bounds.USED_GIB])
 
     class Meta:
         ordering = ["vm", "lun", "name"]
@@ -464,10 +535,33 @@ class Disk(models.Model):
                 name="disk_used_le_provisioned",
                 violation_error_message="Used space cannot exceed the provisioned size.",
             ),
+            models.CheckConstraint(
+                condition=bounds.DISK_GIB.q("provisioned_gib"),
+                name="disk_size_range",
+                violation_error_message=f"A disk is {bounds.DISK_GIB.text}.",
+            ),
+            models.CheckConstraint(
+                condition=Q(lun__isnull=True) | bounds.LUN.q("lun"),
+                name="disk_lun_range",
+                violation_error_message=f"LUNs run from {bounds.LUN.text}.",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.vm.name}/{self.name}"
+
+    def clean(self) -> None:
+        # A new data disk on a VM that has all 64 already (the admin's disk page adds one at
+        # a time; the VM form, the API and the import check their whole list).
+        if self._state.adding and self.lun is not None and self.vm_id:
+            data_disks = Disk.objects.filter(vm_id=self.vm_id, lun__isnull=False).count()
+            if data_disks >= bounds.MAX_DATA_DISKS:
+                raise ValidationError(
+                    {
+                        "lun": f"This VM has {data_disks} data disks already: a VM has at most "
+                        f"{bounds.MAX_DATA_DISKS} (LUN {bounds.LUN.text})."
+                    }
+                )
 
     def get_absolute_url(self) -> str:
         return f"{reverse('vm-detail', args=[self.vm_id])}#disk-{self.pk}"
@@ -482,8 +576,10 @@ class Drill(models.Model):
     )
     started_at = models.DateTimeField()
     restored_at = models.DateTimeField(help_text="When service was restored")
-    data_loss_minutes = models.FloatField(default=0, help_text="Data loss observed, minutes")
-    notes = models.TextField(blank=True)
+    data_loss_minutes = models.FloatField(
+        default=0, help_text="Data loss observed, minutes", validators=[bounds.DATA_LOSS_MINUTES]
+    )
+    notes = models.TextField(blank=True, validators=[bounds.validate_text])
 
     class Meta:
         ordering = ["-started_at"]
@@ -497,6 +593,11 @@ class Drill(models.Model):
                 condition=Q(data_loss_minutes__gte=0),
                 name="drill_data_loss_not_negative",
                 violation_error_message="Data loss cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=bounds.DATA_LOSS_MINUTES.q("data_loss_minutes"),
+                name="drill_data_loss_range",
+                violation_error_message=f"Data loss is {bounds.DATA_LOSS_MINUTES.text}.",
             ),
         ]
 

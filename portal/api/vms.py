@@ -14,6 +14,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from planner import bounds
 from planner.models import Application, Disk, Subscription, VirtualMachine, VmResult, VmSize
 from planner.services import inventory
 from planner.services.decisions import stamp_vm_decision
@@ -31,7 +32,7 @@ from portal.api.filters import MAX_ID, VirtualMachineFilter
 from portal.api.permissions import EstatePermission
 from portal.views import access
 
-MAX_DISKS_PER_VM = 64  # Azure Stack Hub's largest sizes attach 64 data disks
+MAX_DISKS_PER_VM = bounds.MAX_DATA_DISKS + 1  # the OS disk and at most 64 data disks
 MAX_BULK_VMS = 10_000
 LIST_VM_FIELDS = (
     "application",
@@ -147,6 +148,17 @@ class VirtualMachineSerializer(ModelCleanSerializer):
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
             errors["disks"] = [f"Two disks are named {', '.join(twice)}: disk names are unique."]
+        luns = [d["lun"] for d in attrs.get("disks", ()) if d.get("lun") is not None]
+        if len(luns) > bounds.MAX_DATA_DISKS:
+            errors["disks"] = [
+                f"{len(luns)} data disks: a VM has at most {bounds.MAX_DATA_DISKS} "
+                f"(LUN {bounds.LUN.text})."
+            ]
+        elif len(set(luns)) < len(luns):
+            twice_luns = sorted({n for n in luns if luns.count(n) > 1})
+            errors["disks"] = [
+                f"Two data disks are on LUN {', '.join(map(str, twice_luns))}: one disk per LUN."
+            ]
         if errors:
             raise serializers.ValidationError(errors)
         return attrs

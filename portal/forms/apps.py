@@ -15,7 +15,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from planner import facts
+from planner import bounds, facts
 from planner.models import (
     Application,
     BackupTarget,
@@ -31,6 +31,7 @@ from planner.rules.eligibility import backup_target_reasons, cloud_reasons, prod
 from planner.rules.topology import COMBINATIONS, combination_key
 from planner.services.facts import cloud_facts, product_facts, target_facts
 from planner.sizing.units import fmt_duration, parse_duration
+from portal.forms.ranges import show_ranges
 
 # The fields whose change alters what the form may offer: the page re-renders the form (htmx).
 REFRESH_FIELDS = (
@@ -46,7 +47,7 @@ REFRESH_FIELDS = (
 class DurationField(forms.CharField):
     """Minutes in the model, written and read as "90 min", "4 h", "2 d"."""
 
-    def __init__(self, *, max_minutes: int = 525_600 * 10, **kwargs):
+    def __init__(self, *, max_minutes: int = bounds.TEN_YEARS_MINUTES, **kwargs):
         self.max_minutes = max_minutes
         kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "e.g. 90 min, 4 h, 1 d"}))
         super().__init__(**kwargs)
@@ -86,7 +87,9 @@ class ApplicationForm(forms.ModelForm):
         help_text="Optional: maximum tolerable period of disruption; the RTO must fit within it.",
     )
     replication_interval_minutes = DurationField(
-        label="Replication interval", help_text="How often replicas are updated, e.g. 15 min."
+        label="Replication interval",
+        help_text="How often replicas are updated, e.g. 15 min (at most 1 d).",
+        max_minutes=bounds.REPLICATION_INTERVAL_MINUTES.high,
     )
 
     class Meta:
@@ -145,6 +148,7 @@ class ApplicationForm(forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        show_ranges(self)
         self.user = user
         self.refresh = False
         self.fields["source_cloud"].queryset = Cloud.objects.filter(

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django import forms
-from django.forms import inlineformset_factory
+from django.core.exceptions import ValidationError
+from django.forms import BaseInlineFormSet, inlineformset_factory
 
+from planner import bounds
 from planner.models import Application, Disk, Subscription, VirtualMachine
+from portal.forms.ranges import show_ranges
 
 
 class VirtualMachineForm(forms.ModelForm):
@@ -55,6 +58,7 @@ class VirtualMachineForm(forms.ModelForm):
 
     def __init__(self, *args, apps=None, **kwargs):
         super().__init__(*args, **kwargs)
+        show_ranges(self)
         apps = apps if apps is not None else Application.objects.none()
         self.fields["application"].queryset = apps
         self.fields["subscription"].queryset = Subscription.objects.select_related("cloud")
@@ -94,11 +98,49 @@ class VirtualMachineForm(forms.ModelForm):
             self.instance.depends_on.add(*self._other_deps)
 
 
+class DiskForm(forms.ModelForm):
+    class Meta:
+        model = Disk
+        fields = ["name", "lun", "provisioned_gib", "used_gib"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        show_ranges(self)
+
+
+class BaseDiskFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        luns = [
+            f.cleaned_data["lun"]
+            for f in self.forms
+            if f.cleaned_data
+            and not f.cleaned_data.get("DELETE")
+            and f.cleaned_data.get("lun") is not None
+        ]
+        if len(luns) > bounds.MAX_DATA_DISKS:
+            raise ValidationError(
+                f"{len(luns)} data disks: a VM has at most {bounds.MAX_DATA_DISKS} "
+                f"(LUN {bounds.LUN.text})."
+            )
+        twice = sorted({n for n in luns if luns.count(n) > 1})
+        if twice:
+            raise ValidationError(
+                f"Two data disks are on LUN {', '.join(map(str, twice))}: one disk per LUN."
+            )
+
+
 DiskFormSet = inlineformset_factory(
     VirtualMachine,
     Disk,
+    form=DiskForm,
+    formset=BaseDiskFormSet,
     fields=["name", "lun", "provisioned_gib", "used_gib"],
     labels={"provisioned_gib": "Provisioned GiB", "used_gib": "Used GiB", "lun": "LUN"},
     extra=1,
     can_delete=True,
+    # The OS disk and 64 data disks; a forged TOTAL_FORMS of 5,000 is refused, not created.
+    max_num=bounds.MAX_DATA_DISKS + 1,
+    validate_max=True,
+    absolute_max=bounds.MAX_DATA_DISKS + 1,
 )
