@@ -75,12 +75,12 @@ def test_dashboard(client, alice, bob, django_assert_num_queries, extra_vms):
     client.force_login(alice)
     # 1 session, 2 user, 3 the user's groups, 4 "sees all?" for apps, 5 app totals (one
     # aggregate), 6 "sees all?" for VMs, 7 VM totals, 8 apps needing attention, 9 their first
-    # blocking findings, 10 the apps table, 11-19 their plan status (plans.plan_statuses: the
-    # review period, the revisions, the apps' current inputs in six, the tiers' service levels
-    # among them), 20 "sees all?" and 21 the plans awaiting sign-off, 22 "sees all?" for runs,
-    # 23 recent runs, 24 the header's unread notifications, 25 the apps with drift from a hub
-    # sync (one aggregate). No revision yet: no waiver query.
-    with django_assert_num_queries(24):
+    # blocking findings, 10 the apps table, 11 their plan revisions (plans.plan_statuses; no
+    # revision yet: no waivers, and no approved plan: neither the apps' current inputs nor the
+    # review period), 12 "sees all?" and 13 the plans awaiting sign-off, 14 "sees all?" for
+    # runs, 15 recent runs, 16 the header's unread notifications, 17 the apps with drift from a
+    # hub sync (one aggregate).
+    with django_assert_num_queries(17):
         assert client.get("/").status_code == 200
 
 
