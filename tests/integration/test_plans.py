@@ -477,7 +477,7 @@ def test_statuses_without_an_approved_plan_read_no_inputs(
         assert plans.plan_statuses(apps[1:])[apps[1].pk]["state"] == "none"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize("decide", ["approve", "reject"])
 def test_the_approver_who_loses_the_race_learns_it_at_once(app, alice, carol, decide):
     """Two approvers on the same plan: while one's decision holds the revision, the other is
