@@ -460,9 +460,7 @@ def test_statuses_of_many_apps_cost_a_fixed_number_of_queries(
     assert [statuses[a.pk]["stale"] for a in apps] == [False, True, False, False, False, False]
 
 
-def test_statuses_without_an_approved_plan_read_no_inputs(
-    alice, django_assert_num_queries
-):
+def test_statuses_without_an_approved_plan_read_no_inputs(alice, django_assert_num_queries):
     """Only an approved plan can be stale: apps without one never load their VMs and disks."""
     apps = [make_app(alice, name=f"app{i}", vms=2) for i in range(3)]
     plans.submit_revision(plans.create_revision(apps[0], alice), alice)
@@ -470,9 +468,7 @@ def test_statuses_without_an_approved_plan_read_no_inputs(
     with django_assert_num_queries(2):
         statuses = plans.plan_statuses(apps)
     assert [statuses[a.pk]["state"] for a in apps] == ["submitted", "none", "none"]
-    assert [statuses[a.pk]["label"] for a in apps] == [
-        plans.plan_status(a)["label"] for a in apps
-    ]
+    assert [statuses[a.pk]["label"] for a in apps] == [plans.plan_status(a)["label"] for a in apps]
     with django_assert_num_queries(1):  # revisions only: there is none to read waivers for
         assert plans.plan_statuses(apps[1:])[apps[1].pk]["state"] == "none"
 
