@@ -123,7 +123,7 @@ class Worker:
     def __init__(self, redis: RedisServer, db_url: str, queues: str = "sizing,reports", env=None):
         Worker.count += 1
         self.name = f"test{Worker.count}-{os.getpid()}@localhost"
-        self.log = VAR / f"test-worker-{Worker.count}.log"
+        self.log = VAR / f"test-worker-{os.getpid()}-{Worker.count}.log"
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "portal.settings_test",

@@ -8,17 +8,9 @@ import pytest
 from django.core.cache import caches
 
 from portal.api import throttling
-from tests.api.support import Estate, build_estate
+from tests.api.support import USERS, Estate, build_estate
 from tests.conftest import _user
 from tests.shared import module_rows, refetch
-
-# The users of tests/conftest.py's fixtures: (username, group, staff).
-USERS = (
-    ("alice", "owners"),
-    ("bob", "owners"),
-    ("carol", "approvers"),
-    ("olga", "operators", True),
-)
 
 
 @pytest.fixture(scope="module")
