@@ -104,6 +104,24 @@ def render_missing_pdfs(limit: int = 50) -> str:
 
 
 @shared_task(
+    name="planner.tasks.sync_hub", acks_late=True, reject_on_worker_lost=True, max_retries=0
+)
+def sync_hub(sync_id: int) -> str:
+    """Read a hub's inventory over ARM and write it through the import (the ``sizing`` queue)."""
+    from planner.services import hub
+
+    return hub.run_sync(sync_id)
+
+
+@shared_task(name="planner.tasks.sync_hubs")
+def sync_hubs() -> str:
+    """Beat: a sync of every enabled hub connection."""
+    from planner.services import hub
+
+    return f"{hub.sync_due_connections()} hub syncs requested"
+
+
+@shared_task(
     name="planner.tasks.send_notification",
     acks_late=True,
     reject_on_worker_lost=True,

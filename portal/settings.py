@@ -257,6 +257,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "planner.tasks.render_missing_pdfs",
         "schedule": timedelta(seconds=envint("PDF_SWEEP_SECONDS", 120)),
     },
+    "sync-hubs": {  # inventory from each enabled hub connection (planner.services.hub)
+        "task": "planner.tasks.sync_hubs",
+        "schedule": timedelta(minutes=envint("HUB_SYNC_MINUTES", 60)),
+    },
     "flag-plans-for-review": {  # approved plans older than a year (DESIGN §6)
         "task": "planner.tasks.flag_plans_for_review",
         "schedule": crontab(hour=3, minute=30),
@@ -275,6 +279,9 @@ CELERY_BEAT_SCHEDULE = {
 # process after all (no reports worker running?). planner.services.plans.revision_pdf.
 PDF_RENDER_WAIT_SECONDS = envint("PDF_RENDER_WAIT_SECONDS", 120)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Hub syncs: retries of one ARM request (429 after its Retry-After, 5xx, resets) before the sync
+# fails and says so on the connection.
+HUB_RETRIES = envint("HUB_RETRIES", 5)
 # Edits of an app re-size it after this many seconds of quiet (ten quick edits, one run).
 RESIZE_COALESCE_SECONDS = envint("RESIZE_COALESCE_SECONDS", 5)
 SIZING_CHUNK_VMS = envint("SIZING_CHUNK_VMS", 500)
@@ -361,6 +368,8 @@ LOGGING = {
         # Requests are logged once, by portal.logs.RequestLogMiddleware.
         "django.server": {"level": "WARNING"},
         "portal.request": {"level": envstr("REQUEST_LOG_LEVEL", "INFO")},
+        # The Azure SDK logs every request and response at INFO (hub syncs: one per page).
+        "azure": {"level": "WARNING"},
     },
 }
 

@@ -4,7 +4,17 @@ from django.urls import include, path
 
 from planner.overview import overview_urls
 from portal import sso
-from portal.views import apps, dashboard, inventory, notifications, plans, runs, vms, whatif
+from portal.views import (
+    apps,
+    dashboard,
+    drift,
+    inventory,
+    notifications,
+    plans,
+    runs,
+    vms,
+    whatif,
+)
 from portal.views.health import healthz
 from portal.views.metrics import metrics
 
@@ -35,6 +45,8 @@ urlpatterns = [
     path("apps/<int:pk>/what-if/", whatif.app_whatif, name="app-whatif"),
     path("apps/<int:pk>/vms.csv", apps.app_vms_export, name="app-vms-export"),
     path("apps/<int:pk>/findings.csv", apps.app_findings_export, name="app-findings-export"),
+    path("apps/<int:pk>/drift/review/", drift.app_drift_review, name="app-drift-review"),
+    path("apps/<int:pk>/claims/", drift.app_claim, name="app-claim"),
     path("apps/<int:pk>/plans/", plans.app_plans, name="app-plans"),
     path("apps/<int:pk>/plans/new/", plans.plan_create, name="plan-create"),
     path("plans/<int:pk>/", plans.plan_detail, name="plan-detail"),

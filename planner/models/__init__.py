@@ -25,6 +25,14 @@ from planner.models.estate import (
     Tier,
     VirtualMachine,
 )
+from planner.models.hub import (
+    Drift,
+    DriftKind,
+    HubConnection,
+    HubSync,
+    ResourceGroupClaim,
+    SyncStatus,
+)
 from planner.models.notifications import (
     Channel,
     DeliveryStatus,
@@ -59,8 +67,12 @@ __all__ = [
     "DeliveryStatus",
     "DirectoryIdentity",
     "Disk",
+    "Drift",
+    "DriftKind",
     "Drill",
     "Finding",
+    "HubConnection",
+    "HubSync",
     "Limit",
     "Notification",
     "NotificationKind",
@@ -72,6 +84,7 @@ __all__ = [
     "PlanTransition",
     "Price",
     "Product",
+    "ResourceGroupClaim",
     "Role",
     "RunChunk",
     "RunError",
@@ -81,6 +94,7 @@ __all__ = [
     "Site",
     "SizingRun",
     "Subscription",
+    "SyncStatus",
     "Tier",
     "Trigger",
     "VirtualMachine",

@@ -53,6 +53,10 @@ S_STORAGE = "DESIGN §4 (backup storage and throughput on the target)"
 S_HORIZON = "DESIGN §4: the horizon is never shorter than the longest retention"
 S_SEEDING = "DESIGN §4: initial seeding goal (72 h by default), split into batches beyond"
 S_BOOT = "DESIGN §5 (start-up order: at most 7 groups)"
+S_DRIFT = (
+    "Issue 20: the inventory synced from the hub's Azure Resource Manager endpoint differs from "
+    "the one the app was planned on"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -617,9 +621,20 @@ _RULES: tuple[RuleInfo, ...] = (
         S_BACKUP_PLAN,
         "Seed it offline, widen the window or give it more throughput; it spans nights.",
     ),
+    RuleInfo(
+        "INVENTORY_DRIFT",
+        WARNING,
+        "The hub's VMs changed since the app was planned (appeared, disappeared, resized)",
+        S_DRIFT,
+        "Review the drift on the app's page: opt new VMs in if they need protection, check the "
+        "plan still fits, then mark the drift reviewed and sign a new revision.",
+    ),
 )
 
 CODES: dict[str, RuleInfo] = {r.code: r for r in _RULES}
+# Raised by planner.services from the database, not by a rule over an app's facts: the drift a
+# hub sync recorded (planner.services.hub.drift_findings), until the owner reviews it.
+RAISED_BY_SERVICES = frozenset({"INVENTORY_DRIFT"})
 assert len(CODES) == len(_RULES), "duplicate rule code"
 
 

@@ -100,6 +100,8 @@ def test_an_admin_edit_requests_a_coalesced_resize(client, olga, estate):
             "drills-INITIAL_FORMS": 0,
             "findings-TOTAL_FORMS": 0,
             "findings-INITIAL_FORMS": 0,
+            "resource_group_claims-TOTAL_FORMS": 0,
+            "resource_group_claims-INITIAL_FORMS": 0,
         }
     )
     response = client.post(url, data)

@@ -78,8 +78,9 @@ def test_dashboard(client, alice, bob, django_assert_num_queries, extra_vms):
     # blocking findings, 10 the apps table, 11-18 their plan status (plans.plan_statuses: the
     # review period, the revisions, the apps' current inputs in five), 19 "sees all?" and 20
     # the plans awaiting sign-off, 21 "sees all?" for runs, 22 recent runs, 23 the header's
-    # unread notifications. No revision yet: no waiver query.
-    with django_assert_num_queries(22):
+    # unread notifications, 24 the apps with drift from a hub sync (one aggregate). No revision
+    # yet: no waiver query.
+    with django_assert_num_queries(23):
         assert client.get("/").status_code == 200
 
 
@@ -105,7 +106,7 @@ def test_dashboard_with_plans(
     # As above, plus 1 for the waivers of the latest revisions, less 1: every app is sized and
     # compliant now (taking a revision sizes it), so no app needs attention and there are no
     # first blocking findings to read.
-    with django_assert_num_queries(22):
+    with django_assert_num_queries(23):
         response = client.get("/")
     assert response.status_code == 200
     assert response.content.decode().count('class="plan-status"') == len(apps)  # not bob's
