@@ -148,9 +148,12 @@ def join(parts: list[Part], stamp: bytes, metadata_from: bytes) -> bytes:
     stamps = pypdf.PdfReader(io.BytesIO(stamp))
     for page, over in zip(writer.pages, stamps.pages, strict=True):
         page.merge_page(over)
+        page.compress_content_streams()  # the merge leaves the page's drawing uncompressed
     metadata = pypdf.PdfReader(io.BytesIO(metadata_from)).metadata
     if metadata:
         writer.add_metadata(dict(metadata.items()))
+    # Each page got its own copy of the stamp's fonts: keep one of each.
+    writer.compress_identical_objects()
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
