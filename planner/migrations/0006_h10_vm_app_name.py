@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('planner', '0005_h8_hub_sync'),
+        ("planner", "0005_h8_hub_sync"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='virtualmachine',
-            index=models.Index(fields=['application', 'name'], name='vm_app_name'),
+            model_name="virtualmachine",
+            index=models.Index(fields=["application", "name"], name="vm_app_name"),
         ),
     ]
