@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("planner", "0005_h8_hub_sync"),
+        ("planner", "0006_h5_append_only"),
     ]
 
     operations = [
