@@ -15,9 +15,13 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 
 
-def page_rows(queryset, key: slice) -> list:
-    """``list(queryset[key])``, reading the full rows of that slice only (see the module)."""
-    if not isinstance(queryset, QuerySet) or queryset.query.is_sliced:
+def page_rows(queryset, key: slice, total: int | None = None) -> list:
+    """``list(queryset[key])``, reading the full rows of that slice only (see the module).
+
+    A page holding every row (``total``, when the caller has counted them) is read in one query.
+    """
+    whole = total is not None and not key.start and (key.stop is None or key.stop >= total)
+    if whole or not isinstance(queryset, QuerySet) or queryset.query.is_sliced:
         return list(queryset[key])
     ids = list(queryset.values_list("pk", flat=True)[key])
     if not ids:
@@ -35,4 +39,6 @@ class DeferredJoinPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        return self._get_page(page_rows(self.object_list, slice(bottom, top)), number, self)
+        return self._get_page(
+            page_rows(self.object_list, slice(bottom, top), self.count), number, self
+        )

@@ -83,7 +83,10 @@ class FastBoundRows(BoundRows):
     def __getitem__(self, key):
         if isinstance(key, slice):
             queryset = getattr(self.data, "data", None)
-            rows = page_rows(queryset, key) if isinstance(queryset, QuerySet) else self.data[key]
+            if isinstance(queryset, QuerySet):
+                rows = page_rows(queryset, key, len(self.data))  # the paginator has counted
+            else:
+                rows = self.data[key]
             return FastBoundRows(data=rows, table=self.table, pinned_data=self.pinned_data)
         return FastBoundRow(record=self.data[key], table=self.table)
 
