@@ -6,7 +6,7 @@ throws away all but 50: on 10,000 VMs the last page of the VM list took 1.3 s. H
 query selects only the primary keys, in the queryset's ordering (the joins the ordering needs and
 nothing else; an index that serves the ordering makes it a walk of the index, see the VM model's
 ``vm_app_name`` index), and the second reads the full rows of those ids only. The rows come back
-in the first query's order. Used by the portal's tables and the API's page-number pagination.
+in the first query's order. Used by the portal's tables.
 """
 
 from __future__ import annotations

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from rest_framework import pagination
 
-from portal.paging import DeferredJoinPaginator
-
 MAX_PAGE_SIZE = 1000
 
 
@@ -14,4 +12,3 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
-    django_paginator_class = DeferredJoinPaginator  # the page's ids, then its rows
