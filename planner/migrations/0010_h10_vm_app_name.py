@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("planner", "0006_h5_append_only"),
+        ("planner", "0009_h2_bounds"),
     ]
 
     operations = [
