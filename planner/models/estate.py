@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 
 from planner import facts
+from planner.access import RestrictedQuerySet
 from planner.models.catalog import BackupTarget, Cloud, CloudKind, Product, Subscription, VmSize
 
 
@@ -54,24 +55,14 @@ class Role(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class ApplicationQuerySet(models.QuerySet):
-    def for_user(self, user) -> ApplicationQuerySet:
-        """Row-level access: operators and approvers see every app, owners their own."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser or user.groups.filter(name__in=["operators", "approvers"]).exists():
-            return self
-        return self.filter(owner=user)
+class ApplicationQuerySet(RestrictedQuerySet):
+    """Row-level access (``for_user``): planner.access."""
+
+    owner_path = "owner"
 
 
-class VirtualMachineQuerySet(models.QuerySet):
-    def for_user(self, user) -> VirtualMachineQuerySet:
-        """Row-level access through the VM's app (see ``ApplicationQuerySet.for_user``)."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser or user.groups.filter(name__in=["operators", "approvers"]).exists():
-            return self
-        return self.filter(application__owner=user)
+class VirtualMachineQuerySet(RestrictedQuerySet):
+    """Row-level access through the VM's app (``for_user``): planner.access."""
 
 
 class BackupPolicy(models.Model):

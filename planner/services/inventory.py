@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models.functions import Lower
 
+from planner import access
 from planner.models import Application, Disk, Subscription, VirtualMachine, VmSize
 from planner.models.estate import OsType, Role
-from planner.roles import OPERATORS, has_role
 
 DEFAULT_FILL_RATIO = 0.6
 MAX_DISK_GIB = 65_536.0  # the largest managed disk size Azure lists (64 TiB)
@@ -462,7 +462,7 @@ def check_target(application: Application, subscription: Subscription) -> None:
 def _may_change(user, owner_id) -> bool:
     if user is None or not user.is_authenticated:
         return False
-    return owner_id == user.pk or has_role(user, OPERATORS)
+    return access.can_change_owned(user, owner_id)
 
 
 def preview_import(

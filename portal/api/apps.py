@@ -24,6 +24,7 @@ from planner.rules.eligibility import backup_target_reasons, cloud_reasons, prod
 from planner.services.facts import cloud_facts, product_facts, target_facts
 from planner.services.runs import request_app_resize
 from planner.sizing.units import fmt_duration
+from portal import access
 from portal.api.base import (
     ApiViewSet,
     ChangeableAppField,
@@ -35,7 +36,6 @@ from portal.api.base import (
 )
 from portal.api.filters import ApplicationFilter, DrillFilter
 from portal.api.permissions import EstatePermission
-from portal.views import access
 
 User = get_user_model()
 

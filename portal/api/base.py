@@ -27,9 +27,9 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from planner.services.runs import request_app_resize
+from portal import access
 from portal.api.errors import constraint_field, django_errors
 from portal.api.filters import OrderingFilter
-from portal.views import access
 
 ID_PATTERN = r"[0-9]{1,18}"  # fits a 64-bit primary key on every database
 

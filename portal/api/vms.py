@@ -17,6 +17,7 @@ from rest_framework.reverse import reverse
 from planner.models import Application, Disk, Subscription, VirtualMachine, VmResult, VmSize
 from planner.services import inventory
 from planner.services.runs import request_app_resize
+from portal import access
 from portal.api.base import (
     ApiViewSet,
     ChangeableAppField,
@@ -28,7 +29,6 @@ from portal.api.base import (
 )
 from portal.api.filters import MAX_ID, VirtualMachineFilter
 from portal.api.permissions import EstatePermission
-from portal.views import access
 
 MAX_DISKS_PER_VM = 64  # Azure Stack Hub's largest sizes attach 64 data disks
 MAX_BULK_VMS = 10_000

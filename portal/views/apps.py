@@ -11,11 +11,10 @@ from django.views.decorators.http import require_POST
 
 from planner.models import Application, Finding, SizingRun, VirtualMachine
 from planner.services.runs import request_app_resize, request_run
-from portal import charts
+from portal import access, charts
 from portal.filtersets import ApplicationFilterSet, VirtualMachineFilterSet
 from portal.forms import ApplicationForm, WhatIfForm
 from portal.tables import ApplicationTable, SizingRunTable, VirtualMachineTable
-from portal.views import access
 from portal.views.drift import claims_context, open_drift
 from portal.views.lists import build_table, export_csv, list_page
 

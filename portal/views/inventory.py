@@ -21,8 +21,8 @@ from django.shortcuts import redirect, render
 from planner.models import Subscription
 from planner.services import inventory
 from planner.services.runs import request_app_resize
+from portal import access
 from portal.forms import InventoryUploadForm
-from portal.views import access
 
 SESSION_KEY = "inventory_imports"
 KEEP_SECONDS = 6 * 3600

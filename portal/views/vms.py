@@ -10,10 +10,10 @@ from django.shortcuts import redirect, render
 
 from planner.models import VirtualMachine
 from planner.services.runs import request_app_resize
+from portal import access
 from portal.filtersets import VirtualMachineFilterSet
 from portal.forms import DiskFormSet, VirtualMachineForm
 from portal.tables import VirtualMachineTable
-from portal.views import access
 from portal.views.lists import list_page
 
 
