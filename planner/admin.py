@@ -40,7 +40,7 @@ from planner.models import (
     VmSize,
     Waiver,
 )
-from planner.services import hub, runs
+from planner.services import actions, hub
 
 
 @admin.action(description="Export selected rows as CSV")
@@ -345,10 +345,10 @@ class ApplicationAdmin(PlannerAdmin):
         ("Latest sizing", {"fields": ["sizing_summary", "created_at", "changed_at"]}),
     ]
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # An edit re-sizes the app (coalesced: ten quick edits make one run).
-        runs.request_app_resize(form.instance, request.user)
+    def save_model(self, request, obj, form, change):
+        # An edit re-sizes the app (coalesced: ten quick edits make one run); its inlines are
+        # saved next, in the same transaction, before the run is dispatched.
+        actions.save_app(obj, request.user)
 
     def get_queryset(self, request):
         return (
@@ -442,9 +442,9 @@ class VirtualMachineAdmin(PlannerAdmin):
     readonly_fields = ["used_gib", "sizing"]
     inlines = [DiskInline]
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        runs.request_app_resize(form.instance.application, request.user)
+    def save_model(self, request, obj, form, change):
+        # Re-sizes every app the VM touched: the one it left as well when it moved.
+        actions.save_vm(obj, request.user)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_used=Sum("disks__used_gib"))
@@ -485,6 +485,9 @@ class DrillAdmin(PlannerAdmin):
     search_fields = ["application__name", "notes"]
     autocomplete_fields = ["application"]
     date_hierarchy = "started_at"
+
+    def save_model(self, request, obj, form, change):
+        actions.save_drill(obj, request.user)
 
     @admin.display(description="recovery (min)")
     def recovery(self, obj):

@@ -12,6 +12,7 @@ from django.urls import reverse
 from planner import facts
 from planner.access import RestrictedQuerySet
 from planner.models.catalog import BackupTarget, Cloud, CloudKind, Product, Subscription, VmSize
+from planner.sizing.units import fmt_duration
 
 
 class Scheme(models.TextChoices):
@@ -248,6 +249,12 @@ class Application(models.Model):
             )
         if self.scheme == Scheme.NONE and self.no_protection_why and not self.no_protection_by_id:
             errors["no_protection_why"] = "A decision to go without protection needs who made it."
+        rto, mtpd = self.rto_minutes, self.mtpd_minutes
+        if rto is not None and mtpd is not None and rto > mtpd:
+            errors["mtpd_minutes"] = (
+                f"The RTO ({fmt_duration(rto)}) must fit within the MTPD ({fmt_duration(mtpd)}): "
+                "shorten the RTO or lengthen the MTPD."
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -321,6 +328,24 @@ class VirtualMachine(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("vm-detail", args=[self.pk])
+
+    def clean(self) -> None:
+        if self.application_id and self.subscription_id:
+            error = subscription_error(self.application, self.subscription)
+            if error:
+                raise ValidationError({"subscription": error})
+
+
+def subscription_error(application: Application, subscription: Subscription) -> str:
+    """Why the app's VMs cannot be in this subscription ("" when they can): the VMs of an app run
+    in its source cloud."""
+    if subscription.cloud_id == application.source_cloud_id:
+        return ""
+    return (
+        f"'{subscription}' is in '{subscription.cloud}', but the VMs of '{application}' run in "
+        f"'{application.source_cloud}': pick a subscription of that cloud, or change the app's "
+        "source cloud."
+    )
 
 
 class Disk(models.Model):

@@ -37,7 +37,7 @@ from django.db.models.functions import Lower
 
 from planner import access
 from planner.models import Application, Disk, Subscription, VirtualMachine, VmSize
-from planner.models.estate import OsType, Role
+from planner.models.estate import OsType, Role, subscription_error
 
 DEFAULT_FILL_RATIO = 0.6
 MAX_DISK_GIB = 65_536.0  # the largest managed disk size Azure lists (64 TiB)
@@ -451,12 +451,9 @@ class Preview:
 
 
 def check_target(application: Application, subscription: Subscription) -> None:
-    if subscription.cloud_id != application.source_cloud_id:
-        raise InventoryError(
-            f"subscription '{subscription}' is in cloud '{subscription.cloud}', but the VMs of "
-            f"'{application}' run in '{application.source_cloud}': pick a subscription of that "
-            "cloud."
-        )
+    error = subscription_error(application, subscription)
+    if error:
+        raise InventoryError(error)
 
 
 def _may_change(user, owner_id) -> bool:

@@ -26,7 +26,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from planner.services.runs import request_app_resize
+from planner.services import actions
 from portal import access
 from portal.api.errors import constraint_field, django_errors
 from portal.api.filters import OrderingFilter
@@ -196,16 +196,10 @@ class ResizesItsApp:
         return obj.application
 
     def perform_create(self, serializer):
-        obj = serializer.save()
-        request_app_resize(obj.application, self.request.user)
+        actions.save_in_app(serializer.Meta.model(), self.request.user, serializer.save)
 
     def perform_update(self, serializer):
-        before = serializer.instance.application
-        obj = serializer.save()
-        for app in {before, obj.application}:
-            request_app_resize(app, self.request.user)
+        actions.save_in_app(serializer.instance, self.request.user, serializer.save)
 
     def perform_destroy(self, instance):
-        app = instance.application
-        instance.delete()
-        request_app_resize(app, self.request.user)
+        actions.delete_in_app(instance, self.request.user)
