@@ -60,11 +60,15 @@ class TargetLoad:
     needed_gib          backup storage all those apps need on it
     nightly_ingest_gib  data to ingest in one nightly window (incrementals of all those apps)
     apps                how many apps use it (for the message; 0 when unknown)
+    basis               where the other apps' figures come from when not from this run, for
+                        the message: " (2 from stored results: 'crm' run 12 at …)"; "" when all
+                        are from this run
     """
 
     needed_gib: float
     nightly_ingest_gib: float = 0.0
     apps: int = 0
+    basis: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +81,35 @@ class CloudLoad:
     available_memory_gib memory available for tenant VMs, computed by the caller with the ASH
                          formula: N*H - reserve - infrastructure - running tenant VMs
     apps                 how many apps fail over to it (for the message; 0 when unknown)
+    basis                as ``TargetLoad.basis``
     """
 
     standby_memory_gib: float
     vm_count: int
     available_memory_gib: float
     apps: int = 0
+    basis: str = ""
+
+
+class CandidateFigures(NamedTuple):
+    """The sizing engine's figures for one recommendation candidate (a scheme with a target),
+    computed by the caller (``planner.assess.candidate_figures``) as if the app chose it.
+
+    monthly_cost        steady-state month in the catalog currency: public prices plus the
+                        operators' internal rates for on-premises capacity
+    cost_explanation    the arithmetic of that cost (say when an internal rate is still 0)
+    backup_gib          backup storage it would need on the backup target
+    standby_memory_gib  memory it would reserve or run on the recovery cloud
+    standby_vm_count    stand-by VMs it would add to the recovery cloud
+    error               why it could not be sized ("" when sized)
+    """
+
+    monthly_cost: float | None
+    cost_explanation: tuple[str, ...] = ()
+    backup_gib: float = 0.0
+    standby_memory_gib: float = 0.0
+    standby_vm_count: int = 0
+    error: str = ""
 
 
 class Dependent(NamedTuple):
@@ -129,6 +156,9 @@ class RuleContext:
                       allowed one); empty: only the app's own recovery target is considered
     backup_targets    candidate backup targets of the estate; empty: only the app's own
     products          the product catalog; empty: only the app's own product is considered
+    candidates        (scheme, target id) -> ``CandidateFigures`` of each recommendation
+                      candidate (target id 0 for ``none`` or when no target is known); empty:
+                      costs unknown, candidates are ranked by the resources they keep running
     """
 
     limits: Mapping[str, float]
@@ -141,6 +171,7 @@ class RuleContext:
     clouds: tuple[Cloud, ...] = ()
     backup_targets: tuple[BackupTarget, ...] = ()
     products: tuple[Product, ...] = ()
+    candidates: Mapping[tuple[str, int], CandidateFigures] = field(default_factory=dict)
 
     def limit(self, key: str) -> float:
         """``limits[key]``, or a ValueError naming the missing key."""

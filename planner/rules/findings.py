@@ -53,6 +53,7 @@ S_STORAGE = "DESIGN §4 (backup storage and throughput on the target)"
 S_HORIZON = "DESIGN §4: the horizon is never shorter than the longest retention"
 S_SEEDING = "DESIGN §4: initial seeding goal (72 h by default), split into batches beyond"
 S_BOOT = "DESIGN §5 (start-up order: at most 7 groups)"
+S_INPUTS = "planner.guard: the engine's domain, the entrances' ranges (planner.bounds)"
 S_DRIFT = (
     "Issue 20: the inventory synced from the hub's Azure Resource Manager endpoint differs from "
     "the one the app was planned on"
@@ -323,9 +324,10 @@ _RULES: tuple[RuleInfo, ...] = (
     RuleInfo(
         "SCHEME_HA_SYNC_ASSUMED",
         INFO,
-        "HA RPO of 0 assumes synchronous commit",
+        "HA RPO of 0 counted because the app states synchronous replication",
         S_HA,
-        "Confirm the app commits synchronously; with asynchronous replication some data is lost.",
+        "Confirm the app commits synchronously; if it replicates asynchronously, state so on the "
+        "app: its RPO becomes the replication interval.",
     ),
     RuleInfo(
         "SCHEME_NO_SCALE_SET",
@@ -337,16 +339,17 @@ _RULES: tuple[RuleInfo, ...] = (
     RuleInfo(
         "SCHEME_CHEAPER_AVAILABLE",
         INFO,
-        "A scheme that keeps fewer resources running also meets the objectives",
+        "A cheaper candidate (scheme and target) also meets the objectives and constraints",
         S_OBJECTIVES,
-        "Consider the cheaper scheme, unless another reason keeps the current one.",
+        "Consider the cheaper scheme or target, unless another reason keeps the current one.",
     ),
     RuleInfo(
         "SCALESET_VM_BACKUP",
         WARNING,
         "Scale-set VM opted into VM backup (scale-set VMs are ephemeral)",
         S_BACKUP_PLAN,
-        "Opt the scale-set VM out; back up the durable data (database, object store) instead.",
+        "Opt the scale-set VM out; back up the durable data (database, object store) instead. "
+        "Scale-set VMs are left out of backup storage unless the owner keeps them in.",
     ),
     # --- Objectives ---
     RuleInfo(
@@ -364,6 +367,14 @@ _RULES: tuple[RuleInfo, ...] = (
         S_OBJECTIVES,
         "Back up or replicate more often, choose a scheme with less data loss, or "
         "renegotiate the RPO.",
+    ),
+    RuleInfo(
+        "OBJECTIVES_LOOSER_THAN_TIER",
+        WARNING,
+        "The app's objectives are looser than its priority tier's service level",
+        S_BACKUP_PLAN,
+        "Tighten the app's RTO, RPO or MTPD to its tier's, or move the app to the tier whose "
+        "service level it really needs.",
     ),
     RuleInfo(
         "OBJECTIVE_RTO_OVER_MTPD",
@@ -440,11 +451,19 @@ _RULES: tuple[RuleInfo, ...] = (
         "Opt in the VMs that hold the app and its data (protection is opt-in per VM).",
     ),
     RuleInfo(
+        "PROTECTION_VM_NONE_DECIDED",
+        INFO,
+        "VMs go without protection by a recorded decision",
+        S_BACKUP_PLAN,
+        "Review the decisions with the plan; opt a VM in when its reason no longer holds.",
+    ),
+    RuleInfo(
         "PROTECTION_VMS_NOT_OPTED_IN",
         INFO,
         "Some VMs of a protected app are not opted in",
         S_BACKUP_PLAN,
-        "Confirm these VMs need no protection (e.g. redeployed from a template).",
+        "Opt them in, or record on each VM's page that it goes without protection and why "
+        "(e.g. redeployed from a template).",
     ),
     # --- Capacity ---
     RuleInfo(
@@ -613,6 +632,20 @@ _RULES: tuple[RuleInfo, ...] = (
         "Initial full backups need several nights: staggered onboarding",
         S_BACKUP_PLAN,
         "Onboard the VMs night by night as scheduled.",
+    ),
+    RuleInfo(
+        "INPUT_OUT_OF_RANGE",
+        BLOCKING,
+        "An input is outside what the engine sizes: the nearest value in range was used",
+        S_INPUTS,
+        "Correct the value the message names (it gives the allowed range) and size again.",
+    ),
+    RuleInfo(
+        "ONBOARDING_OVER_A_YEAR",
+        BLOCKING,
+        "The onboarding schedule does not fit in a year of nightly windows",
+        S_BACKUP_PLAN,
+        "Seed the VMs offline, raise the target's throughput or the link, or split the app.",
     ),
     RuleInfo(
         "ONBOARDING_VM_OVER_WINDOW",

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 
 from planner.models import VirtualMachine
 from planner.services import actions
+from planner.services.decisions import stamp_vm_decision
 from portal import access
 from portal.filtersets import VirtualMachineFilterSet
 from portal.forms import DiskFormSet, VirtualMachineForm
@@ -38,7 +39,7 @@ def vm_detail(request, pk):
         request.user,
         pk,
         VirtualMachine.objects.select_related(
-            "application__owner", "subscription__cloud", "size", "result"
+            "application__owner", "subscription__cloud", "size", "result", "no_protection_by"
         ),
     )
     return render(
@@ -59,11 +60,13 @@ def vm_detail(request, pk):
 def _vm_form_page(request, vm, initial=None):
     apps = access.changeable_apps(request.user)
     if request.method == "POST":
+        before = vm.no_protection_why
         form = VirtualMachineForm(request.POST, instance=vm, apps=apps)
         disks = DiskFormSet(request.POST, instance=vm)
         if form.is_valid() and disks.is_valid():
 
             def save():
+                stamp_vm_decision(form.instance, request.user, before=before)
                 saved = form.save()
                 disks.instance = saved
                 disks.save()

@@ -76,11 +76,11 @@ def test_dashboard(client, alice, bob, django_assert_num_queries, extra_vms):
     # 1 session, 2 user, 3 the user's groups (read once for every "sees all?": the four
     # for_user querysets asked the database each before planner.access), 4 app totals (one
     # aggregate), 5 VM totals, 6 apps needing attention, 7 their first blocking findings, 8 the
-    # apps table, 9-15 their plan status (plans.plan_statuses: the limits, the revisions, the
-    # apps' current inputs in five), 16 the plans awaiting sign-off, 17 the apps with drift from
-    # a hub sync (one aggregate), 18 the header's unread notifications, 19 recent runs. No
-    # revision yet: no waiver query.
-    with django_assert_num_queries(19):
+    # apps table, 9-16 their plan status (plans.plan_statuses: the review period, the
+    # revisions, the apps' current inputs in six, the tiers' service levels among them), 17 the
+    # plans awaiting sign-off, 18 the apps with drift from a hub sync (one aggregate), 19 the
+    # header's unread notifications, 20 recent runs. No revision yet: no waiver query.
+    with django_assert_num_queries(20):
         assert client.get("/").status_code == 200
 
 
@@ -106,7 +106,7 @@ def test_dashboard_with_plans(
     # As above, plus 1 for the waivers of the latest revisions, less 1: every app is sized and
     # compliant now (taking a revision sizes it), so no app needs attention and there are no
     # first blocking findings to read.
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(20):
         response = client.get("/")
     assert response.status_code == 200
     assert response.content.decode().count('class="plan-status"') == len(apps)  # not bob's
