@@ -31,7 +31,10 @@ def test_vm_list(client, alice, bob, django_assert_num_queries, extra_vms, query
     # VirtualMachine.objects.for_user and the navigation alike), 4 COUNT(*) for the paginator,
     # 5 the clouds of the "target" filter, 6 the page of VMs with their app, size, result and
     # disk total (subquery), 7 the header's unread notifications (with their count, one query).
-    with django_assert_num_queries(7):
+    # A page that is not the whole list reads its ids first, then its rows (portal/paging.py):
+    # one query more.
+    partial = extra_vms and "per_page=10" in query
+    with django_assert_num_queries(8 if partial else 7):
         assert client.get("/vms/" + query).status_code == 200
 
 
@@ -48,8 +51,9 @@ def test_app_list(client, alice, bob, django_assert_num_queries, extra_vms, quer
     # 1 session, 2 user, 3 the user's groups (once: Application.objects.for_user and the
     # navigation), 4 COUNT(*), 5 the clouds and 6 the backup targets of the filters, 7 the page
     # of apps with owner, clouds and result, VM counts as subqueries, 8 the header's unread
-    # notifications.
-    with django_assert_num_queries(8):
+    # notifications; a page that is not the whole list reads its ids first (portal/paging.py).
+    partial = extra_vms and "per_page=1" in query and "per_page=10" not in query
+    with django_assert_num_queries(9 if partial else 8):
         assert client.get("/apps/" + query).status_code == 200
 
 
