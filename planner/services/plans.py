@@ -79,6 +79,7 @@ from django.db.models import Max
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
+from planner import access
 from planner.models import (
     Application,
     AppResult,
@@ -99,7 +100,6 @@ from planner.models.plans import (
 )
 from planner.reports import snapshot as snap
 from planner.reports.canonical import content_sha256, sha256_hex
-from planner.roles import APPROVERS, has_role
 from planner.services import notifications, sizing
 from planner.services.facts import app_queryset, load_apps
 
@@ -149,7 +149,7 @@ def _require_owner(app: Application, user, doing: str) -> None:
 
 
 def _require_approver(rev: PlanRevision, user, doing: str) -> None:
-    if not has_role(user, APPROVERS):
+    if not access.is_approver(user):
         raise PlanError(
             f"Only an approver may {doing} a plan: ask a member of the approvers group to "
             f"review revision r{rev.number} of '{rev.application.name}'."
