@@ -27,7 +27,7 @@ from planner.exports import csv_response
 from planner.roles import OPERATORS, has_role
 from planner.services import estate
 from planner.services.estate import PROTECTED, STATE_LABELS, STATES
-from planner.sizing.units import fmt_gib, fmt_money, fmt_num
+from planner.units import fmt_gib, fmt_money, fmt_num
 
 STATE_COLOURS = {PROTECTED: charts.OK, estate.DECIDED: "#8fa3b8", estate.UNDECIDED: charts.BAD}
 PER_PAGE = 50

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from html import escape
 
 from planner.reports.charts import nice_ticks
-from planner.sizing.units import fmt_num
+from planner.units import fmt_num
 
 __all__ = ["Bar", "Segment", "capacity_bars", "nice_ticks", "stacked_bars", "stacked_columns"]
 

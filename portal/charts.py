@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from html import escape
 
 from planner.reports.charts import empty_chart, nice_ticks
-from planner.sizing.units import fmt_money, fmt_num
+from planner.units import fmt_money, fmt_num
 
 __all__ = ["bar_chart", "cost_chart", "nice_ticks", "storage_chart"]
 

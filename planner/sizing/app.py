@@ -23,6 +23,15 @@ from planner.facts import (
     BackupPolicy,
     Vm,
 )
+from planner.units import (
+    fmt_duration,
+    fmt_gib,
+    fmt_hours,
+    fmt_mbps,
+    fmt_money,
+    fmt_num,
+    fmt_ratio,
+)
 
 from .backup import (
     WORKSPACE_METHODS,
@@ -57,15 +66,6 @@ from .replication import (
     replication_bandwidth,
     seeding,
     transfer_rate,
-)
-from .units import (
-    fmt_duration,
-    fmt_gib,
-    fmt_hours,
-    fmt_mbps,
-    fmt_money,
-    fmt_num,
-    fmt_ratio,
 )
 
 __all__ = ["ENGINE_VERSION", "AppSizing", "VmSizing", "size_app", "size_vm"]

@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 
 from planner.facts import BACKUP_METHODS
+from planner.units import fmt_duration, fmt_gib, fmt_num, fmt_ratio
 
 from .explain import (
     Figure,
@@ -24,7 +25,6 @@ from .explain import (
     check_positive,
     check_range,
 )
-from .units import fmt_duration, fmt_gib, fmt_num, fmt_ratio
 
 __all__ = [
     "DAYS_PER_MONTH",

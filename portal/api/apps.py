@@ -23,7 +23,7 @@ from planner.models import Application, Cloud, CloudKind, Drill, Scheme, Virtual
 from planner.rules.eligibility import backup_target_reasons, cloud_reasons, product_reasons
 from planner.services.facts import cloud_facts, product_facts, target_facts
 from planner.services.runs import request_app_resize
-from planner.sizing.units import fmt_duration
+from planner.units import fmt_duration
 from portal.api.base import (
     ApiViewSet,
     ChangeableAppField,

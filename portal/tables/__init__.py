@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils.html import format_html
 
 from planner.models import Application, Disk, RunError, SizingRun, VirtualMachine
-from planner.sizing.units import fmt_duration, fmt_gib, fmt_money
+from planner.units import fmt_duration, fmt_gib, fmt_money
 
 ATTRS = {"class": "table"}
 

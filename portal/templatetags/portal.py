@@ -7,8 +7,9 @@ from django.utils import formats
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
+from planner import units
+from planner.labels import scheme_title
 from planner.roles import APPROVERS, OPERATORS, OWNERS, has_role
-from planner.sizing import units
 
 register = template.Library()
 
@@ -65,9 +66,7 @@ def svg(value):
 
 @register.filter
 def scheme_label(value):
-    from planner.models import Scheme
-
-    return dict(Scheme.choices).get(value, value or "—")
+    return scheme_title(value) or "—"
 
 
 @register.simple_tag

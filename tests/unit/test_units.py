@@ -1,8 +1,8 @@
-"""Formatting and parsing of the engine's units (planner.sizing.units)."""
+"""Formatting and parsing of the engine's units (planner.units)."""
 
 import pytest
 
-from planner.sizing.units import (
+from planner.units import (
     fmt_duration,
     fmt_gib,
     fmt_hours,
