@@ -5,7 +5,7 @@ Wire it with ``overview_urls(admin.site)`` under ``admin/overview/`` (namespace 
 every page is for operators only: anyone signed in who is not one gets 403, anyone not signed in
 the admin login (``admin_site.admin_view``, which also keeps the admin's CSRF and no-cache). The figures come from ``planner.services.estate``; this
 module only lays them out: tables (django-tables2, also the CSV columns), charts
-(``planner.overview_charts``) and links.
+(``planner.charts``) and links.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
-from planner import overview_charts as charts
+from planner import charts
 from planner.exports import csv_response
 from planner.roles import OPERATORS, has_role
 from planner.services import estate

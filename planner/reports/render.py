@@ -26,10 +26,10 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from planner.charts import cost_chart, storage_chart
 from planner.exports import safe_cell
 from planner.labels import plan_state_banner, scheme_title
 from planner.reports.canonical import sha256_hex
-from planner.reports.charts import cost_chart_svg, storage_chart_svg
 from planner.reports.fetcher import FetchRefused, LockedURLFetcher
 from planner.units import (
     fmt_duration,
@@ -456,8 +456,8 @@ def plan_context(
         "sizing_lines": detail.get("explanation", []),
         "capability_lines": (detail.get("capability") or {}).get("explanation", []),
         "appliances": detail.get("appliances") or {},
-        "storage_svg": mark_safe(storage_chart_svg(detail.get("storage_by_point") or [])),  # noqa: S308 - escaped by charts
-        "cost_svg": mark_safe(cost_chart_svg(cost, months=36)),  # noqa: S308 - escaped by charts
+        "storage_svg": mark_safe(storage_chart(detail.get("storage_by_point") or [])),  # noqa: S308 - escaped by charts
+        "cost_svg": mark_safe(cost_chart(cost, months=36)),  # noqa: S308 - escaped by charts
         "cost_rows": [(m, fmt_money(cost[m - 1])) for m in (1, 6, 12, 24, 36) if m <= len(cost)],
         # Nothing billed in any month: a sentence says so instead of a flat, empty chart.
         "cost_zero": not any(cost),

@@ -60,7 +60,7 @@ def severity(value):
 
 @register.filter
 def svg(value):
-    """A chart made by portal.charts (which escapes its own text)."""
+    """A chart made by planner.charts (which escapes its own text)."""
     return mark_safe(value)  # noqa: S308
 
 

@@ -9,9 +9,9 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from planner import charts
 from planner.models import Application, Finding, SizingRun, VirtualMachine
 from planner.services.runs import request_app_resize, request_run
-from portal import charts
 from portal.filtersets import ApplicationFilterSet, VirtualMachineFilterSet
 from portal.forms import ApplicationForm, WhatIfForm
 from portal.tables import ApplicationTable, SizingRunTable, VirtualMachineTable
