@@ -7,13 +7,18 @@ for each VM"). MTTR against the RTO is in ``drills``. Pure Python: no Django imp
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from planner.facts import App
 from planner.rules import _units as u
 from planner.rules.findings import CODES, Finding, finding
 
+if TYPE_CHECKING:
+    from planner.rules.context import RuleContext
+    from planner.rules.engine import Derived
 
-def _remedy(code: str, d) -> str:
+
+def _remedy(code: str, d: Derived) -> str:
     rec = d.recommendation
     base = CODES[code].remedy
     if rec.scheme and rec.scheme != d.app.scheme:
@@ -23,7 +28,7 @@ def _remedy(code: str, d) -> str:
     return base
 
 
-def check(app: App, ctx, d) -> Iterator[Finding]:
+def check(app: App, ctx: RuleContext, d: Derived) -> Iterator[Finding]:
     if app.mtpd_minutes is not None and app.rto_minutes > app.mtpd_minutes:
         yield finding(
             "OBJECTIVE_RTO_OVER_MTPD",

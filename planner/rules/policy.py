@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from planner.facts import REPLICATING_SCHEMES, App, BackupPolicy
 from planner.rules import _units as u
 from planner.rules.findings import Finding, finding
 from planner.rules.stagger import stagger
+
+if TYPE_CHECKING:
+    from planner.rules.context import RuleContext
+    from planner.rules.engine import Derived
 
 
 def retention_days(policy: BackupPolicy) -> tuple[float, str]:
@@ -33,7 +38,7 @@ def retention_days(policy: BackupPolicy) -> tuple[float, str]:
     return max(spans, key=lambda s: s[0])
 
 
-def check(app: App, ctx, d) -> Iterator[Finding]:
+def check(app: App, ctx: RuleContext, d: Derived) -> Iterator[Finding]:
     if app.scheme == "none":
         return
     p = app.policy
@@ -76,7 +81,7 @@ def check(app: App, ctx, d) -> Iterator[Finding]:
     yield from _onboarding(app, ctx, d, goal)
 
 
-def _onboarding(app: App, ctx, d, goal: float) -> Iterator[Finding]:
+def _onboarding(app: App, ctx: RuleContext, d: Derived, goal: float) -> Iterator[Finding]:
     bt = app.backup_target
     if (
         app.scheme != "backup_restore"

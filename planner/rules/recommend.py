@@ -30,9 +30,10 @@ says so. Pure Python: no Django import.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from functools import partial
+from typing import Any, NamedTuple
 
 from planner.facts import SCHEMES, App, Vm
 from planner.rules import _units as u
@@ -84,7 +85,7 @@ class Recommendation:
     rto_minutes: float
     rpo_minutes: float
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "scheme": self.scheme,
             "reasons": list(self.reasons),
@@ -120,7 +121,12 @@ def effective_objectives(app: App, ctx: RuleContext) -> tuple[float, float, tupl
 
 
 def _first_allowed(
-    items, own, reasons_of, noun: str, missing: str, fits: str = "is allowed"
+    items: Sequence[Any],
+    own: Any,
+    reasons_of: Callable[[Any], Sequence[str]],
+    noun: str,
+    missing: str,
+    fits: str = "is allowed",
 ) -> tuple[bool, str]:
     """(ok, line) for the first allowed candidate, the app's own choice first."""
     if not items:
@@ -209,7 +215,7 @@ def recommend_scheme(
             ok, line = _first_allowed(
                 products,
                 app.product,
-                lambda p, scheme=scheme: product_reasons(p, scheme, vms),
+                partial(product_reasons, scheme=scheme, vms=vms),
                 "product",
                 "no product chosen or listed: not checked",
                 fits=f"supports {u.scheme(scheme)} and the VMs' OS",

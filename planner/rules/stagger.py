@@ -31,6 +31,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from planner.rules import _units as u
 
@@ -105,7 +106,7 @@ class Schedule:
             out.setdefault(s.night, []).append(s)
         return {n: tuple(v) for n, v in out.items()}
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "nights": self.nights,
             "total_hours": self.total_hours,

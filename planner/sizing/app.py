@@ -202,8 +202,8 @@ class _Context:
             elif self.backup_kind == "service_provider":
                 self.public = "service_provider"
         elif self.scheme in REPLICATING_SCHEMES:
-            target = app.recovery_target
-            self.target_kind = target.kind if target is not None else None
+            rt = app.recovery_target
+            self.target_kind = rt.kind if rt is not None else None
             if self.target_kind == "azure":
                 self.public = "azure"
                 self.disk_gib = lookup(prices, "azure.managed_disk_gib_month", "prices")
@@ -235,7 +235,7 @@ def _backup_vm(
     """Backup_restore: storage, churn, one run's transfer, first full, instances, monthly cost."""
     app = ctx.app
     a = app.assumptions
-    policy = ctx.policy
+    policy = ctx.policy or DEFAULT_POLICY  # set for backup-restore, the only scheme here
     run = change_per_run(vm.change_rate, ctx.interval_days)
     lines.extend(run.explanation)
     per_run = run.value
@@ -507,12 +507,12 @@ def _size_vm_unchecked(vm: Vm, ctx: _Context) -> tuple[VmSizing, _Cost, BackupSt
             tuple(lines),
         )
     else:
-        grown = grown_used(used, vm.growth_per_year, ctx.horizon_days)
+        grown_figure = grown_used(used, vm.growth_per_year, ctx.horizon_days)
         lines.append("scheme none: nothing is protected, no storage, bandwidth or cost")
         sizing = VmSizing(
             vm.id,
             used,
-            grown.value,
+            grown_figure.value,
             provisioned,
             0.0,
             0.0,
@@ -658,7 +658,8 @@ def size_app(app: App, prices: Mapping[str, float], limits: Mapping[str, float])
                 explicit[index] += value
 
     def total(field: str) -> float:
-        return sum(getattr(s, field) for s in sizings)
+        value: float = sum(getattr(s, field) for s in sizings)
+        return value
 
     used = total("used_gib")
     used_h = total("used_gib_horizon")
@@ -698,7 +699,7 @@ def size_app(app: App, prices: Mapping[str, float], limits: Mapping[str, float])
 
     lines.append(f"used = Σ {vm_word} = {fmt_gib(used)} now, {fmt_gib(used_h)} at horizon")
     if scheme == "backup_restore":
-        policy = ctx.policy
+        policy = ctx.policy or DEFAULT_POLICY  # set for backup-restore, the only scheme here
         lines.append(
             f"policy {policy.name}: {policy.method.replace('_', ' ')}, {policy.retention_points} "
             f"points every {fmt_duration(policy.interval_minutes)}, reduction "

@@ -140,7 +140,8 @@ def growth_factor(growth_per_year: float, days: float) -> float:
     """Compound growth over ``days``: (1 + g)^(t / 365) (DESIGN §4, "growth: U(t) = U₀·(1+g)^(t/365)")."""
     if growth_per_year == 0 or days == 0:
         return 1.0
-    return (1.0 + growth_per_year) ** (days / DAYS_PER_YEAR)
+    factor: float = (1.0 + growth_per_year) ** (days / DAYS_PER_YEAR)
+    return factor
 
 
 def grown_used(used_gib: float, growth_per_year: float, days: float) -> Figure:
