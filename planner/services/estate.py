@@ -94,11 +94,19 @@ def app_state() -> Case:
     )
 
 
+def vm_protected(prefix: str = "") -> Q:
+    """A protected VM: opted in, in an app with a protecting scheme (not "none").
+
+    The one definition of "VMs protected": the dashboard, the overview and the drill-downs count
+    with it (``prefix`` reaches the VM through a relation, e.g. "vms__")."""
+    return Q(**{f"{prefix}opted_in": True}) & ~Q(**{f"{prefix}application__scheme": Scheme.NONE})
+
+
 def vm_state() -> Case:
     """protected: opted in, in an app with a protecting scheme; decided: otherwise, in an app with
     a recorded decision to go without protection; undecided: the rest."""
     return Case(
-        When(Q(opted_in=True) & ~Q(application__scheme=Scheme.NONE), then=Value(PROTECTED)),
+        When(vm_protected(), then=Value(PROTECTED)),
         When(_decision_recorded("application__"), then=Value(DECIDED)),
         default=Value(UNDECIDED),
         output_field=CharField(),
