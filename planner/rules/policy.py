@@ -14,7 +14,13 @@ import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from planner.facts import REPLICATING_SCHEMES, App, BackupPolicy
+from planner.facts import (
+    DEFAULT_REDUCTION,
+    REPLICATING_SCHEMES,
+    App,
+    BackupPolicy,
+    effective_policy,
+)
 from planner.rules import _units as u
 from planner.rules.findings import Finding, finding
 from planner.rules.stagger import stagger
@@ -92,7 +98,9 @@ def _onboarding(app: App, ctx: RuleContext, d: Derived, goal: float) -> Iterator
         or bt.streams < 1
     ):
         return
-    reduction = app.policy.reduction if app.policy is not None else BackupPolicy("").reduction
+    # effective_policy() always states the reduction; the default only satisfies the type.
+    stated = effective_policy(app)[0].reduction
+    reduction = stated if stated is not None else DEFAULT_REDUCTION
     per_vm = ctx.sizing.vms if ctx.sizing is not None else {}
     items = []
     for v in d.protected:
