@@ -64,7 +64,7 @@ def _backup_target(app: App, ctx: RuleContext) -> Iterator[Finding]:
                 f"{u.gib(free)} free: {u.gib(load.needed_gib - free)} short",
             )
     if bt.ingest_mbps > 0 and bt.window_hours > 0:
-        night = bt.ingest_mbps * bt.window_hours * 3600 / u.MBIT_PER_GIB
+        night = u.gib_moved(bt.ingest_mbps, bt.window_hours)
         if load.nightly_ingest_gib > night + _EPS and night > 0:  # 0: 5e-324 Mbit/s underflows
             yield finding(
                 "CAPACITY_BACKUP_INGEST",

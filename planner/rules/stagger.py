@@ -176,7 +176,7 @@ def stagger(
     stream_mbps = ingest_mbps / streams
     # A rate that underflows to 0 (5e-324 Mbit/s over 2 streams) moves nothing: infinite time.
     minutes_per_gib = u.MBIT_PER_GIB / stream_mbps / 60.0 if stream_mbps > 0 else math.inf
-    night_capacity = ingest_mbps * window_hours * 3600 / u.MBIT_PER_GIB
+    night_capacity = u.gib_moved(ingest_mbps, window_hours)
 
     used: list[list[float]] = []  # used[night][stream], minutes
     placed: list[tuple[int, str, float, int, int, float, float, int, bool, float]] = []
