@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from planner.facts import REPLICATING_SCHEMES, App
+from planner.facts import REPLICATING_SCHEMES, App, Cloud
 from planner.rules import _units as u
 from planner.rules.eligibility import same_cloud
 from planner.rules.findings import Finding, finding
+
+if TYPE_CHECKING:
+    from planner.rules.context import RuleContext
+    from planner.rules.engine import Derived
 
 _EPS = 1e-9
 ASH = "azure_stack_hub"
 
 
-def check(app: App, ctx, d) -> Iterator[Finding]:
+def check(app: App, ctx: RuleContext, d: Derived) -> Iterator[Finding]:
     if app.scheme == "none":
         return
     yield from _backup_target(app, ctx)
@@ -40,7 +45,7 @@ def check(app: App, ctx, d) -> Iterator[Finding]:
             yield from _asr(app, ctx, d, src, rt)
 
 
-def _backup_target(app: App, ctx) -> Iterator[Finding]:
+def _backup_target(app: App, ctx: RuleContext) -> Iterator[Finding]:
     bt = app.backup_target
     if bt is None:
         return
@@ -59,7 +64,7 @@ def _backup_target(app: App, ctx) -> Iterator[Finding]:
                 f"{u.gib(free)} free: {u.gib(load.needed_gib - free)} short",
             )
     if bt.ingest_mbps > 0 and bt.window_hours > 0:
-        night = bt.ingest_mbps * bt.window_hours * 3600 / u.MBIT_PER_GIB
+        night = u.gib_moved(bt.ingest_mbps, bt.window_hours)
         if load.nightly_ingest_gib > night + _EPS and night > 0:  # 0: 5e-324 Mbit/s underflows
             yield finding(
                 "CAPACITY_BACKUP_INGEST",
@@ -71,7 +76,7 @@ def _backup_target(app: App, ctx) -> Iterator[Finding]:
             )
 
 
-def _target_hub(app: App, ctx, rt) -> Iterator[Finding]:
+def _target_hub(app: App, ctx: RuleContext, rt: Cloud) -> Iterator[Finding]:
     load = ctx.cloud_loads.get(rt.id)
     if load is None:
         return
@@ -102,7 +107,7 @@ def _target_hub(app: App, ctx, rt) -> Iterator[Finding]:
         )
 
 
-def _asr(app: App, ctx, d, src, rt) -> Iterator[Finding]:
+def _asr(app: App, ctx: RuleContext, d: Derived, src: Cloud, rt: Cloud) -> Iterator[Finding]:
     vms = d.protected
     if not vms:
         return

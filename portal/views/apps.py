@@ -8,10 +8,11 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from planner import charts
 from planner.models import Application, Finding, SizingRun, VirtualMachine
 from planner.services import actions
 from planner.services.runs import request_run
-from portal import access, charts
+from portal import access
 from portal.filtersets import ApplicationFilterSet, VirtualMachineFilterSet
 from portal.forms import ApplicationForm, WhatIfForm
 from portal.tables import ApplicationTable, SizingRunTable, VirtualMachineTable
