@@ -38,6 +38,7 @@ class SizingFigures:
     standby_vcpu        vCPU reserved or running on the recovery target
     bandwidth_mbps      replication bandwidth needed
     asr_appliances      ASR appliance VMs needed on the source hub (0 when not ASR)
+    backup_run_gib      data one backup run moves (backup-restore; Σ U_h × change per run)
     vms                 per VM id: ``VmFigures(backup_gib, used_gib, provisioned_gib)``; when a
                         VM is listed, its ``used_gib`` replaces the facts' figure in the
                         capability estimate (restore time) and onboarding schedule
@@ -51,6 +52,7 @@ class SizingFigures:
     bandwidth_mbps: float = 0.0
     asr_appliances: int = 0
     vms: Mapping[int, VmFigures] = field(default_factory=dict)
+    backup_run_gib: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +79,18 @@ class CloudLoad:
     available_memory_gib memory available for tenant VMs, computed by the caller with the ASH
                          formula: N*H - reserve - infrastructure - running tenant VMs
     apps                 how many apps fail over to it (for the message; 0 when unknown)
+    running_vms          VMs already running on the stamp as the planner counts them
+                         (``planner.sizing.hub_running``: inventoried + operator's figure + ASR
+                         appliances); None: the cloud's ``running_vm_count`` alone
+    explanation          how the running memory and the available memory were counted
     """
 
     standby_memory_gib: float
     vm_count: int
     available_memory_gib: float
     apps: int = 0
+    running_vms: int | None = None
+    explanation: tuple[str, ...] = ()
 
 
 class Dependent(NamedTuple):

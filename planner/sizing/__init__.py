@@ -23,11 +23,13 @@ from .backup import (
 from .compute import (
     Appliances,
     AshMemory,
+    HubRunning,
     Standby,
     ash_available_memory,
     ash_available_memory_gib,
     ash_vm_capacity,
     asr_appliances,
+    hub_running,
     standby_compute,
 )
 from .cost import (
@@ -71,6 +73,8 @@ __all__ = [
     "ash_available_memory_gib",
     "ash_vm_capacity",
     "asr_appliances",
+    "hub_running",
+    "HubRunning",
     "asr_cost",
     "asr_free_months",
     "azure_backup_cost",

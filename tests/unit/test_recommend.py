@@ -1,6 +1,6 @@
 """The recommended scheme: the cheapest whose capability meets the objectives and constraints.
 Worked examples on the default app (3 VMs, 300 GiB used, 3 start-up groups): backup-restore
-RTO 72.9 min / RPO 1,440 min; replication RTO 45 min / RPO 15 min; HA 1 min / 0; FT 0 / 0."""
+RTO 87.3 min / RPO 1,440 min; replication RTO 45 min / RPO 15 min; HA 1 min / 0; FT 0 / 0."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def test_loose_objectives_give_backup_restore():
     assert r.reasons[0] == "objectives: RTO 240 min (4 h), RPO 1,440 min (1 d)"
     assert r.reasons[1].startswith("schemes are tried cheapest first")
     assert r.reasons[2].startswith("no protection: ruled out — only for tier-4")
-    assert r.reasons[3].startswith("backup-restore: chosen — RTO 72.9 min ≤ 240 min (4 h)")
+    assert r.reasons[3].startswith("backup-restore: chosen — RTO 87.3 min ≤ 240 min (4 h)")
     assert "backup target 'bk-dedicated' (the app's choice) is allowed" in r.reasons[3]
     assert len(r.reasons) == 4  # stops at the chosen scheme
     assert r.to_json()["scheme"] == "backup_restore"
@@ -60,7 +60,7 @@ def test_loose_objectives_give_backup_restore():
 def test_rto_of_one_hour_gives_replication():
     r = rec(app(rto_minutes=60))
     assert r.scheme == "replication"
-    assert "backup-restore: ruled out — RTO capability 72.9 min > 60 min" in r.reasons
+    assert "backup-restore: ruled out — RTO capability 87.3 min > 60 min" in r.reasons
     chosen = r.reasons[-1]
     assert chosen.startswith("replication: chosen — RTO 45 min ≤ 60 min")
     assert "recovery target 'ash-b' (the app's choice) is allowed" in chosen
