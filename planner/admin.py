@@ -164,6 +164,7 @@ class BackupTargetAdmin(PlannerAdmin):
         "used_gib",
         "needed_gib",
         "ingest_mbps",
+        "restore_mbps",
         "streams",
         "continuous_external_copy",
     ]
@@ -313,6 +314,7 @@ class ApplicationAdmin(PlannerAdmin):
                     "product",
                     "native_ha",
                     "link_mbps",
+                    "link_other_mbps",
                     "replication_interval_minutes",
                     "growth_horizon_days",
                     "manual_steps",

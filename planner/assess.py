@@ -38,7 +38,7 @@ FIGURE_SOURCES = {
     "bandwidth_mbps": "DESIGN §4 (required bandwidth: change × 8,589.93 Mbit/GiB ÷ time ÷ "
     "efficiency)",
     "seeding_hours": "DESIGN §4 seeding (72 h goal) and the seed's \"Planning your backup "
-    "strategy\" (staggered onboarding): one schedule at min(target ingest, usable link)",
+    'strategy" (staggered onboarding): one schedule at min(target ingest, usable link)',
     "standby_vcpu": "DESIGN §4 stand-by compute; Azure Stack Hub VM sizes (catalog)",
     "standby_memory_gib": "DESIGN §4 stand-by compute; Azure Stack Hub VM sizes (catalog)",
     "asr_appliances": "Azure Site Recovery on Azure Stack Hub capacity planning (ASR products "
@@ -107,6 +107,7 @@ class Assessment:
     capability: object  # planner.rules.capability.Capability
     recommendation: object  # planner.rules.recommend.Recommendation
     drills: DrillSummary
+    target_hub: tuple[str, ...] = ()  # how the target hub's memory was counted (rules agree)
 
     @property
     def blocking(self) -> int:
@@ -202,6 +203,7 @@ class Assessment:
                 "memory_gib": s.appliance_memory_gib,
             },
             "capability": self.capability.to_json(),
+            "target_hub": list(self.target_hub),
             "recommendation": self.recommendation.to_json(),
             "boot": self.boot.to_json(),
             "schedule": self.schedule.to_json() if self.schedule else None,
@@ -300,4 +302,18 @@ def assess(app: facts.App, sizing: AppSizing, ctx: RuleContext) -> Assessment:
         capability=derived.capability,
         recommendation=derived.recommendation,
         drills=derived.drill,
+        target_hub=_target_hub(app, ctx),
+    )
+
+
+def _target_hub(app: facts.App, ctx: RuleContext) -> tuple[str, ...]:
+    """The target hub's memory as the CAPACITY_ASH_* rules count it, for the page and the PDF."""
+    rt = app.recovery_target
+    load = ctx.cloud_loads.get(rt.id) if rt is not None else None
+    if load is None or app.scheme not in facts.REPLICATING_SCHEMES:
+        return ()
+    return (
+        f"target hub '{rt.name}': stand-by VMs need {load.standby_memory_gib:,.1f} GiB "
+        f"estate-wide; {load.available_memory_gib:,.1f} GiB is available for tenant VMs",
+        *load.explanation,
     )

@@ -7,6 +7,7 @@ import hashlib
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -136,6 +137,12 @@ class BackupTarget(models.Model):
     ingest_mbps = models.FloatField(default=1000, help_text="Sustained ingest, Mbit/s")
     streams = models.PositiveIntegerField(default=4, help_text="Concurrent backup streams")
     window_hours = models.FloatField(default=8, help_text="Nightly backup window")
+    restore_mbps = models.FloatField(
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(1_000_000)],
+        help_text="Restore throughput you measured, Mbit/s (0: the default 1,000 Mbit/s "
+        "restore throughput assumption of DESIGN §4 is used, and the plan says so)",
+    )
     continuous_external_copy = models.BooleanField(
         default=False, help_text="All data is continuously copied to an external location"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -43,6 +44,15 @@ class Tier(models.IntegerChoices):
 class OsType(models.TextChoices):
     WINDOWS = "windows", "Windows"
     LINUX = "linux", "Linux"
+
+
+class RestoreApproach(models.TextChoices):
+    """The seed's restore options ("Planning your backup strategy", Restore)."""
+
+    WHOLE_VM = "whole_vm", "The whole VM and its disks"
+    DISKS = "disks", "Its disks (a VM created from them)"
+    APP_DATA = "app_data", "App data into the existing VM"
+    REDEPLOY = "redeploy", "Redeploy from a template, then restore the data"
 
 
 class Role(models.TextChoices):
@@ -199,6 +209,11 @@ class Application(models.Model):
     no_protection_why = models.TextField(blank=True)
     manual_steps = models.TextField(blank=True, help_text="One manual failover step per line")
     link_mbps = models.FloatField(default=1000, help_text="Replication link to the target, Mbit/s")
+    link_other_mbps = models.FloatField(
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(1_000_000)],
+        help_text="Part of the link other traffic already uses, Mbit/s",
+    )
     replication_interval_minutes = models.PositiveIntegerField(default=15)
     growth_horizon_days = models.PositiveIntegerField(default=365)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -250,6 +265,11 @@ class Application(models.Model):
                 "List two-letter ISO codes separated by commas, e.g. DE, AT."
             )
         self.allowed_countries = ", ".join(c.upper() for c in codes)
+        if (self.link_other_mbps or 0) >= (self.link_mbps or 0) > 0:
+            errors["link_other_mbps"] = (
+                "Other traffic must leave part of the link free: enter less than the link's "
+                f"{self.link_mbps:g} Mbit/s."
+            )
         if self.recovery_target_id and self.recovery_target_id == self.source_cloud_id:
             errors["recovery_target"] = (
                 "Pick another cloud than the source: a separate environment in another "
@@ -288,6 +308,12 @@ class VirtualMachine(models.Model):
     growth_per_year = models.FloatField(default=0.1, help_text="Fraction of growth per year")
     boot_group = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Start-up group set by the owner (1 boots first)"
+    )
+    restore_approach = models.CharField(
+        max_length=10,
+        choices=RestoreApproach.choices,
+        default=RestoreApproach.WHOLE_VM,
+        help_text="What a restore brings back: it decides the data moved and the redeploy time",
     )
     depends_on = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="dependents"

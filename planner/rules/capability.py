@@ -101,6 +101,7 @@ def restore_throughput(app: App) -> tuple[float, str]:
         f"restore throughput = min({source} {u.mbps(target)}, usable link {how}) = {u.mbps(rate)}"
     )
 
+
 _DEFAULT_POLICY = BackupPolicy(name="default (daily)")
 
 
@@ -223,9 +224,7 @@ def _backup(app: App, boot_groups: int, used_gib: float) -> Capability:
     rpo = float(policy.interval_minutes)
     lines.append(f"RPO = backup interval of policy '{policy.name}' = {u.dur_with_minutes(rpo)}")
     if a.restore_throughput_mbps <= 0:
-        raise ValueError(
-            f"restore_throughput_mbps must be > 0, got {a.restore_throughput_mbps!r}"
-        )
+        raise ValueError(f"restore_throughput_mbps must be > 0, got {a.restore_throughput_mbps!r}")
     throughput, how = restore_throughput(app)
     lines.append(how)
     moved, move_how, redeploy = restore_data(app, used_gib)

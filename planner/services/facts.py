@@ -49,6 +49,7 @@ def target_facts(t) -> facts.BackupTarget | None:
         streams=t.streams,
         window_hours=t.window_hours,
         continuous_external_copy=t.continuous_external_copy,
+        restore_mbps=t.restore_mbps,
     )
 
 
@@ -111,6 +112,7 @@ def app_facts(app: Application, vms: Iterable[facts.Vm], drills: Iterable[facts.
         manual_steps=tuple(s.strip() for s in app.manual_steps.splitlines() if s.strip()),
         assumptions=facts.Assumptions(
             link_mbps=app.link_mbps,
+            delta_mbps=app.link_other_mbps,
             replication_interval_minutes=app.replication_interval_minutes,
             horizon_days=app.growth_horizon_days,
         ),
@@ -138,15 +140,16 @@ def load_apps(app_ids: Iterable[int]) -> list[facts.App]:
             "change_rate",
             "growth_per_year",
             "boot_group",
+            "restore_approach",
         )
     )
     disks = defaultdict(list)
-    for vm_id, name, prov, used in (
+    for vm_id, name, prov, used, lun in (
         Disk.objects.filter(vm__application_id__in=app_ids)
         .order_by("vm_id", "lun", "name")
-        .values_list("vm_id", "name", "provisioned_gib", "used_gib")
+        .values_list("vm_id", "name", "provisioned_gib", "used_gib", "lun")
     ):
-        disks[vm_id].append(facts.Disk(name, prov, used))
+        disks[vm_id].append(facts.Disk(name, prov, used, os_disk=lun is None))
     deps = defaultdict(list)
     through = VirtualMachine.depends_on.through
     for src, dst in through.objects.filter(
@@ -173,6 +176,7 @@ def load_apps(app_ids: Iterable[int]) -> list[facts.App]:
         change,
         growth,
         group,
+        approach,
     ) in vm_rows:
         vms_by_app[app_id].append(
             facts.Vm(
@@ -191,6 +195,7 @@ def load_apps(app_ids: Iterable[int]) -> list[facts.App]:
                 growth_per_year=growth,
                 boot_group=group,
                 depends_on=tuple(sorted(deps.get(vm_id, ()))),
+                restore_approach=approach,
             )
         )
     return [app_facts(a, vms_by_app.get(a.id, ()), drills.get(a.id, ())) for a in apps]

@@ -36,7 +36,8 @@ from planner.models import (
 )
 from planner.rules.context import CloudLoad, Dependent, ExternalVm, TargetLoad
 from planner.services.facts import cloud_facts, load_apps, product_facts, target_facts
-from planner.sizing import ENGINE_VERSION, ash_available_memory_gib
+from planner.services.hubs import hub_figures
+from planner.sizing import ENGINE_VERSION
 
 
 def engine_version() -> str:
@@ -118,7 +119,7 @@ def assess_apps(apps: list[facts.App], catalogs: Catalogs, now: datetime):
             sized.append((app, assess.size(app, catalogs.prices, catalogs.limits)))
         except ValueError as exc:
             failed.append((app.id, f"{app.name}: {exc}"))
-    context = estate_context([a for a, _ in sized], [s for _, s in sized])
+    context = estate_context([a for a, _ in sized], [s for _, s in sized], catalogs.limits)
     assessments = []
     for app, sizing in sized:
         try:
@@ -160,7 +161,7 @@ class EstateContext:
         )
 
 
-def estate_context(apps: list[facts.App], sizings: list) -> EstateContext:
+def estate_context(apps: list[facts.App], sizings: list, limits=None) -> EstateContext:
     """Loads on the targets and dependencies across apps: stored results of the other apps plus
     the new figures of these ones, and the estate's catalogs. Eight queries."""
     ids = [a.id for a in apps]
@@ -216,23 +217,19 @@ def estate_context(apps: list[facts.App], sizings: list) -> EstateContext:
             vm_count[app.recovery_target.id] += len(s.vms)
             cloud_users[app.recovery_target.id] += 1
     cloud_loads = {}
-    for cloud_id, cloud in clouds.items():
-        if cloud.kind != "azure_stack_hub" or not cloud.nodes:
-            continue
-        try:
-            available = ash_available_memory_gib(
-                cloud.nodes,
-                cloud.memory_per_node_gib,
-                cloud.largest_vm_gib,
-                cloud.running_tenant_gib,
-            )
-        except ValueError:
-            available = 0.0
+    hubs = hub_figures(
+        [c for c, cloud in clouds.items() if cloud.kind == "azure_stack_hub" and cloud.nodes],
+        limits if limits is not None else Limit.in_force(),
+        new=zip(apps, sizings, strict=True),
+    )
+    for cloud_id, hub in hubs.items():
         cloud_loads[cloud_id] = CloudLoad(
             standby_memory_gib=memory[cloud_id],
             vm_count=vm_count[cloud_id],
-            available_memory_gib=available,
+            available_memory_gib=hub.available_gib,
             apps=cloud_users[cloud_id],
+            running_vms=hub.running.vm_count,
+            explanation=hub.explanation,
         )
     # Dependencies across apps, both ways.
     through = VirtualMachine.depends_on.through.objects

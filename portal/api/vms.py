@@ -111,6 +111,7 @@ class VirtualMachineSerializer(ModelCleanSerializer):
             "change_rate",
             "growth_per_year",
             "boot_group",
+            "restore_approach",
             "depends_on",
             "disks",
         ]

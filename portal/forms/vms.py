@@ -24,6 +24,7 @@ class VirtualMachineForm(forms.ModelForm):
             "change_rate",
             "growth_per_year",
             "boot_group",
+            "restore_approach",
             "depends_on",
         ]
         labels = {
@@ -32,6 +33,7 @@ class VirtualMachineForm(forms.ModelForm):
             "change_rate": "Daily change rate",
             "growth_per_year": "Growth per year",
             "depends_on": "Needs these VMs running first",
+            "restore_approach": "How a restore brings it back",
         }
         help_texts = {
             "change_rate": "Fraction of the used data changed per day: 0.05 = 5 %.",
