@@ -145,6 +145,8 @@ class ApplicationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.refresh = False
+        # Empty means no other traffic on the link (the model's default, 0 Mbit/s).
+        self.fields["link_other_mbps"].required = False
         self.fields["source_cloud"].queryset = Cloud.objects.filter(
             kind=CloudKind.AZURE_STACK_HUB
         ).select_related("site")
@@ -245,6 +247,10 @@ class ApplicationForm(forms.ModelForm):
         return COMBINATIONS.get(combination_key(app.source_cloud, cloud_facts(target)), "")
 
     # --- validation -----------------------------------------------------------------------------
+
+    def clean_link_other_mbps(self):
+        value = self.cleaned_data.get("link_other_mbps")
+        return 0.0 if value is None else value
 
     def clean(self):
         data = super().clean()

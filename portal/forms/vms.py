@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.forms import inlineformset_factory
 
-from planner.models import Application, Disk, Subscription, VirtualMachine
+from planner.models import Application, Disk, RestoreApproach, Subscription, VirtualMachine
 
 
 class VirtualMachineForm(forms.ModelForm):
@@ -58,11 +58,17 @@ class VirtualMachineForm(forms.ModelForm):
             deps = VirtualMachine.objects.filter(application_id=app_id).exclude(pk=self.instance.pk)
         self.fields["depends_on"].queryset = deps.order_by("name")
         self.fields["depends_on"].required = False
+        # Empty keeps the VM's approach (a new VM: the whole VM, the model's default).
+        self.fields["restore_approach"].required = False
         self._other_deps = []
         if self.instance.pk:
             self._other_deps = list(
                 self.instance.depends_on.exclude(application_id=self.instance.application_id)
             )
+
+    def clean_restore_approach(self):
+        value = self.cleaned_data.get("restore_approach")
+        return value or self.instance.restore_approach or RestoreApproach.WHOLE_VM
 
     def clean(self):
         data = super().clean()

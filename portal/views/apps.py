@@ -9,6 +9,8 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from planner.assess import FIGURE_SOURCES
+from planner.facts import REPLICATING_SCHEMES
 from planner.models import Application, Finding, SizingRun, VirtualMachine
 from planner.services.runs import request_app_resize, request_run
 from portal import charts
@@ -140,6 +142,14 @@ def app_detail(request, pk):
         "cost_chart": charts.cost_chart(detail.get("cost_by_month", []), months) if result else "",
         "whatif_form": WhatIfForm(),
         "combination": _combination(app),
+        # Every sizing figure names its source (stored results older than the sources: today's).
+        "sources": detail.get("sources") or FIGURE_SOURCES,
+        # VMs whose size is not in the catalog: their compute is unknown, never shown as 0.
+        "unknown_sizes": VirtualMachine.objects.filter(
+            application=app, opted_in=True, size__isnull=True
+        ).count()
+        if app.scheme in REPLICATING_SCHEMES
+        else 0,
     }
     return render(request, "portal/app_detail.html", context)
 
