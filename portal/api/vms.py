@@ -45,6 +45,7 @@ LIST_VM_FIELDS = (
     "change_rate",
     "growth_per_year",
     "boot_group",
+    "restore_approach",
 )
 
 
