@@ -177,7 +177,13 @@ def _objectives(s: dict) -> tuple[list[dict], bool]:
         {
             "what": "Recovery point (RPO)",
             "objective": objective(rpo, eff_rpo),
-            "capability": dur(cap_rpo, "complete data loss"),
+            # None: no protection (complete loss), or a link too slow for the change (backlog).
+            "capability": dur(
+                cap_rpo,
+                "complete data loss"
+                if (s.get("scheme") or {}).get("name", "none") == "none"
+                else "unbounded: the link is too slow, the backlog grows",
+            ),
             "ok": met(cap_rpo, eff_rpo),
         }
     )

@@ -55,6 +55,17 @@ def _dur(value):
     return "unrecoverable" if value is None or value == float("inf") else fmt_duration(value)
 
 
+def _rpo(scheme):
+    """An unbounded RPO of a protecting scheme is a link too slow for the change."""
+
+    def fmt(value):
+        if (value is None or value == float("inf")) and scheme != "none":
+            return "unbounded (backlog grows)"
+        return _dur(value)
+
+    return fmt
+
+
 def _scheme(value):
     from planner.models import Scheme
 
@@ -72,13 +83,13 @@ def comparison(result, a) -> list[tuple[str, str, str, bool]]:
         ("Replica storage", "replica_gib", s.replica_gib, fmt_gib),
         ("Daily change", "churn_gib_day", s.churn_gib_day, lambda v: fmt_gib(v) + "/day"),
         ("Bandwidth", "bandwidth_mbps", s.bandwidth_mbps, fmt_mbps),
-        ("Initial seeding / first full", "seeding_hours", s.seeding_hours, fmt_hours),
+        ("Initial seeding / first full", "seeding_hours", a.onboarding_hours, fmt_hours),
         ("Stand-by vCPU", "standby_vcpu", s.standby_vcpu, lambda v: fmt_num(v, 1)),
         ("Stand-by memory", "standby_memory_gib", s.standby_memory_gib, fmt_gib),
         ("ASR appliances", "asr_appliances", s.asr_appliances, str),
         ("Public-cloud cost / month", "monthly_cost", s.monthly_cost, fmt_money),
         ("RTO capability", "rto_capability_minutes", cap.rto_minutes, _dur),
-        ("RPO capability", "rpo_capability_minutes", cap.rpo_minutes, _dur),
+        ("RPO capability", "rpo_capability_minutes", cap.rpo_minutes, _rpo(a.app.scheme)),
         ("Blocking findings", "blocking_count", a.blocking, str),
         ("Warnings", "warning_count", a.warnings, str),
         ("Recommended scheme", "recommended_scheme", a.recommendation.scheme or "", _scheme),

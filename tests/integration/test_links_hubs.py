@@ -11,6 +11,7 @@ import re
 import pypdf
 import pytest
 from django.db.models import Q, Sum
+from django.urls import reverse
 
 from planner.demo import seed
 from planner.models import (
@@ -59,7 +60,7 @@ def backup_app() -> Application:
     )
 
 
-def test_replication_app_on_a_5_mbit_link_is_blocked_and_misses_its_rpo(demo):
+def test_replication_app_on_a_5_mbit_link_is_blocked_and_misses_its_rpo(demo, client):
     app = Application.objects.filter(scheme="replication").order_by("name").first()
     before = codes(app)
     assert "LINK_TOO_SLOW_FOR_RPO" not in before
@@ -77,6 +78,9 @@ def test_replication_app_on_a_5_mbit_link_is_blocked_and_misses_its_rpo(demo):
     # The RPO capability is unbounded (the backlog grows) and the RPO is not met.
     assert result.rpo_capability_minutes is None
     assert "OBJECTIVE_RPO_NOT_MET" in found
+    client.force_login(app.owner)
+    page = client.get(app.get_absolute_url()).content.decode()
+    assert "unbounded (backlog grows)" in page and "LINK_TOO_SLOW_FOR_RPO" in page
     rpo_line = result.detail["capability"]["explanation"][0]
     backlog = (needed * 0.75 - 3.75) * 86_400 / MBIT_PER_GIB
     assert rpo_line.startswith("RPO = unbounded, the backlog grows")
@@ -84,7 +88,7 @@ def test_replication_app_on_a_5_mbit_link_is_blocked_and_misses_its_rpo(demo):
     assert not result.compliant
 
 
-def test_backup_rto_follows_the_link_and_the_targets_restore_throughput(demo):
+def test_backup_rto_follows_the_link_and_the_targets_restore_throughput(demo, client):
     app = backup_app()
     used = AppResult.objects.get(application=app).used_gib
     redeploy = 30
@@ -110,7 +114,12 @@ def test_backup_rto_follows_the_link_and_the_targets_restore_throughput(demo):
     assert r.rto_capability_minutes == pytest.approx(used * MBIT_PER_GIB / 400 / 60 + redeploy)
     lines = " ".join(r.detail["capability"]["explanation"])
     assert "restore throughput (operator) 400 Mbit/s" in lines
-    # The same through the what-if: a link change moves RTO, and nothing is saved.
+    # The same through the what-if page: a link change moves RTO and seeding, nothing is saved.
+    client.force_login(app.owner)
+    html = client.post(
+        reverse("app-whatif", args=[app.pk]), {"link_mbps": 50}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "RTO capability" in html and "Initial seeding / first full" in html
     a = recompute(modified_facts(app.pk, {"link_mbps": 50}))
     assert a.capability.rto_minutes == pytest.approx(used * MBIT_PER_GIB / 37.5 / 60 + redeploy)
     assert AppResult.objects.get(application=app).rto_capability_minutes == pytest.approx(
@@ -242,6 +251,7 @@ def test_pdf_shows_the_new_figures_and_their_sources(demo):
     )
     assert "LINK_TOO_SLOW_FOR_RPO" in text
     assert "the backlog grows" in text
+    assert "unbounded: the link is too slow" in text
     assert "Source" in text and "DESIGN §4" in text
     assert "Azure Site Recovery on Azure Stack Hub capacity planning" in text
     assert "Initial seeding / first full" in text
