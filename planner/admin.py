@@ -124,18 +124,16 @@ class CloudAdmin(PlannerAdmin):
 
     @admin.display(description="memory for tenant VMs (GiB)")
     def available_memory(self, obj):
-        """The ASH compute capacity formula (planner.sizing), for stamps only."""
-        if obj.kind != "azure_stack_hub" or not obj.nodes:
+        """The ASH compute capacity formula, with what runs on the stamp counted as the sizing
+        run, the overview and the plans count it (planner.services.hubs), for stamps only."""
+        if obj.kind != "azure_stack_hub" or not obj.nodes or not obj.pk:
             return "—"
-        from planner.sizing import ash_available_memory_gib
+        from planner.services.hubs import hub_figures
 
-        try:
-            value = ash_available_memory_gib(
-                obj.nodes, obj.memory_per_node_gib, obj.largest_vm_gib, obj.running_tenant_gib
-            )
-        except ValueError as exc:
-            return f"cannot compute: {exc}"
-        return f"{value:,.0f}"
+        hub = hub_figures([obj.pk], Limit.in_force()).get(obj.pk)
+        if hub is None or hub.memory is None:
+            return f"cannot compute: {hub.problem if hub else 'not a stamp'}"
+        return f"{hub.available_gib:,.0f}"
 
 
 @admin.register(Subscription)

@@ -69,9 +69,13 @@ class Cloud(models.Model):
         default=0, help_text="Memory of the largest VM deployed on the stamp (resiliency reserve)"
     )
     running_tenant_gib = models.FloatField(
-        default=0, help_text="Memory already used by tenant VMs outside the planner"
+        default=0,
+        help_text="Memory used by tenant VMs the planner does not know (not in its inventory); "
+        "inventoried VMs are counted at their catalog sizes",
     )
-    running_vm_count = models.PositiveIntegerField(default=0)
+    running_vm_count = models.PositiveIntegerField(
+        default=0, help_text="Tenant VMs on the stamp the planner does not know"
+    )
 
     class Meta:
         ordering = ["name"]
