@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -14,14 +15,21 @@ from planner.models import (
     BackupPolicy,
     BackupTarget,
     Cloud,
+    CloudKind,
+    DirectoryIdentity,
     Disk,
+    Drift,
     Drill,
     Finding,
+    HubConnection,
+    HubSync,
     Limit,
+    Notification,
     PlanRevision,
     PlanTransition,
     Price,
     Product,
+    ResourceGroupClaim,
     RunChunk,
     RunError,
     Site,
@@ -32,7 +40,7 @@ from planner.models import (
     VmSize,
     Waiver,
 )
-from planner.services import runs
+from planner.services import hub, runs
 
 
 @admin.action(description="Export selected rows as CSV")
@@ -125,10 +133,10 @@ class CloudAdmin(PlannerAdmin):
     @admin.display(description="memory for tenant VMs (GiB)")
     def available_memory(self, obj):
         """The ASH compute capacity formula, with what runs on the stamp counted as the sizing
-        run, the overview and the plans count it (planner.services.hubs), for stamps only."""
+        run, the overview and the plans count it (planner.services.hub_capacity), for stamps only."""
         if obj.kind != "azure_stack_hub" or not obj.nodes or not obj.pk:
             return "—"
-        from planner.services.hubs import hub_figures
+        from planner.services.hub_capacity import hub_figures
 
         hub = hub_figures([obj.pk], Limit.in_force()).get(obj.pk)
         if hub is None or hub.memory is None:
@@ -254,6 +262,13 @@ class VmInline(admin.TabularInline):
         return super().get_queryset(request).select_related("size", "subscription")
 
 
+class ClaimInline(admin.TabularInline):
+    model = ResourceGroupClaim
+    fields = ["subscription", "resource_group"]
+    extra = 0
+    verbose_name_plural = "resource groups claimed (hub syncs add the VMs that appear in them)"
+
+
 class DrillInline(admin.TabularInline):
     model = Drill
     extra = 0
@@ -296,7 +311,7 @@ class ApplicationAdmin(PlannerAdmin):
         "product",
     ]
     readonly_fields = ["sizing_summary", "created_at", "changed_at"]
-    inlines = [VmInline, DrillInline, FindingInline]
+    inlines = [VmInline, ClaimInline, DrillInline, FindingInline]
     fieldsets = [
         (None, {"fields": ["name", "description", "owner", "tier"]}),
         ("Objectives", {"fields": ["rto_minutes", "rpo_minutes", "mtpd_minutes"]}),
@@ -584,3 +599,191 @@ class PlanRevisionAdmin(ReadOnlyAdmin):
     search_fields = ["application__name", "sha256"]
     inlines = [TransitionInline, WaiverInline]
     exclude = ["snapshot"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """The outbox: e-mail still pending (SMTP down?) shows here with its last error."""
+
+    list_display = [
+        "created_at",
+        "kind",
+        "recipient",
+        "channel",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+    ]
+    list_filter = ["status", "channel", "kind"]
+    list_select_related = ["recipient"]
+    search_fields = ["recipient__username", "subject", "event_key"]
+    exclude = ["html"]
+
+
+@admin.register(DirectoryIdentity)
+class DirectoryIdentityAdmin(ReadOnlyAdmin):
+    """Who signs in through the directory, and their groups at the last sign-in."""
+
+    list_display = ["user", "subject", "issuer", "last_seen"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "subject"]
+
+
+# --- hubs: connections to Azure Resource Manager, their syncs and the drift they found ---------
+
+
+class HubConnectionForm(forms.ModelForm):
+    class Meta:
+        model = HubConnection
+        fields = "__all__"  # noqa: DJ007 (the admin lists the fields)
+
+    def clean(self):
+        data = super().clean()
+        cloud, subs = data.get("cloud"), data.get("subscriptions")
+        if cloud is not None and cloud.kind != CloudKind.AZURE_STACK_HUB:
+            self.add_error("cloud", "Connect an Azure Stack Hub cloud (its ARM endpoint).")
+        if cloud is not None and subs:
+            wrong = [str(s) for s in subs if s.cloud_id != cloud.pk]
+            if wrong:
+                self.add_error(
+                    "subscriptions",
+                    f"Pick subscriptions of {cloud}: {', '.join(wrong)} belong to another cloud.",
+                )
+        return data
+
+
+def _sync_progress(obj: HubSync) -> str:
+    return (
+        f"{obj.subscriptions_done} / {obj.subscriptions_total} subscriptions, "
+        f"{obj.vms_read:,} VMs read" + (f" ({obj.step})" if obj.step else "")
+    )
+
+
+@admin.action(description="Test connection (secret, name, TLS, credentials, permissions)")
+def test_connection(modeladmin, request, queryset):
+    for conn in queryset:
+        checks = hub.check_connection(conn)
+        failed = next((c for c in checks if not c.ok), None)
+        if failed:
+            modeladmin.message_user(
+                request,
+                f"{conn}: failed at {failed.step}. {failed.message}",
+                messages.ERROR,
+            )
+        else:
+            modeladmin.message_user(
+                request,
+                f"{conn}: connection works. " + " ".join(c.message for c in checks),
+                messages.SUCCESS,
+            )
+
+
+@admin.action(description="Sync now (on the sizing worker)")
+def sync_now(modeladmin, request, queryset):
+    for conn in queryset:
+        sync = hub.request_sync(conn, "manual", request.user)
+        link = reverse("admin:planner_hubsync_change", args=[sync.pk])
+        modeladmin.message_user(
+            request,
+            format_html('{}: sync <a href="{}">{}</a> is {}.', conn, link, sync.pk, sync.status),
+            messages.INFO,
+        )
+
+
+@admin.register(HubConnection)
+class HubConnectionAdmin(PlannerAdmin):
+    form = HubConnectionForm
+    list_display = ["name", "cloud", "arm_endpoint", "sync_enabled", "status", "last_synced_at"]
+    list_filter = ["status", "sync_enabled", "cloud"]
+    search_fields = ["name", "arm_endpoint"]
+    filter_horizontal = ["subscriptions"]
+    actions = [test_connection, sync_now, export_csv]
+    readonly_fields = [
+        "status",
+        "status_message",
+        "checked_at",
+        "last_synced_at",
+        "api_versions",
+        "recent_syncs",
+    ]
+    fieldsets = [
+        (None, {"fields": ["name", "cloud", "arm_endpoint", "ca_bundle"]}),
+        ("Service principal", {"fields": ["tenant_id", "client_id", "secret_from"]}),
+        ("What to read", {"fields": ["subscriptions", "sync_enabled"]}),
+        (
+            "Status",
+            {
+                "fields": [
+                    "status",
+                    "status_message",
+                    "checked_at",
+                    "last_synced_at",
+                    "api_versions",
+                    "recent_syncs",
+                ]
+            },
+        ),
+    ]
+
+    @admin.display(description="recent syncs")
+    def recent_syncs(self, obj):
+        syncs = obj.syncs.order_by("-requested_at", "-id")[:10] if obj.pk else []
+        return (
+            format_html_join(
+                "",
+                '<p><a href="{}">{} {}</a>: {}, {}. {}</p>',
+                (
+                    (
+                        reverse("admin:planner_hubsync_change", args=[s.pk]),
+                        s.get_trigger_display(),
+                        f"{s.requested_at:%Y-%m-%d %H:%M}",
+                        s.get_status_display(),
+                        _sync_progress(s),
+                        s.message,
+                    )
+                    for s in syncs
+                ),
+            )
+            or "—"
+        )
+
+    @admin.display(description="API versions")
+    def api_versions(self, obj):
+        return ", ".join(f"{k}: {v}" for k, v in hub.api_versions().items())
+
+
+@admin.register(HubSync)
+class HubSyncAdmin(ReadOnlyAdmin):
+    list_display = ["id", "connection", "trigger", "status", "progress", "requested_at"]
+    list_filter = ["status", "trigger", "connection"]
+    list_select_related = ["connection"]
+
+    @admin.display(description="progress")
+    def progress(self, obj):
+        return _sync_progress(obj)
+
+
+@admin.register(Drift)
+class DriftAdmin(ReadOnlyAdmin):
+    list_display = [
+        "vm_name",
+        "application",
+        "kind",
+        "resource_group",
+        "detail",
+        "detected_at",
+        "reviewed_at",
+    ]
+    list_filter = ["kind", ("reviewed_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["application"]
+    search_fields = ["vm_name", "application__name", "resource_group"]
+
+
+@admin.register(ResourceGroupClaim)
+class ResourceGroupClaimAdmin(PlannerAdmin):
+    list_display = ["resource_group", "subscription", "application"]
+    list_filter = ["subscription"]
+    list_select_related = ["subscription__cloud", "application"]
+    search_fields = ["resource_group", "application__name"]
+    autocomplete_fields = ["application"]

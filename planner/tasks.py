@@ -101,3 +101,51 @@ def render_missing_pdfs(limit: int = 50) -> str:
     for pk in ids:
         render_plan_pdf.apply_async(args=[pk], retry=False)
     return f"{len(ids)} plan PDFs queued"
+
+
+@shared_task(
+    name="planner.tasks.sync_hub", acks_late=True, reject_on_worker_lost=True, max_retries=0
+)
+def sync_hub(sync_id: int) -> str:
+    """Read a hub's inventory over ARM and write it through the import (the ``sizing`` queue)."""
+    from planner.services import hub
+
+    return hub.run_sync(sync_id)
+
+
+@shared_task(name="planner.tasks.sync_hubs")
+def sync_hubs() -> str:
+    """Beat: a sync of every enabled hub connection."""
+    from planner.services import hub
+
+    return f"{hub.sync_due_connections()} hub syncs requested"
+
+
+@shared_task(
+    name="planner.tasks.send_notification",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=0,
+)
+def send_notification(notification_id: int) -> str:
+    """Send one e-mail notification (the ``reports`` queue); a failure is retried by the sweep."""
+    from planner.services import notifications
+
+    return notifications.send(notification_id)
+
+
+@shared_task(name="planner.tasks.send_pending_notifications")
+def send_pending_notifications() -> str:
+    """Beat: e-mail still pending (SMTP, Redis or the worker was down) is tried again."""
+    from planner.services import notifications
+
+    outcome = notifications.send_pending()
+    return f"{outcome['sent']} of {outcome['due']} pending notifications sent"
+
+
+@shared_task(name="planner.tasks.notify_due_events")
+def notify_due_events() -> str:
+    """Beat: stale plans, yearly reviews due and overdue, drills overdue (each once)."""
+    from planner.services import notifications
+
+    return f"{notifications.notify_due()} notifications created"

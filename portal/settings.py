@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.views.notifications.unread",
             ],
         },
     },
@@ -235,6 +236,8 @@ CELERY_TASK_IGNORE_RESULT = True  # progress and outcomes live in the database (
 CELERY_TASK_DEFAULT_QUEUE = "sizing"
 CELERY_TASK_ROUTES = {
     "planner.tasks.render_*": {"queue": "reports"},
+    "planner.tasks.send_*": {"queue": "reports"},  # notifications (e-mail)
+    "planner.tasks.notify_*": {"queue": "reports"},
     "planner.tasks.*": {"queue": "sizing"},
 }
 CELERY_TASK_PUBLISH_RETRY = False  # the request path never waits on a broker that is down
@@ -254,9 +257,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "planner.tasks.render_missing_pdfs",
         "schedule": timedelta(seconds=envint("PDF_SWEEP_SECONDS", 120)),
     },
+    "sync-hubs": {  # inventory from each enabled hub connection (planner.services.hub)
+        "task": "planner.tasks.sync_hubs",
+        "schedule": timedelta(minutes=envint("HUB_SYNC_MINUTES", 60)),
+    },
     "flag-plans-for-review": {  # approved plans older than a year (DESIGN §6)
         "task": "planner.tasks.flag_plans_for_review",
         "schedule": crontab(hour=3, minute=30),
+    },
+    "send-pending-notifications": {  # e-mail not sent yet: SMTP or the worker was down
+        "task": "planner.tasks.send_pending_notifications",
+        "schedule": timedelta(seconds=envint("NOTIFY_SWEEP_SECONDS", 60)),
+    },
+    "notify-due-events": {  # stale plans, reviews due and overdue, drills overdue
+        "task": "planner.tasks.notify_due_events",
+        "schedule": crontab(minute=15),
     },
 }
 # A signed PDF downloaded before the reports worker stored it: the download answers "202, try
@@ -264,6 +279,9 @@ CELERY_BEAT_SCHEDULE = {
 # process after all (no reports worker running?). planner.services.plans.revision_pdf.
 PDF_RENDER_WAIT_SECONDS = envint("PDF_RENDER_WAIT_SECONDS", 120)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Hub syncs: retries of one ARM request (429 after its Retry-After, 5xx, resets) before the sync
+# fails and says so on the connection.
+HUB_RETRIES = envint("HUB_RETRIES", 5)
 # Edits of an app re-size it after this many seconds of quiet (ten quick edits, one run).
 RESIZE_COALESCE_SECONDS = envint("RESIZE_COALESCE_SECONDS", 5)
 SIZING_CHUNK_VMS = envint("SIZING_CHUNK_VMS", 500)
@@ -350,7 +368,49 @@ LOGGING = {
         # Requests are logged once, by portal.logs.RequestLogMiddleware.
         "django.server": {"level": "WARNING"},
         "portal.request": {"level": envstr("REQUEST_LOG_LEVEL", "INFO")},
+        # The Azure SDK logs every request and response at INFO (hub syncs: one per page).
+        "azure": {"level": "WARNING"},
     },
 }
 
 DEMO_PASSWORD = envsecret("DEMO_PASSWORD", "recovery-demo")
+
+# Notifications (planner.services.notifications): e-mail through the reports worker when
+# EMAIL_HOST is set, else shown in the portal (the header's list). Links point at PORTAL_URL.
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = envstr("EMAIL_HOST")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)  # STARTTLS (port 587)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)  # TLS from the start (port 465)
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Recovery Planner <recovery-planner@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+PORTAL_URL = envstr("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
+# An e-mail that could not be sent is tried again after 1, 2, 4, ... times this, at most an hour.
+NOTIFY_RETRY_SECONDS = envint("NOTIFY_RETRY_SECONDS", 60)
+
+# Single sign-on with OpenID Connect (portal/sso.py; docs/deploy.md for Entra ID and AD FS): on
+# when OIDC_ISSUER and OIDC_CLIENT_ID are set. Local accounts keep signing in with a password
+# (break-glass, the demo). Directory groups map to the portal's roles on every sign-in.
+OIDC_ISSUER = envstr("OIDC_ISSUER").rstrip("/")
+OIDC_RP_CLIENT_ID = envstr("OIDC_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = envsecret("OIDC_CLIENT_SECRET")
+OIDC_ENABLED = bool(OIDC_ISSUER and OIDC_RP_CLIENT_ID)
+OIDC_PROVIDER_NAME = envstr("OIDC_PROVIDER_NAME", "your organisation's directory")
+OIDC_RP_SCOPES = envstr("OIDC_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = envstr("OIDC_SIGN_ALGO", "RS256")
+OIDC_USE_PKCE = envbool("OIDC_USE_PKCE", True)
+OIDC_USERNAME_CLAIM = envstr("OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_GROUPS_CLAIM = envstr("OIDC_GROUPS_CLAIM", "groups")
+OIDC_ROLE_GROUPS = {  # portal role -> the directory groups (names or object ids) that grant it
+    role: [g.strip() for g in envstr(f"OIDC_{role.upper()}_GROUPS").split(",") if g.strip()]
+    for role in ("owners", "approvers", "operators")
+}
+OIDC_TIMEOUT = envint("OIDC_TIMEOUT", 10)
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc-callback"
+LOGIN_REDIRECT_URL_FAILURE = "/login/"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("portal.sso.DirectoryBackend")

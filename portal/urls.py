@@ -3,7 +3,18 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from planner.overview import overview_urls
-from portal.views import apps, dashboard, inventory, plans, runs, vms, whatif
+from portal import sso
+from portal.views import (
+    apps,
+    dashboard,
+    drift,
+    inventory,
+    notifications,
+    plans,
+    runs,
+    vms,
+    whatif,
+)
 from portal.views.health import healthz
 from portal.views.metrics import metrics
 
@@ -15,8 +26,11 @@ admin.site.index_template = "admin/overview/admin_index.html"  # links the estat
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", sso.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Single sign-on with the organisation's directory (404 unless OIDC_ISSUER is set).
+    path("oidc/authenticate/", sso.SignInView.as_view(), name="oidc-sign-in"),
+    path("oidc/callback/", sso.CallbackView.as_view(), name="oidc-callback"),
     # The operators' estate overview, before the admin's catch-all.
     path("admin/overview/", include((overview_urls(admin.site), "overview"))),
     path("admin/", admin.site.urls),
@@ -31,6 +45,8 @@ urlpatterns = [
     path("apps/<int:pk>/what-if/", whatif.app_whatif, name="app-whatif"),
     path("apps/<int:pk>/vms.csv", apps.app_vms_export, name="app-vms-export"),
     path("apps/<int:pk>/findings.csv", apps.app_findings_export, name="app-findings-export"),
+    path("apps/<int:pk>/drift/review/", drift.app_drift_review, name="app-drift-review"),
+    path("apps/<int:pk>/claims/", drift.app_claim, name="app-claim"),
     path("apps/<int:pk>/plans/", plans.app_plans, name="app-plans"),
     path("apps/<int:pk>/plans/new/", plans.plan_create, name="plan-create"),
     path("plans/<int:pk>/", plans.plan_detail, name="plan-detail"),
@@ -51,4 +67,12 @@ urlpatterns = [
     path("runs/", runs.run_list, name="run-list"),
     path("runs/<int:pk>/", runs.run_detail, name="run-detail"),
     path("runs/<int:pk>/progress/", runs.run_progress, name="run-progress"),
+    path("notifications/", notifications.notification_list, name="notification-list"),
+    path("notifications/<int:pk>/", notifications.notification_open, name="notification-open"),
+    path("notifications/read/", notifications.notification_read_all, name="notification-read-all"),
+    path(
+        "notifications/preferences/",
+        notifications.notification_preferences,
+        name="notification-preferences",
+    ),
 ]

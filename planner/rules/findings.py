@@ -55,6 +55,10 @@ S_SEEDING = "DESIGN §4: initial seeding goal (72 h by default), split into batc
 S_BOOT = "DESIGN §5 (start-up order: at most 7 groups)"
 S_LINK = "DESIGN §4 (required bandwidth against the link: (link − other traffic) × efficiency)"
 S_VM_SIZES = "Azure Stack Hub VM sizes (azure-stack-docs, azure-stack/user/azure-stack-vm-sizes.md)"
+S_DRIFT = (
+    "Issue 20: the inventory synced from the hub's Azure Resource Manager endpoint differs from "
+    "the one the app was planned on"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -643,9 +647,20 @@ _RULES: tuple[RuleInfo, ...] = (
         S_BACKUP_PLAN,
         "Seed it offline, widen the window or give it more throughput; it spans nights.",
     ),
+    RuleInfo(
+        "INVENTORY_DRIFT",
+        WARNING,
+        "The hub's VMs changed since the app was planned (appeared, disappeared, resized)",
+        S_DRIFT,
+        "Review the drift on the app's page: opt new VMs in if they need protection, check the "
+        "plan still fits, then mark the drift reviewed and sign a new revision.",
+    ),
 )
 
 CODES: dict[str, RuleInfo] = {r.code: r for r in _RULES}
+# Raised by planner.services from the database, not by a rule over an app's facts: the drift a
+# hub sync recorded (planner.services.hub.drift_findings), until the owner reviews it.
+RAISED_BY_SERVICES = frozenset({"INVENTORY_DRIFT"})
 assert len(CODES) == len(_RULES), "duplicate rule code"
 
 

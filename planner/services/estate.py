@@ -59,7 +59,7 @@ from planner.models import (
     VmSize,
 )
 from planner.rules._units import MBIT_PER_GIB
-from planner.services.hubs import hub_figures
+from planner.services.hub_capacity import hub_figures
 from planner.sizing import ENGINE_VERSION, ash_vm_capacity
 from planner.sizing.units import fmt_gib, fmt_num
 

@@ -3,12 +3,16 @@
 Three steps, shared by the portal and (later) the REST API:
 
 - ``parse_inventory(data, filename)`` reads the file, whatever the app: the JSON that
-  ``az vm list --show-details --output json`` prints (the CLI's flattened shape: ``name``,
+  ``az vm list --output json`` prints (the CLI's flattened shape: ``name``,
   ``resourceGroup``, ``hardwareProfile.vmSize``, ``storageProfile.osDisk.diskSizeGb``/``osType``,
   ``storageProfile.dataDisks[].diskSizeGb/lun/name``), the ARM REST shape (the same under
   ``properties``, ``diskSizeGB``, a list or ``{"value": [...]}``), or a CSV with the header
   ``CSV_COLUMNS``. Rows that cannot be read are returned as errors with the reason; a file that
-  cannot be read at all raises ``InventoryError``.
+  cannot be read at all raises ``InventoryError``. ``disk_sizes`` (from ``parse_disk_listing``:
+  what ``az disk list --output json`` prints) fills the managed disks' sizes the VM listing
+  leaves empty, joined by disk id.
+- ``parse_arm(vms, disks)`` does the same for ARM objects a hub sync read
+  (planner.services.hub).
 - ``preview_import(parsed, ...)`` says, row by row, what a commit would create, update, leave
   unchanged or reject, and why. Two queries whatever the size of the file.
 - ``import_inventory(parsed, ...)`` writes exactly what the preview says, in one transaction with
@@ -29,6 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models.functions import Lower
 
 from planner.models import Application, Disk, Subscription, VirtualMachine, VmSize
 from planner.models.estate import OsType, Role
@@ -94,13 +99,18 @@ class ParsedInventory:
 # --- parsing ------------------------------------------------------------------------------------
 
 
-def parse_inventory(data: bytes, filename: str) -> ParsedInventory:
-    """Rows and per-row errors from an uploaded file; raises InventoryError for a wrong file."""
+def parse_inventory(
+    data: bytes, filename: str, disk_sizes: dict[str, float] | None = None
+) -> ParsedInventory:
+    """Rows and per-row errors from an uploaded file; raises InventoryError for a wrong file.
+
+    ``disk_sizes`` (``parse_disk_listing``: managed disk id -> GiB) fills the disk sizes the VM
+    listing leaves empty."""
     name = (filename or "").lower()
     if not name.endswith(JSON_SUFFIXES + CSV_SUFFIXES):
         raise InventoryError(
             f"'{filename}' is neither JSON nor CSV: upload the file that "
-            "'az vm list --show-details --output json' writes (.json), or a CSV (.csv) with the "
+            "'az vm list --output json' writes (.json), or a CSV (.csv) with the "
             f"header {','.join(CSV_COLUMNS)}."
         )
     try:
@@ -113,22 +123,25 @@ def parse_inventory(data: bytes, filename: str) -> ParsedInventory:
     if not text.strip():
         raise InventoryError(f"'{filename}' is empty: it lists no VM.")
     if name.endswith(JSON_SUFFIXES):
-        parsed = _parse_json(text, filename)
+        parsed = _parse_json(text, filename, disk_sizes or {})
     else:
         parsed = _parse_csv(text, filename)
     _reject_duplicates(parsed)
     return parsed
 
 
-def _parse_json(text: str, filename: str) -> ParsedInventory:
+def _load_json(text: str, filename: str, what: str):
     try:
-        doc = json.loads(text)
+        return json.loads(text)
     except (ValueError, RecursionError) as exc:
         where = f" (line {exc.lineno}, column {exc.colno})" if hasattr(exc, "lineno") else ""
         raise InventoryError(
-            f"'{filename}' is not valid JSON{where}: upload the output of "
-            "'az vm list --show-details --output json' unchanged."
+            f"'{filename}' is not valid JSON{where}: upload the output of '{what}' unchanged."
         ) from None
+
+
+def _parse_json(text: str, filename: str, disk_sizes: dict[str, float]) -> ParsedInventory:
+    doc = _load_json(text, filename, "az vm list --output json")
     if isinstance(doc, dict) and isinstance(doc.get("value"), list):
         items = doc["value"]  # an ARM REST list response
     elif isinstance(doc, dict) and ("name" in doc or "properties" in doc):
@@ -138,13 +151,17 @@ def _parse_json(text: str, filename: str) -> ParsedInventory:
     else:
         raise InventoryError(
             f"'{filename}' is JSON but not a list of VMs: expected the array that "
-            "'az vm list --show-details --output json' prints, or an ARM response with 'value'."
+            "'az vm list --output json' prints, or an ARM response with 'value'."
         )
+    return _parse_items(items, disk_sizes)
+
+
+def _parse_items(items: list, disk_sizes: dict[str, float]) -> ParsedInventory:
     arm = any(isinstance(i, dict) and isinstance(i.get("properties"), dict) for i in items)
     parsed = ParsedInventory(format="arm" if arm else "az-cli")
     for index, item in enumerate(items, 1):
         try:
-            parsed.rows.append(_json_row(index, item))
+            parsed.rows.append(_json_row(index, item, disk_sizes))
         except _RowProblem as problem:
             parsed.errors.append(RowError(index, problem.name, str(problem)))
     return parsed
@@ -166,7 +183,7 @@ def _get(d, *keys):
     return None
 
 
-def _json_row(index: int, item) -> InventoryRow:
+def _json_row(index: int, item, disk_sizes: dict[str, float]) -> InventoryRow:
     if not isinstance(item, dict):
         raise _RowProblem("", 'not a VM object (expected {"name": ..., ...})')
     name = str(item.get("name") or "").strip()
@@ -179,11 +196,13 @@ def _json_row(index: int, item) -> InventoryRow:
         rg = match.group(1) if match else ""
     os_disk = _get(storage, "osDisk") or {}
     os_type = str(_get(os_disk, "osType") or "").strip()
-    disks = [_disk(name, "OS disk", os_disk, None)]
+    disks = [_disk(name, "OS disk", os_disk, None, disk_sizes)]
     for data_disk in _get(storage, "dataDisks") or []:
         lun = _get(data_disk, "lun")
-        disks.append(_disk(name, f"data disk LUN {lun}", data_disk, lun))
+        disks.append(_disk(name, f"data disk LUN {lun}", data_disk, lun, disk_sizes))
     tags = item.get("tags") if isinstance(item.get("tags"), dict) else {}
+    scale_set = _get(item, "virtualMachineScaleSet") or _get(props, "virtualMachineScaleSet")
+    scale_set_id = str(_get(scale_set, "id") or "")
     return _row(
         index,
         name=name,
@@ -192,18 +211,23 @@ def _json_row(index: int, item) -> InventoryRow:
         vm_size=str(_get(hardware, "vmSize") or "").strip(),
         disks=disks,
         role=str(tags.get("role") or ""),
-        scale_set="",
+        scale_set=scale_set_id.rstrip("/").rsplit("/", 1)[-1],
         location=str(item.get("location") or ""),
     )
 
 
-def _disk(vm_name: str, what: str, d, lun) -> DiskRow:
+def _disk(vm_name: str, what: str, d, lun, disk_sizes: dict[str, float]) -> DiskRow:
     size = _get(d, "diskSizeGb", "diskSizeGB", "diskSizeGiB")
+    if size is None:
+        disk_id = str(_get(_get(d, "managedDisk"), "id") or "").lower()
+        size = disk_sizes.get(disk_id)
     if size is None:
         raise _RowProblem(
             vm_name,
-            f"{what} has no size (diskSizeGb is empty): list the VMs with "
-            "'az vm list --show-details', which fills in disk sizes, or import a CSV",
+            f"{what} has no size (diskSizeGb is empty: a managed disk's size lives on the disk "
+            "resource, not on the VM): upload the disks too, the JSON 'az disk list --output "
+            "json' prints, which the import joins to the VMs by disk id; or sync the hub, or "
+            "import a CSV",
         )
     name = str(_get(d, "name") or ("osdisk" if lun is None else f"data{lun}"))
     try:
@@ -324,6 +348,63 @@ def _reject_duplicates(parsed: ParsedInventory) -> None:
     parsed.errors.sort(key=lambda e: e.line)
 
 
+# --- disks and ARM objects ---------------------------------------------------------------------
+
+
+def parse_disk_listing(data: bytes, filename: str) -> dict[str, float]:
+    """Managed disk id (lower case) -> size in GiB, from what 'az disk list --output json'
+    prints (``diskSizeGb``) or an ARM disks list (``properties.diskSizeGB``, ``value``).
+
+    Disks without an id or a size are left out: a VM disk they would size stays an error."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InventoryError(
+            f"'{filename}' is not UTF-8 text: upload the JSON unchanged."
+        ) from None
+    doc = _load_json(text, filename, "az disk list --output json")
+    return disk_sizes_from(doc, filename)
+
+
+def disk_sizes_from(doc, filename: str = "the disk listing") -> dict[str, float]:
+    items = doc.get("value") if isinstance(doc, dict) else doc
+    if not isinstance(items, list):
+        raise InventoryError(
+            f"'{filename}' is JSON but not a list of disks: expected the array that "
+            "'az disk list --output json' prints, or an ARM response with 'value'."
+        )
+    sizes = {}
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        props = item.get("properties") if isinstance(item.get("properties"), dict) else {}
+        size = _get(item, "diskSizeGb", "diskSizeGB") or _get(props, "diskSizeGb", "diskSizeGB")
+        disk_id = str(item.get("id") or "").lower()
+        if disk_id and size is not None:
+            try:
+                sizes[disk_id] = float(size)
+            except (TypeError, ValueError):
+                continue
+        # an unreadable size is left out: the VM's disk then says it has no size
+    return sizes
+
+
+def resource_group_of(resource_id: str) -> str:
+    """The resource group named in an ARM resource id ('' when none)."""
+    match = _RG_IN_ID.search(str(resource_id or ""))
+    return match.group(1) if match else ""
+
+
+def parse_arm(vms: list[dict], disks: list[dict]) -> ParsedInventory:
+    """Rows from ARM objects as the Compute API returns them (``properties`` shape, e.g. an SDK
+    model's ``serialize(keep_readonly=True)``), sizes of managed disks joined from ``disks``
+    (the subscription's disk resources) by id. The sync's path into the import."""
+    parsed = _parse_items(list(vms), disk_sizes_from(list(disks)))
+    parsed.format = "arm"
+    _reject_duplicates(parsed)
+    return parsed
+
+
 # --- preview ------------------------------------------------------------------------------------
 
 CREATE, UPDATE, UNCHANGED, REJECT = "create", "update", "unchanged", "reject"
@@ -390,16 +471,20 @@ def preview_import(
     if not 0 < fill_ratio <= 1:
         raise InventoryError("the fill ratio is a fraction above 0 and at most 1 (0.6 = 60 %)")
     sizes = {n.lower(): i for n, i in VmSize.objects.values_list("name", "id")}
+    # Only the file's resource groups matter (a row's key is resource group + name): the
+    # index behind the VMs' unique constraint finds them without reading the subscription.
+    groups = sorted({row.key[0] for row in parsed.rows})
+    in_groups = VirtualMachine.objects.annotate(rg_key=Lower("resource_group")).filter(
+        subscription=subscription, rg_key__in=groups
+    )
     existing = {}
-    for vm_id, rg, name, app_id, app_name, os_type, size_id in VirtualMachine.objects.filter(
-        subscription=subscription
-    ).values_list(
+    for vm_id, rg, name, app_id, app_name, os_type, size_id in in_groups.values_list(
         "id", "resource_group", "name", "application_id", "application__name", "os_type", "size_id"
     ):
         existing[(rg.lower(), name.lower())] = (vm_id, app_id, app_name, os_type, size_id)
     disks: dict[int, dict[str, tuple[int, float, float, int | None]]] = {}
     for disk_id, vm_id, name, prov, used, lun in Disk.objects.filter(
-        vm__subscription=subscription
+        vm__in=in_groups.values("pk")
     ).values_list("id", "vm_id", "name", "provisioned_gib", "used_gib", "lun"):
         disks.setdefault(vm_id, {})[name.lower()] = (disk_id, prov, used, lun)
     rows = [
@@ -505,12 +590,14 @@ def import_inventory(
     subscription: Subscription,
     fill_ratio: float = DEFAULT_FILL_RATIO,
     opt_in: bool = False,
+    preview: Preview | None = None,
 ) -> ImportOutcome:
     """Write what ``preview_import`` shows, all or nothing (one transaction, bulk writes).
 
-    Rejected rows are left out, exactly as the preview listed them."""
+    Rejected rows are left out, exactly as the preview listed them. A caller already in a
+    transaction may pass the ``preview`` it made there (the hub sync records it as drift)."""
     with transaction.atomic():
-        preview = preview_import(
+        preview = preview or preview_import(
             parsed,
             application=application,
             subscription=subscription,

@@ -93,7 +93,7 @@ from planner.models.plans import (
 from planner.reports import snapshot as snap
 from planner.reports.canonical import content_sha256, sha256_hex
 from planner.roles import APPROVERS, has_role
-from planner.services import sizing
+from planner.services import notifications, sizing
 from planner.services.facts import app_queryset, load_apps
 
 __all__ = [
@@ -359,6 +359,7 @@ def submit_revision(rev: PlanRevision, user, comment: str = "") -> PlanRevision:
     _require_unchanged(rev, "submitted")
     rev = _move(rev, PlanState.DRAFT, state=PlanState.SUBMITTED)
     _record(rev, user, PlanState.DRAFT, PlanState.SUBMITTED, comment.strip())
+    notifications.plan_submitted(rev, user, comment.strip())
     transaction.on_commit(partial(_enqueue_render, rev.pk))
     return rev
 
@@ -395,6 +396,7 @@ def approve_revision(rev: PlanRevision, user, comment: str = "") -> PlanRevision
         decision_comment=comment.strip(),
     )
     _record(rev, user, PlanState.SUBMITTED, PlanState.APPROVED, comment.strip())
+    notifications.plan_decided(rev)
     _forget_pdf(rev)
     transaction.on_commit(partial(_enqueue_render, rev.pk))
     return rev
@@ -420,6 +422,7 @@ def reject_revision(rev: PlanRevision, user, comment: str) -> PlanRevision:
         decision_comment=comment,
     )
     _record(rev, user, PlanState.SUBMITTED, PlanState.REJECTED, comment)
+    notifications.plan_decided(rev)
     _forget_pdf(rev)
     transaction.on_commit(partial(_enqueue_render, rev.pk))
     return rev

@@ -22,7 +22,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from planner.models import Application, RunChunk, RunError, RunStatus, SizingRun, Trigger
-from planner.services import sizing
+from planner.services import notifications, sizing
 
 log = logging.getLogger(__name__)
 
@@ -246,9 +246,12 @@ def finish_run_if_done(run_id: int) -> None:
     else:
         status = RunStatus.SUCCEEDED
     summary = sizing.run_summary(run_id)
-    SizingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
-        status=status, finished_at=timezone.now(), summary=summary
-    )
+    with transaction.atomic():
+        closed = SizingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+            status=status, finished_at=timezone.now(), summary=summary
+        )
+        if closed and status != RunStatus.SUCCEEDED:
+            notifications.run_failed(SizingRun.objects.get(pk=run_id))
 
 
 # --- in this process (manage.py size_estate --sync, tests, benchmarks) ------------------------

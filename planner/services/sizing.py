@@ -36,7 +36,8 @@ from planner.models import (
 )
 from planner.rules.context import CloudLoad, Dependent, ExternalVm, TargetLoad
 from planner.services.facts import cloud_facts, load_apps, product_facts, target_facts
-from planner.services.hubs import hub_figures
+from planner.services.hub import drift_findings
+from planner.services.hub_capacity import hub_figures
 from planner.sizing import ENGINE_VERSION
 
 
@@ -305,6 +306,7 @@ def save_assessments(assessments, *, run, catalogs: Catalogs, now) -> None:
             )
         )
         finding_rows.extend(Finding(run=run, **row) for row in a.finding_rows())
+    finding_rows.extend(Finding(run=run, **row) for row in drift_findings(ids))
     VmResult.objects.bulk_create(vm_rows, batch_size=2000)
     AppResult.objects.bulk_create(app_rows, batch_size=500)
     Finding.objects.bulk_create(finding_rows, batch_size=2000)

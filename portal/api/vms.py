@@ -327,8 +327,13 @@ class VirtualMachineViewSet(
 
 class InventoryUploadSerializer(serializers.Serializer):
     file = serializers.FileField(
-        help_text="The JSON 'az vm list --show-details --output json' prints (or an ARM REST "
-        "response), or a CSV with the header " + ",".join(inventory.CSV_COLUMNS)
+        help_text="The JSON 'az vm list --output json' prints (or an ARM REST response), or a "
+        "CSV with the header " + ",".join(inventory.CSV_COLUMNS)
+    )
+    disks = serializers.FileField(
+        required=False,
+        help_text="Optional: the JSON 'az disk list --output json' prints; fills the managed "
+        "disk sizes the VM listing leaves empty, joined to the VMs by disk id",
     )
     application = ChangeableAppField(help_text="The app the VMs belong to")
     subscription = serializers.PrimaryKeyRelatedField(
@@ -343,6 +348,9 @@ class InventoryUploadSerializer(serializers.Serializer):
         "size times this ratio",
     )
     opt_in = serializers.BooleanField(default=False, help_text="Opt the new VMs in")
+
+    def validate_disks(self, upload):
+        return self.validate_file(upload) if upload else None
 
     def validate_file(self, upload):
         limit = settings.INVENTORY_MAX_UPLOAD_BYTES
@@ -359,9 +367,13 @@ class InventoryUploadSerializer(serializers.Serializer):
             inventory.check_target(attrs["application"], attrs["subscription"])
         except inventory.InventoryError as exc:
             raise serializers.ValidationError({"subscription": [str(exc)]}) from None
-        upload = attrs["file"]
+        upload, disks = attrs["file"], attrs.get("disks")
         try:
-            attrs["parsed"] = inventory.parse_inventory(upload.read(), upload.name)
+            sizes = inventory.parse_disk_listing(disks.read(), disks.name) if disks else None
+        except inventory.InventoryError as exc:
+            raise serializers.ValidationError({"disks": [str(exc)]}) from None
+        try:
+            attrs["parsed"] = inventory.parse_inventory(upload.read(), upload.name, sizes)
         except inventory.InventoryError as exc:
             raise serializers.ValidationError({"file": [str(exc)]}) from None
         return attrs

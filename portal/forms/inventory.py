@@ -13,10 +13,19 @@ class InventoryUploadForm(forms.Form):
     file = forms.FileField(
         label="Inventory file",
         help_text=(
-            "The JSON that “az vm list --show-details --output json” prints (or an ARM "
-            "REST response), or a CSV with the header " + ",".join(CSV_COLUMNS) + "."
+            "The JSON that “az vm list --output json” prints (or an ARM REST response), or a "
+            "CSV with the header " + ",".join(CSV_COLUMNS) + "."
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".json,.csv,.txt"}),
+    )
+    disks = forms.FileField(
+        required=False,
+        label="Disks (optional)",
+        help_text=(
+            "The JSON that “az disk list --output json” prints: the sizes of managed disks, "
+            "which the VM listing often leaves empty, joined to the VMs by disk id."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".json"}),
     )
     application = forms.ModelChoiceField(
         queryset=Application.objects.none(), label="Into app", empty_label="Choose an app…"
@@ -46,15 +55,11 @@ class InventoryUploadForm(forms.Form):
             self.fields["application"].queryset = apps
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.INVENTORY_MAX_UPLOAD_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                f"The file is {upload.size / 1_048_576:.1f} MiB; the limit is "
-                f"{limit / 1_048_576:.1f} MiB. Split the inventory (e.g. one file per resource "
-                "group) and import the parts one after another."
-            )
-        return upload
+        return _within_limit(self.cleaned_data["file"])
+
+    def clean_disks(self):
+        upload = self.cleaned_data.get("disks")
+        return _within_limit(upload) if upload else None
 
     def clean(self):
         data = super().clean()
@@ -66,3 +71,14 @@ class InventoryUploadForm(forms.Form):
                 "subscription of that cloud.",
             )
         return data
+
+
+def _within_limit(upload):
+    limit = settings.INVENTORY_MAX_UPLOAD_BYTES
+    if upload.size > limit:
+        raise forms.ValidationError(
+            f"The file is {upload.size / 1_048_576:.1f} MiB; the limit is "
+            f"{limit / 1_048_576:.1f} MiB. Split the inventory (e.g. one file per resource "
+            "group) and import the parts one after another."
+        )
+    return upload

@@ -18,6 +18,7 @@ from portal.filtersets import ApplicationFilterSet, VirtualMachineFilterSet
 from portal.forms import ApplicationForm, WhatIfForm
 from portal.tables import ApplicationTable, SizingRunTable, VirtualMachineTable
 from portal.views import access
+from portal.views.drift import claims_context, open_drift
 from portal.views.lists import build_table, export_csv, list_page
 
 DETAIL_RELATED = (
@@ -151,6 +152,8 @@ def app_detail(request, pk):
         if app.scheme in REPLICATING_SCHEMES
         else 0,
     }
+    context["drift"], context["drift_count"] = open_drift(app)
+    context.update(claims_context(app))
     return render(request, "portal/app_detail.html", context)
 
 

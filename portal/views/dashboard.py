@@ -12,6 +12,7 @@ from planner.models import Application, Finding, PlanRevision, PlanState, Sizing
 from planner.services.plans import plan_statuses
 from portal.tables import ApplicationTable, SizingRunTable
 from portal.views import access
+from portal.views.drift import drift_by_app
 
 ATTENTION = 8
 APPS_SHOWN = 10
@@ -98,5 +99,6 @@ def dashboard(request):
             "to_sign": to_sign,
             "can_create": access.can_create(user),
             "sees_all": sees_all,
+            "drift": drift_by_app(apps),
         },
     )

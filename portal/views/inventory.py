@@ -37,7 +37,7 @@ def _dir() -> Path:
 def _sweep() -> None:
     """Drop uploads nobody committed within KEEP_SECONDS."""
     cutoff = time.time() - KEEP_SECONDS
-    for f in _dir().glob("*.upload"):
+    for f in [*_dir().glob("*.upload"), *_dir().glob("*.disks")]:
         if f.stat().st_mtime < cutoff:
             f.unlink(missing_ok=True)
 
@@ -59,16 +59,27 @@ def inventory_upload(request):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             data = upload.read()
+            disks = form.cleaned_data.get("disks")
+            disk_data = disks.read() if disks else None
             try:
-                inventory.parse_inventory(data, upload.name)
+                sizes = inventory.parse_disk_listing(disk_data, disks.name) if disks else None
+            except inventory.InventoryError as exc:
+                form.add_error("disks", str(exc))
+                sizes = None
+            try:
+                if not form.errors:
+                    inventory.parse_inventory(data, upload.name, sizes)
             except inventory.InventoryError as exc:
                 form.add_error("file", str(exc))
-            else:
+            if not form.errors:
                 _sweep()
                 token = secrets.token_urlsafe(18)
                 (_dir() / f"{token}.upload").write_bytes(data)
+                if disk_data is not None:
+                    (_dir() / f"{token}.disks").write_bytes(disk_data)
                 pending = request.session.get(SESSION_KEY, {})
                 pending[token] = {
+                    "disks": disks.name if disks else "",
                     "filename": upload.name,
                     "app": form.cleaned_data["application"].pk,
                     "subscription": form.cleaned_data["subscription"].pk,
@@ -106,11 +117,18 @@ def inventory_preview(request, token):
         "fill_ratio": meta["fill_ratio"],
         "opt_in": meta["opt_in"],
     }
+    disks_path = _dir() / f"{token}.disks"
     try:
-        parsed = inventory.parse_inventory(path.read_bytes(), meta["filename"])
+        sizes = (
+            inventory.parse_disk_listing(disks_path.read_bytes(), meta["disks"])
+            if meta.get("disks") and disks_path.exists()
+            else None
+        )
+        parsed = inventory.parse_inventory(path.read_bytes(), meta["filename"], sizes)
         if request.method == "POST":
             outcome = inventory.import_inventory(parsed, **args)
             path.unlink(missing_ok=True)
+            disks_path.unlink(missing_ok=True)
             pending = request.session.get(SESSION_KEY, {})
             pending.pop(token, None)
             request.session[SESSION_KEY] = pending

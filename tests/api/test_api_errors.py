@@ -10,6 +10,7 @@ sent in a body change nothing.
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from rest_framework import mixins, serializers
@@ -323,3 +324,24 @@ def test_a_date_time_with_an_offset_postgresql_refuses_is_stored_in_utc(estate, 
     drill = estate.app.drills.get(pk=response.json()["id"])
     assert drill.started_at.isoformat() == "2026-01-10T23:30:00+00:00"
     assert client.get("/api/v1/drills/").status_code == 200
+
+
+def test_an_inventory_with_its_disk_listing_fills_the_disk_sizes(estate, users):
+    from tests.unit.test_inventory_parse import AZ_DISKS, NO_SIZES
+
+    def post(disks: bytes | None):
+        vms = io.BytesIO(json.dumps(NO_SIZES).encode())
+        vms.name = "vms.json"
+        form = {"file": vms, "application": estate.app.pk, "subscription": estate.subscription.pk}
+        if disks is not None:
+            form["disks"] = io.BytesIO(disks)
+            form["disks"].name = "disks.json"
+        return client_for(users["owner"]).post(
+            "/api/v1/inventory/preview/", form, format="multipart"
+        )
+
+    alone = post(None).json()
+    assert alone["counts"]["reject"] == 1 and "az disk list" in alone["rows"][0]["detail"]
+    assert post(json.dumps(AZ_DISKS).encode()).json()["counts"]["create"] == 1
+    bad = post(b"{")
+    assert bad.status_code == 400 and list(bad.json()["fields"]) == ["disks"]

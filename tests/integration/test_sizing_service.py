@@ -30,7 +30,7 @@ def queries(app_ids):
 
 def test_a_chunk_costs_a_bounded_number_of_queries(estate):
     # Reads and deletes: five to load facts, the estate context, the catalogs, one DELETE per
-    # result table, the savepoints, four for the hubs' running VMs (planner.services.hubs); the
+    # result table, the savepoints, four for the hubs' running VMs (planner.services.hub_capacity); the
     # same for 2 apps as for 22.
     small, small_inserts = queries(estate[:2])
     large, large_inserts = queries(estate[2:])  # eleven times the apps and VMs
@@ -101,6 +101,8 @@ def test_an_admin_edit_requests_a_coalesced_resize(client, olga, estate):
             "drills-INITIAL_FORMS": 0,
             "findings-TOTAL_FORMS": 0,
             "findings-INITIAL_FORMS": 0,
+            "resource_group_claims-TOTAL_FORMS": 0,
+            "resource_group_claims-INITIAL_FORMS": 0,
         }
     )
     response = client.post(url, data)

@@ -5,7 +5,13 @@ import json
 
 import pytest
 
-from planner.services.inventory import CSV_EXAMPLE, InventoryError, parse_inventory
+from planner.services.inventory import (
+    CSV_EXAMPLE,
+    InventoryError,
+    parse_arm,
+    parse_disk_listing,
+    parse_inventory,
+)
 
 AZ_CLI = [
     {
@@ -137,3 +143,74 @@ def test_csv_bad_row_names_its_line():
     parsed = parse_inventory(text.encode(), "vms.csv")
     assert len(parsed.rows) == 2
     assert parsed.errors[0].line == 4 and "not a number" in parsed.errors[0].reason
+
+
+# --- empty disk sizes: the disk resources fill them (az disk list), joined by disk id ---------
+
+DISK_ID = "/subscriptions/s/resourceGroups/RG-PAY/providers/Microsoft.Compute/disks/{}"
+NO_SIZES = [
+    {
+        "name": "pay-01",
+        "resourceGroup": "rg-pay",
+        "hardwareProfile": {"vmSize": "Standard_D2_v2"},
+        "storageProfile": {
+            "osDisk": {
+                "name": "pay-01_OsDisk",
+                "osType": "Windows",
+                "diskSizeGb": None,
+                "managedDisk": {"id": DISK_ID.format("pay-01_OsDisk")},
+            },
+            "dataDisks": [
+                {
+                    "lun": 0,
+                    "name": "pay-01_data0",
+                    "managedDisk": {"id": DISK_ID.format("pay-01_data0")},
+                }
+            ],
+        },
+    }
+]
+AZ_DISKS = [  # what 'az disk list --output json' prints (ids in another case, as ARM may)
+    {"id": DISK_ID.format("pay-01_OsDisk").lower(), "name": "pay-01_OsDisk", "diskSizeGb": 127},
+    {"id": DISK_ID.format("pay-01_data0").upper(), "name": "pay-01_data0", "diskSizeGb": 512},
+    {"id": DISK_ID.format("unattached"), "name": "unattached", "diskSizeGb": 64},
+]
+
+
+def test_empty_disk_sizes_say_the_real_fix():
+    parsed = parse_inventory(json.dumps(NO_SIZES).encode(), "vms.json")
+    assert not parsed.rows
+    (error,) = parsed.errors
+    assert "az disk list --output json" in error.reason and "disk id" in error.reason
+    assert "--show-details" not in error.reason
+
+
+def test_disk_listing_fills_the_sizes_by_disk_id():
+    sizes = parse_disk_listing(json.dumps(AZ_DISKS).encode(), "disks.json")
+    parsed = parse_inventory(json.dumps(NO_SIZES).encode(), "vms.json", sizes)
+    assert not parsed.errors
+    (row,) = parsed.rows
+    assert [(d.name, d.lun, d.provisioned_gib) for d in row.disks] == [
+        ("pay-01_OsDisk", None, 127.0),
+        ("pay-01_data0", 0, 512.0),
+    ]
+
+
+def test_arm_disk_listing_and_parse_arm():
+    arm_disks = {
+        "value": [
+            {"id": d["id"], "name": d["name"], "properties": {"diskSizeGB": d["diskSizeGb"]}}
+            for d in AZ_DISKS
+        ]
+    }
+    sizes = parse_disk_listing(json.dumps(arm_disks).encode(), "disks.json")
+    assert sizes[DISK_ID.format("pay-01_data0").lower()] == 512.0
+    parsed = parse_arm(NO_SIZES, arm_disks["value"])
+    assert parsed.format == "arm" and parsed.rows[0].disks[0].provisioned_gib == 127.0
+
+
+def test_a_wrong_disk_listing_is_refused():
+    with pytest.raises(InventoryError, match="not a list of disks"):
+        parse_disk_listing(b'{"name": "x"}', "disks.json")
+    with pytest.raises(InventoryError, match="not valid JSON"):
+        parse_disk_listing(b"[{", "disks.json")

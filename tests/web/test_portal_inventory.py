@@ -172,3 +172,27 @@ def test_ten_thousand_vms_import_and_reimport_changes_nothing(estate):
     )
     again = inventory.preview_import(inventory.parse_inventory(data, "big.json"), **args)
     assert again.counts["unchanged"] == 10_000
+
+
+def test_vm_listing_without_disk_sizes_imports_with_the_disk_listing(client, estate, alice):
+    from tests.unit.test_inventory_parse import AZ_DISKS, NO_SIZES
+
+    client.force_login(alice)
+    alone = upload(client, estate, json.dumps(NO_SIZES).encode())
+    page = client.get(alone["Location"])
+    assert page.context["counts"]["reject"] == 1
+    assert "az disk list --output json" in page.content.decode()
+    disks = SimpleUploadedFile("disks.json", json.dumps(AZ_DISKS).encode())
+    both = upload(client, estate, json.dumps(NO_SIZES).encode(), disks=disks)
+    assert both.status_code == 302
+    assert client.get(both["Location"]).context["counts"]["create"] == 1
+    client.post(both["Location"])
+    vm = VirtualMachine.objects.get(name="pay-01")
+    assert sorted(vm.disks.values_list("name", "provisioned_gib")) == [
+        ("pay-01_OsDisk", 127.0),
+        ("pay-01_data0", 512.0),
+    ]
+    bad = upload(
+        client, estate, json.dumps(NO_SIZES).encode(), disks=SimpleUploadedFile("d.json", b"{")
+    )
+    assert bad.status_code == 200 and "az disk list --output json" in bad.content.decode()

@@ -29,8 +29,9 @@ def test_vm_list(client, alice, bob, django_assert_num_queries, extra_vms, query
     client.force_login(alice)
     # 1 session, 2 user, 3 the user's groups (role in the navigation, cached), 4 "sees all?"
     # (VirtualMachine.objects.for_user), 5 COUNT(*) for the paginator, 6 the clouds of the
-    # "target" filter, 7 the page of VMs with their app, size, result and disk total (subquery).
-    with django_assert_num_queries(7):
+    # "target" filter, 7 the page of VMs with their app, size, result and disk total (subquery),
+    # 8 the header's unread notifications (with their count, one query).
+    with django_assert_num_queries(8):
         assert client.get("/vms/" + query).status_code == 200
 
 
@@ -46,8 +47,9 @@ def test_app_list(client, alice, bob, django_assert_num_queries, extra_vms, quer
     client.force_login(alice)
     # 1 session, 2 user, 3 "sees all?" (Application.objects.for_user), 4 the user's groups
     # (navigation), 5 COUNT(*), 6 the clouds and 7 the backup targets of the filters, 8 the page
-    # of apps with owner, clouds and result, VM counts as subqueries.
-    with django_assert_num_queries(8):
+    # of apps with owner, clouds and result, VM counts as subqueries, 9 the header's unread
+    # notifications.
+    with django_assert_num_queries(9):
         assert client.get("/apps/" + query).status_code == 200
 
 
@@ -61,8 +63,8 @@ def test_run_list(client, alice, bob, django_assert_num_queries, runs):
     )
     client.force_login(alice)
     # 1 session, 2 user, 3 "sees all?", 4 COUNT(*), 5 the user's groups, 6 the page of runs
-    # with app, requester and error count (subquery).
-    with django_assert_num_queries(6):
+    # with app, requester and error count (subquery), 7 the header's unread notifications.
+    with django_assert_num_queries(7):
         assert client.get("/runs/").status_code == 200
 
 
@@ -75,9 +77,10 @@ def test_dashboard(client, alice, bob, django_assert_num_queries, extra_vms):
     # aggregate), 6 "sees all?" for VMs, 7 VM totals, 8 apps needing attention, 9 their first
     # blocking findings, 10 the apps table, 11-18 their plan status (plans.plan_statuses: the
     # review period, the revisions, the apps' current inputs in five), 19 "sees all?" and 20
-    # the plans awaiting sign-off, 21 "sees all?" for runs, 22 recent runs. No revision yet: no
-    # waiver query.
-    with django_assert_num_queries(21):
+    # the plans awaiting sign-off, 21 "sees all?" for runs, 22 recent runs, 23 the header's
+    # unread notifications, 24 the apps with drift from a hub sync (one aggregate). No revision
+    # yet: no waiver query.
+    with django_assert_num_queries(23):
         assert client.get("/").status_code == 200
 
 
@@ -103,7 +106,7 @@ def test_dashboard_with_plans(
     # As above, plus 1 for the waivers of the latest revisions, less 1: every app is sized and
     # compliant now (taking a revision sizes it), so no app needs attention and there are no
     # first blocking findings to read.
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(23):
         response = client.get("/")
     assert response.status_code == 200
     assert response.content.decode().count('class="plan-status"') == len(apps)  # not bob's

@@ -116,3 +116,44 @@ def test_passwords_are_hashed_with_argon2id_and_older_hashes_are_upgraded(db, se
     assert user.check_password("correct horse")
     user.refresh_from_db()
     assert "m=19456,t=2,p=1" in user.password
+
+
+def test_sso_and_smtp_settings_come_from_the_environment_and_secret_files(tmp_path):
+    secret = tmp_path / "oidc_client_secret"
+    secret.write_text("s3cret-from-a-file\n")
+    smtp_password = tmp_path / "smtp_password"
+    smtp_password.write_text("smtp-pw\n")
+    show = (
+        "from django.conf import settings as s; "
+        "print(s.OIDC_ENABLED, s.OIDC_RP_CLIENT_SECRET, sorted(s.OIDC_ROLE_GROUPS['approvers']), "
+        "s.AUTHENTICATION_BACKENDS[-1], s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_PASSWORD)"
+    )
+    out = manage(
+        "shell",
+        "--verbosity",
+        "0",
+        "-c",
+        show,
+        DEBUG="1",
+        OIDC_ISSUER="https://login.microsoftonline.com/tenant/v2.0/",
+        OIDC_CLIENT_ID="client",
+        OIDC_CLIENT_SECRET_FILE=str(secret),
+        OIDC_APPROVERS_GROUPS="Planner-Approvers, 6f1c-id ,",
+        EMAIL_HOST="smtp.example.com",
+        EMAIL_PORT="587",
+        EMAIL_HOST_PASSWORD_FILE=str(smtp_password),
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [
+        "True",
+        "s3cret-from-a-file",
+        "['6f1c-id',",
+        "'Planner-Approvers']",
+        "portal.sso.DirectoryBackend",
+        "smtp.example.com",
+        "587",
+        "smtp-pw",
+    ]
+    off = manage("shell", "--verbosity", "0", "-c", show, DEBUG="1")
+    assert off.returncode == 0, off.stderr
+    assert off.stdout.split()[0] == "False" and "DirectoryBackend" not in off.stdout

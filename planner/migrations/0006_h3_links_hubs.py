@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("planner", "0003_result_sizes_version"),
+        ("planner", "0005_h8_hub_sync"),
     ]
 
     operations = [
