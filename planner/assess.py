@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from planner import facts
+from planner.guard import bound_app, bound_catalog
 from planner.rules import evaluate
 from planner.rules.bootorder import BootPlan, boot_order
 from planner.rules.capability import usable_link
@@ -54,7 +55,19 @@ FIGURE_SOURCES = {
 
 
 def size(app: facts.App, prices: Mapping[str, float], limits: Mapping[str, float]) -> AppSizing:
-    return size_app(app, prices, limits)
+    """The app's figures; numbers outside the engine's domain are replaced first
+    (``planner.guard``), and ``assess`` reports them."""
+    app, _ = bound_app(app)
+    return size_app(app, bound_catalog(prices, "prices")[0], bound_catalog(limits, "limits")[0])
+
+
+def own_capability(
+    app: facts.App, sizing: AppSizing, limits: Mapping[str, float], now: datetime
+) -> object:
+    """The capability of the app's chosen scheme from its own facts and figures, with no estate
+    context: what the first pass of an estate run records for the apps that depend on it (the
+    same ``derive`` that ``assess`` runs, so both read the same)."""
+    return derive(app, rule_context(app, sizing, limits=limits, now=now)).capability
 
 
 def rule_context(
@@ -256,7 +269,7 @@ def onboarding(app: facts.App, sizing: AppSizing, limits: Mapping[str, float]) -
         reduction = app.policy.reduction if app.policy else 0.5
         items = [(vm_id, names[vm_id], gib * reduction) for vm_id, gib in used.items()]
         rate = min(t.ingest_mbps, link) if link > 0 else t.ingest_mbps
-        if rate <= 0 or not 0 < t.window_hours <= 24:
+        if not (0 < rate < math.inf) or not 0 < t.window_hours <= 24:
             return None
         return stagger(
             items,
@@ -282,8 +295,14 @@ def onboarding(app: facts.App, sizing: AppSizing, limits: Mapping[str, float]) -
 
 def assess(app: facts.App, sizing: AppSizing, ctx: RuleContext) -> Assessment:
     """Evaluate the rules on a sized app and derive its runbook and onboarding schedule."""
-    derived = derive(app, ctx)
+    # The rules see the facts as given and report the numbers the guard replaces
+    # (INPUT_OUT_OF_RANGE); the runbook and the schedule below use the same replaced values.
     findings = tuple(evaluate(app, ctx))
+    app, _ = bound_app(app)
+    limits, limit_notes = bound_catalog(ctx.limits, "limits")
+    if limit_notes:
+        ctx = replace(ctx, limits=limits)
+    derived = derive(app, ctx)
     external_names = {
         vm_id: f"{ext.name} ({ext.app_name})" for vm_id, ext in ctx.external_vms.items()
     }

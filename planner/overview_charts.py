@@ -18,7 +18,8 @@ from planner.sizing.units import fmt_num
 
 __all__ = ["Bar", "Segment", "capacity_bars", "nice_ticks", "stacked_bars", "stacked_columns"]
 
-FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif"
+# A presentation attribute, not style="...": the Content-Security-Policy refuses inline styles.
+FONT = "system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif"
 TEXT = "#3b4350"
 MUTED = "#6b7480"
 GRID = "#e3e7ed"
@@ -63,7 +64,7 @@ def _open(width: int, height: int, title: str) -> list[str]:
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}" '
-        f'class="chart" style="{FONT};max-width:100%;height:auto">',
+        f'class="chart" font-family="{FONT}">',
         f"<title>{escape(title)}</title>",
         f'<text x="0" y="16" font-size="13" font-weight="600" fill="{TEXT}">{escape(title)}</text>',
     ]

@@ -7,7 +7,7 @@ ROLES = (OWNERS, APPROVERS, OPERATORS)
 
 
 def ensure_groups(**kwargs) -> None:
-    """Create the groups and give operators every permission on the planner's models.
+    """Create the groups; operators get every permission on the planner's models and unlock sign-ins.
 
     Runs after each migrate (post_migrate), when Django has created the permissions.
     """
@@ -18,6 +18,18 @@ def ensure_groups(**kwargs) -> None:
     groups[OPERATORS].permissions.add(*planner_perms)
     groups[OPERATORS].permissions.add(
         *Permission.objects.filter(content_type__app_label="auth", codename__in=["view_user"])
+    )
+    # Sign-in lockouts (django-axes): operators see them and unlock by deleting the attempt.
+    groups[OPERATORS].permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="axes",
+            codename__in=[
+                "view_accessattempt",
+                "delete_accessattempt",
+                "view_accesslog",
+                "view_accessfailurelog",
+            ],
+        )
     )
 
 

@@ -78,6 +78,19 @@ def render_plan_pdf(revision_id: int) -> str:
     return plans.render_and_store_pdf(revision_id)
 
 
+@shared_task(
+    name="planner.tasks.render_draft_pdf",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=0,
+)
+def render_draft_pdf(revision_id: int, user_id: int | None = None) -> str:
+    """Render a draft's PDF into the cache keyed by its content (the ``reports`` queue)."""
+    from planner.services import plans
+
+    return plans.render_draft_pdf(revision_id, user_id)
+
+
 @shared_task(name="planner.tasks.flag_plans_for_review")
 def flag_plans_for_review() -> str:
     """Beat: flag approved plans older than ``plan.review_days`` for their review."""

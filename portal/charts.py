@@ -17,7 +17,8 @@ from planner.sizing.units import fmt_money, fmt_num
 
 __all__ = ["bar_chart", "cost_chart", "nice_ticks", "storage_chart"]
 
-FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif"
+# A presentation attribute, not style="...": the Content-Security-Policy refuses inline styles.
+FONT = "system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif"
 BAR = "#2f6fb0"
 BAR_LAST = "#8a5cc2"
 GRID = "#e3e7ed"
@@ -51,7 +52,7 @@ def bar_chart(
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}" '
-        f'class="chart" style="{FONT};max-width:100%;height:auto">',
+        f'class="chart" font-family="{FONT}">',
         f"<title>{escape(title)}</title>",
         f'<text x="{left}" y="18" font-size="13" font-weight="600" fill="{TEXT}">'
         f"{escape(title)}</text>",

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -74,16 +75,19 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "rest_framework.authtoken",
+    "axes",
     "django_filters",
     "django_tables2",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "planner",
     "portal",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -93,6 +97,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.logs.RequestLogMiddleware",
     "portal.views.metrics.RequestMetricsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -148,6 +154,25 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one user name
+# from one address within LOGIN_LOCKOUT_MINUTES, that pair is refused (429, the lockout page)
+# until the same time has passed since the last failure, or an operator deletes the row under
+# Admin > Axes > Access attempts. Failures are rows in the database (every web process sees
+# them) and each lockout is logged by the "axes" logger. The portal's /login/, the admin's
+# login and the API's token endpoint all authenticate through the backend below.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "portal.clientip.client_ip"
+AXES_LOCKOUT_CALLABLE = "portal.accounts.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = True
+AXES_SENSITIVE_PARAMETERS: list[str] = []  # the log names the user name and address locked out
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -191,8 +216,56 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-if envbool("BEHIND_PROXY", False):
+# Content-Security-Policy (django-csp) on every response: scripts, styles, fonts and images from
+# this origin only; no inline script or style anywhere (the portal's CSS and JS are static files,
+# the admin's are Django's, the API docs load Swagger UI's from drf-spectacular-sidecar and its
+# start-up script from a URL), no eval, no framing. Browsers report a violation to
+# /csp-report/, which logs it (portal/views/csp.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "report-uri": "/csp-report/",
+    }
+}
+
+
+def envproxies(name: str) -> int:
+    """How many reverse proxies to trust: 0 (none), a count, or yes/true/on for one."""
+    raw = os.environ.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return 0
+    if raw in ("true", "yes", "on"):
+        return 1
+    try:
+        count = int(raw)
+    except ValueError:
+        count = -1
+    if not 0 <= count <= 10:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r}: the number of reverse proxies in front of the web server "
+            "(0 for none, 1 for one TLS proxy, at most 10)"
+        )
+    return count
+
+
+# Reverse proxies in front of gunicorn (docs/deploy.md). 0: X-Forwarded-* headers are ignored
+# and the client is the socket's address. N: the client address is the N-th from the right in
+# X-Forwarded-For, for sign-in throttling and the API alike (portal/clientip.py, NUM_PROXIES).
+BEHIND_PROXY = envproxies("BEHIND_PROXY")
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# /metrics: a scraper sends "Authorization: Bearer <METRICS_TOKEN>"; without it only signed-in
+# operators read it (portal/views/metrics.py). Loopback is not trusted (a local TLS proxy).
+METRICS_TOKEN = envsecret("METRICS_TOKEN")
 # The health probe answers over plain HTTP on loopback (load balancers, `make run`).
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 
@@ -274,7 +347,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=15),
     },
 }
-# A signed PDF downloaded before the reports worker stored it: the download answers "202, try
+# A signed PDF downloaded before the reports worker stored it (or a draft's it has not cached:
+# the user's render slot, plans._draft_pdf): the download answers "202, try
 # again in 5 s" for this long after the change that asked for it, then renders it in the web
 # process after all (no reports worker running?). planner.services.plans.revision_pdf.
 PDF_RENDER_WAIT_SECONDS = envint("PDF_RENDER_WAIT_SECONDS", 120)
@@ -292,7 +366,7 @@ SIZING_CHUNK_DELAY_SECONDS = float(envstr("SIZING_CHUNK_DELAY_SECONDS", "0") or 
 REST_FRAMEWORK = {
     # Token first: an anonymous script gets 401 with "WWW-Authenticate: Token", not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "portal.accounts.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -312,6 +386,8 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "portal.api.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Which X-Forwarded-For entry is the client (0: none, the header is ignored).
+    "NUM_PROXIES": BEHIND_PROXY,
     # Counted in Redis (the "throttle" cache) so every process adds up; fail open if it is down.
     "DEFAULT_THROTTLE_CLASSES": [
         "portal.api.throttling.AnonRateThrottle",
@@ -323,6 +399,9 @@ REST_FRAMEWORK = {
         "token": envstr("API_THROTTLE_TOKEN", "20/min"),  # password attempts per address
     },
 }
+# API tokens older than this many days are refused and deleted (0: they never expire). A
+# password change or a deactivation revokes them at once (portal/accounts.py).
+API_TOKEN_TTL_DAYS = envint("API_TOKEN_TTL_DAYS", 0)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Recovery Planner API",
     "DESCRIPTION": (
@@ -411,6 +490,6 @@ OIDC_ROLE_GROUPS = {  # portal role -> the directory groups (names or object ids
 OIDC_TIMEOUT = envint("OIDC_TIMEOUT", 10)
 OIDC_AUTHENTICATION_CALLBACK_URL = "oidc-callback"
 LOGIN_REDIRECT_URL_FAILURE = "/login/"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Password sign-in throttled by django-axes' backend first (AUTHENTICATION_BACKENDS above).
 if OIDC_ENABLED:
     AUTHENTICATION_BACKENDS.append("portal.sso.DirectoryBackend")

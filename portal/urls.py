@@ -15,6 +15,7 @@ from portal.views import (
     vms,
     whatif,
 )
+from portal.views.csp import csp_report
 from portal.views.health import healthz
 from portal.views.metrics import metrics
 
@@ -26,6 +27,7 @@ admin.site.index_template = "admin/overview/admin_index.html"  # links the estat
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),
+    path("csp-report/", csp_report, name="csp-report"),
     path("login/", sso.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Single sign-on with the organisation's directory (404 unless OIDC_ISSUER is set).

@@ -10,7 +10,9 @@ through the ORM, the admin or the API:
   fields (state, decision, snapshot, hash, PDF) on any row; ``...delete()`` refuses rows that
   are not drafts, and so does deleting them by cascade (a ``pre_delete`` receiver), so an app
   with a signed plan cannot be deleted;
-- the audit trail (``PlanTransition``) and waivers are append-only.
+- the audit trail (``PlanTransition``) and waivers are append-only: ``save()`` of an existing
+  row, ``QuerySet.update()`` and deleting a submitted revision's rows are refused, and on
+  PostgreSQL a trigger refuses UPDATE and DELETE statements from any client.
 
 The workflow's own writes go through ``PlanRevisionQuerySet._service_update()``: conditional
 updates (``filter(pk=…, state=SUBMITTED)._service_update(state=APPROVED, …) == 1``), so two
@@ -225,8 +227,37 @@ def _refuse_cascade_delete(sender, instance: PlanRevision, **kwargs) -> None:
         raise RevisionLocked(_kept_message(instance))
 
 
+class TrailQuerySet(models.QuerySet):
+    """Append-only rows (the audit trail, waivers): ``update()`` is refused, and ``delete()``
+    too unless every row belongs to a draft (a draft is deleted whole, trail and all).
+
+    On PostgreSQL a trigger refuses the same UPDATE and DELETE statements whoever sends them
+    (migration 0006_h5_append_only)."""
+
+    def update(self, **kwargs):
+        raise RevisionLocked(
+            f"{self.model._meta.verbose_name_plural.capitalize()} are append-only: rows are "
+            "added, never changed."
+        )
+
+    update.alters_data = True
+
+    def delete(self):
+        if self.exclude(revision__state=PlanState.DRAFT).exists():
+            raise RevisionLocked(
+                f"{self.model._meta.verbose_name_plural.capitalize()} of a submitted plan "
+                "revision are kept: they cannot be deleted."
+            )
+        return super().delete()
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+
 class PlanTransition(models.Model):
     """The audit trail: every change of state, who made it, when and why (append-only)."""
+
+    objects = TrailQuerySet.as_manager()
 
     revision = models.ForeignKey(PlanRevision, on_delete=models.CASCADE, related_name="transitions")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -249,6 +280,8 @@ class PlanTransition(models.Model):
 
 class Waiver(models.Model):
     """An accepted blocking finding: who accepted it, when and why; printed in the PDF."""
+
+    objects = TrailQuerySet.as_manager()
 
     revision = models.ForeignKey(PlanRevision, on_delete=models.CASCADE, related_name="waivers")
     code = models.CharField(max_length=60)

@@ -18,8 +18,16 @@ class RunStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
-    PARTIAL = "partial", "Partially failed"
+    PARTIAL = "partial", "Succeeded with errors"
     FAILED = "failed", "Failed"
+
+
+class RunPhase(models.TextChoices):
+    """An estate run sizes in two passes so that no app reads another's figures from an older
+    run: every app's own figures and capability first, then the rules across apps."""
+
+    FIGURES = "figures", "Own figures of every app"
+    ASSESS = "assess", "Rules across apps"
 
 
 class Trigger(models.TextChoices):
@@ -63,6 +71,10 @@ class SizingRun(models.Model):
     total_chunks = models.PositiveIntegerField(default=0)
     done_chunks = models.PositiveIntegerField(default=0)
     failed_chunks = models.PositiveIntegerField(default=0)
+    phase = models.CharField(max_length=10, choices=RunPhase.choices, default=RunPhase.ASSESS)
+    figured_vms = models.PositiveIntegerField(
+        default=0, help_text="VMs whose own figures the first pass of an estate run computed"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     not_before = models.DateTimeField(null=True, blank=True, help_text="Coalescing delay for edits")
     dispatched_at = models.DateTimeField(null=True, blank=True)
@@ -98,7 +110,14 @@ class SizingRun(models.Model):
             return 100
         if not self.total_vms:
             return 0
+        if self.two_phase:  # each VM is visited once per pass
+            return min(100, round(50 * (self.figured_vms + self.done_vms) / self.total_vms))
         return min(100, round(100 * self.done_vms / self.total_vms))
+
+    @property
+    def two_phase(self) -> bool:
+        """An estate run: own figures of every app first, then the rules across apps."""
+        return self.application_id is None
 
     @property
     def finished(self) -> bool:
@@ -116,6 +135,7 @@ class RunChunk(models.Model):
 
     run = models.ForeignKey(SizingRun, on_delete=models.CASCADE, related_name="chunks")
     index = models.PositiveIntegerField()
+    phase = models.CharField(max_length=10, choices=RunPhase.choices, default=RunPhase.ASSESS)
     app_ids = models.JSONField(default=list)
     vm_count = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.PENDING)
@@ -129,7 +149,35 @@ class RunChunk(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"chunk {self.index} of run {self.run_id} ({self.status})"
+        return f"chunk {self.index} of run {self.run_id} ({self.phase}, {self.status})"
+
+
+class RunFigures(models.Model):
+    """One app's own figures and capability from the first pass of an estate run.
+
+    The second pass computes the loads on backup targets and hubs and the capability of the
+    apps a VM depends on from these rows of the same run, so the run's findings do not depend on
+    which chunk ran first or on what an earlier run stored. Kept with the run (its record)."""
+
+    run = models.ForeignKey(SizingRun, on_delete=models.CASCADE, related_name="figures")
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="+")
+    scheme = models.CharField(max_length=20)
+    backup_target_id = models.IntegerField(null=True)
+    recovery_target_id = models.IntegerField(null=True)
+    protected_vm_count = models.PositiveIntegerField(default=0)
+    backup_gib = models.FloatField(default=0)
+    churn_gib_day = models.FloatField(default=0)
+    standby_memory_gib = models.FloatField(default=0)
+    rto_capability_minutes = models.FloatField(null=True)
+    rpo_capability_minutes = models.FloatField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "application"], name="run_figures_once_per_app")
+        ]
+
+    def __str__(self) -> str:
+        return f"figures of app {self.application_id} in run {self.run_id}"
 
 
 class RunError(models.Model):

@@ -54,6 +54,8 @@ def usable_link(a: Assumptions) -> tuple[float, str]:
     arithmetic. The same formula as the seeding time (``planner.sizing.seeding``)."""
     free = a.link_mbps - a.delta_mbps
     rate = max(0.0, free) * a.efficiency
+    if not math.isfinite(rate) or rate < 0:
+        rate = 0.0  # no usable link known: the callers then skip the link
     link = (
         f"({u.mbps(a.link_mbps)} − {u.mbps(a.delta_mbps)} other traffic)"
         if a.delta_mbps

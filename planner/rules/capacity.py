@@ -106,7 +106,7 @@ def _backup_target(app: App, ctx) -> Iterator[Finding]:
     load = ctx.target_loads.get(bt.id)
     if load is None:
         return
-    apps = f" for {u.plural(load.apps, 'app')}" if load.apps else ""
+    apps = f" for {u.plural(load.apps, 'app')}{load.basis}" if load.apps else ""
     if bt.capacity_gib > 0:
         free = bt.capacity_gib - bt.used_gib
         if load.needed_gib > free + _EPS:
@@ -119,7 +119,7 @@ def _backup_target(app: App, ctx) -> Iterator[Finding]:
             )
     if bt.ingest_mbps > 0 and bt.window_hours > 0:
         night = bt.ingest_mbps * bt.window_hours * 3600 / u.MBIT_PER_GIB
-        if load.nightly_ingest_gib > night + _EPS:
+        if load.nightly_ingest_gib > night + _EPS and night > 0:  # 0: 5e-324 Mbit/s underflows
             yield finding(
                 "CAPACITY_BACKUP_INGEST",
                 app.id,
@@ -134,7 +134,7 @@ def _target_hub(app: App, ctx, rt) -> Iterator[Finding]:
     load = ctx.cloud_loads.get(rt.id)
     if load is None:
         return
-    apps = f" for {u.plural(load.apps, 'app')}" if load.apps else ""
+    apps = f" for {u.plural(load.apps, 'app')}{load.basis}" if load.apps else ""
     counted = f" ({'; '.join(load.explanation)})" if load.explanation else ""
     if load.standby_memory_gib > load.available_memory_gib + _EPS:
         yield finding(

@@ -62,11 +62,15 @@ class TargetLoad:
     needed_gib          backup storage all those apps need on it
     nightly_ingest_gib  data to ingest in one nightly window (incrementals of all those apps)
     apps                how many apps use it (for the message; 0 when unknown)
+    basis               where the other apps' figures come from when not from this run, for
+                        the message: " (2 from stored results: 'crm' run 12 at …)"; "" when all
+                        are from this run
     """
 
     needed_gib: float
     nightly_ingest_gib: float = 0.0
     apps: int = 0
+    basis: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,7 @@ class CloudLoad:
     available_memory_gib memory available for tenant VMs, computed by the caller with the ASH
                          formula: N*H - reserve - infrastructure - running tenant VMs
     apps                 how many apps fail over to it (for the message; 0 when unknown)
+    basis                as ``TargetLoad.basis``
     running_vms          VMs already running on the stamp as the planner counts them
                          (``planner.sizing.hub_running``: inventoried + operator's figure + ASR
                          appliances); None: the cloud's ``running_vm_count`` alone
@@ -89,6 +94,7 @@ class CloudLoad:
     vm_count: int
     available_memory_gib: float
     apps: int = 0
+    basis: str = ""
     running_vms: int | None = None
     explanation: tuple[str, ...] = ()
 

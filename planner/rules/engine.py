@@ -7,18 +7,23 @@ Pure Python: no Django import.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from planner.facts import App
+from planner.guard import bound_app, bound_catalog
 from planner.rules import capacity, dependencies, drills, objectives, platform, policy, topology
 from planner.rules.bootorder import Layering, layer_vms
 from planner.rules.capability import Capability, scheme_capability
 from planner.rules.context import RuleContext
 from planner.rules.estate import replication_mbps
-from planner.rules.findings import Finding
+from planner.rules.findings import Finding, finding
 from planner.rules.recommend import Recommendation, recommend_scheme
 
 __all__ = ["Derived", "derive", "evaluate"]
 
 FAMILIES = (topology, platform, objectives, drills, capacity, dependencies, policy)
+# How many replaced inputs the INPUT_OUT_OF_RANGE finding names before "and N more".
+NAMED_INPUTS = 10
 
 
 class Derived:
@@ -86,15 +91,33 @@ class Derived:
         return self._recommendation
 
 
+def _bounded(app: App, ctx: RuleContext) -> tuple[App, RuleContext, tuple[str, ...]]:
+    """The app and limits with every number in the engine's domain (``planner.guard``)."""
+    app, notes = bound_app(app)
+    limits, limit_notes = bound_catalog(ctx.limits, "limits")
+    if limit_notes:
+        ctx = replace(ctx, limits=limits)
+    return app, ctx, notes + limit_notes
+
+
 def derive(app: App, ctx: RuleContext) -> Derived:
+    app, ctx, _ = _bounded(app, ctx)
     return Derived(app, ctx)
 
 
 def evaluate(app: App, ctx: RuleContext) -> list[Finding]:
-    """All findings on ``app``, sorted by severity (blocking first), code, VMs and message."""
+    """All findings on ``app``, sorted by severity (blocking first), code, VMs and message.
+
+    A number outside the engine's domain is replaced by the nearest one in it before any rule
+    reads it, and named in a blocking INPUT_OUT_OF_RANGE finding (``planner.guard``)."""
+    app, ctx, notes = _bounded(app, ctx)
     d = Derived(app, ctx)
     out: list[Finding] = []
     for family in FAMILIES:
         out.extend(family.check(app, ctx, d))
+    if notes:
+        more = len(notes) - NAMED_INPUTS
+        tail = f"; and {more} more" if more > 0 else ""
+        out.append(finding("INPUT_OUT_OF_RANGE", app.id, "; ".join(notes[:NAMED_INPUTS]) + tail))
     out.sort(key=Finding.sort_key)
     return out

@@ -55,6 +55,7 @@ S_SEEDING = "DESIGN §4: initial seeding goal (72 h by default), split into batc
 S_BOOT = "DESIGN §5 (start-up order: at most 7 groups)"
 S_LINK = "DESIGN §4 (required bandwidth against the link: (link − other traffic) × efficiency)"
 S_VM_SIZES = "Azure Stack Hub VM sizes (azure-stack-docs, azure-stack/user/azure-stack-vm-sizes.md)"
+S_INPUTS = "planner.guard: the engine's domain, the entrances' ranges (planner.bounds)"
 S_DRIFT = (
     "Issue 20: the inventory synced from the hub's Azure Resource Manager endpoint differs from "
     "the one the app was planned on"
@@ -639,6 +640,20 @@ _RULES: tuple[RuleInfo, ...] = (
         "Initial full backups need several nights: staggered onboarding",
         S_BACKUP_PLAN,
         "Onboard the VMs night by night as scheduled.",
+    ),
+    RuleInfo(
+        "INPUT_OUT_OF_RANGE",
+        BLOCKING,
+        "An input is outside what the engine sizes: the nearest value in range was used",
+        S_INPUTS,
+        "Correct the value the message names (it gives the allowed range) and size again.",
+    ),
+    RuleInfo(
+        "ONBOARDING_OVER_A_YEAR",
+        BLOCKING,
+        "The onboarding schedule does not fit in a year of nightly windows",
+        S_BACKUP_PLAN,
+        "Seed the VMs offline, raise the target's throughput or the link, or split the app.",
     ),
     RuleInfo(
         "ONBOARDING_VM_OVER_WINDOW",

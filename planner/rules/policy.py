@@ -99,6 +99,8 @@ def _onboarding(app: App, ctx, d, goal: float) -> Iterator[Finding]:
     # more streams than VMs.
     link, _ = usable_link(app.assumptions)
     rate = min(bt.ingest_mbps, link) if link > 0 else bt.ingest_mbps
+    if not (0 < rate < math.inf):
+        return
     streams = max(1, min(bt.streams, len(items)))
     sched = stagger(
         items,
@@ -107,6 +109,13 @@ def _onboarding(app: App, ctx, d, goal: float) -> Iterator[Finding]:
         streams=streams,
         goal_hours=goal,
     )
+    if sched.unscheduled:
+        yield finding(
+            "ONBOARDING_OVER_A_YEAR",
+            app.id,
+            "; ".join(w for w in sched.warnings if "not scheduled" in w),
+            vm_ids=sched.unscheduled,
+        )
     if sched.oversized:
         yield finding(
             "ONBOARDING_VM_OVER_WINDOW",

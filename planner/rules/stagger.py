@@ -16,6 +16,9 @@ number of new VMs". The model:
 - A VM whose transfer is longer than a whole window cannot fit one night: it is still scheduled,
   alone from the start of an empty stream, spanning consecutive nights on that stream (the
   transfer is assumed to pause and resume with the window), and it is flagged.
+- The schedule stops at ``MAX_NIGHTS`` (a year): a VM that cannot be placed within it (or whose
+  size is not a finite number >= 0) is left out, listed in ``unscheduled`` and named in a
+  warning, so a tiny throughput never grows the schedule (or its memory) without end.
 - ``total_hours`` is the elapsed time from the first window's start to the end of the last
   transfer, counting the 24 h between nights; ``within_goal`` compares it with ``goal_hours``.
 
@@ -34,6 +37,8 @@ from planner.rules import _units as u
 __all__ = ["Schedule", "Slot", "stagger"]
 
 _EPS = 1e-9
+MAX_NIGHTS = 365  # a year of nights; beyond it the rest does not fit (module docstring)
+NAMED_UNSCHEDULED = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +90,7 @@ class Schedule:
     oversized: tuple[int, ...] = ()
     warnings: tuple[str, ...] = ()
     explanation: tuple[str, ...] = ()
+    unscheduled: tuple[int, ...] = ()  # VMs that do not fit within MAX_NIGHTS
 
     def night_of(self, vm_id: int) -> int:
         for s in self.slots:
@@ -110,6 +116,7 @@ class Schedule:
             "goal_hours": self.goal_hours,
             "within_goal": self.within_goal,
             "oversized": list(self.oversized),
+            "unscheduled": list(self.unscheduled),
             "warnings": list(self.warnings),
             "explanation": list(self.explanation),
             "slots": [
@@ -153,17 +160,21 @@ def stagger(
         raise ValueError(f"streams must be a whole number >= 1, got {streams!r}")
     streams = int(streams)
     work = []
+    left_out: list[tuple[int, str, float]] = []  # not scheduled within MAX_NIGHTS
     for vm_id, name, gib in items:
-        if gib < 0 or not math.isfinite(gib):
-            raise ValueError(
-                f"initial GiB of VM {name!r} must be a finite number >= 0, got {gib!r}"
-            )
+        if not (gib >= 0 and math.isfinite(gib)):
+            left_out.append((vm_id, name, gib))
+            continue
         work.append((vm_id, name, float(gib)))
     work.sort(key=lambda it: (-it[2], it[1], it[0]))
+    # A VM runs on one stream at a time: lanes beyond the number of VMs are never used, so
+    # a huge ``streams`` allocates nothing more (the stream rate still divides by ``streams``).
+    lanes_n = max(1, min(streams, len(work)))
 
     window = window_hours * 60.0
     stream_mbps = ingest_mbps / streams
-    minutes_per_gib = u.MBIT_PER_GIB / stream_mbps / 60.0
+    # A rate that underflows to 0 (5e-324 Mbit/s over 2 streams) moves nothing: infinite time.
+    minutes_per_gib = u.MBIT_PER_GIB / stream_mbps / 60.0 if stream_mbps > 0 else math.inf
     night_capacity = ingest_mbps * window_hours * 3600 / u.MBIT_PER_GIB
 
     used: list[list[float]] = []  # used[night][stream], minutes
@@ -174,14 +185,20 @@ def stagger(
     night_min: list[float] = []  # least used stream time per night
 
     def add_night() -> None:
-        used.append([0.0] * streams)
+        used.append([0.0] * lanes_n)
         night_min.append(0.0)
 
     for vm_id, name, gib in work:
         t = gib * minutes_per_gib
+        if not t < window * MAX_NIGHTS:  # also NaN or infinite: a rate of 1e-300 Mbit/s
+            left_out.append((vm_id, name, gib))
+            continue
         if t <= window + _EPS:
             night = 0
             while True:
+                if night == MAX_NIGHTS:
+                    left_out.append((vm_id, name, gib))
+                    break
                 if night == len(used):
                     add_night()
                 if night_min[night] + t <= window + _EPS:
@@ -201,9 +218,11 @@ def stagger(
         last = t - (k - 1) * window
         night = 0
         while True:
+            if night + k > MAX_NIGHTS:
+                break
             while len(used) < night + k:
                 add_night()
-            free = [s for s in range(streams) if all(used[night + j][s] == 0 for j in range(k))]
+            free = [s for s in range(lanes_n) if all(used[night + j][s] == 0 for j in range(k))]
             if free:
                 s = free[0]
                 for j in range(k - 1):
@@ -214,6 +233,9 @@ def stagger(
                 placed.append((vm_id, name, gib, night, s, 0.0, t, k, False, last))
                 break
             night += 1
+        if night + k > MAX_NIGHTS:
+            left_out.append((vm_id, name, gib))
+            continue
         oversized.append(vm_id)
         warnings.append(
             f"VM '{name}' needs {u.dur_with_minutes(t)} for {u.gib(gib)} at "
@@ -243,8 +265,17 @@ def stagger(
     total_hours = end / 60.0
     transfer_hours = sum(s.duration_minutes for s in slots) / 60.0
     total_gib = sum(s.gib for s in slots)
-    within = total_hours <= goal_hours + _EPS
-    if not within:
+    within = total_hours <= goal_hours + _EPS and not left_out
+    if left_out:
+        left_out.sort(key=lambda it: (it[1], it[0]))
+        names = ", ".join(f"'{name}'" for _, name, _ in left_out[:NAMED_UNSCHEDULED])
+        more = len(left_out) - NAMED_UNSCHEDULED
+        warnings.append(
+            f"{u.plural(len(left_out), 'VM')} ({names}{f' and {more} more' if more > 0 else ''}) "
+            f"do not fit within {MAX_NIGHTS} nights of {u.hours(window_hours)} at "
+            f"{u.mbps(stream_mbps)} per stream: not scheduled"
+        )
+    if not within and total_hours > goal_hours + _EPS:
         warnings.append(
             f"onboarding takes {u.hours(total_hours)} elapsed over {u.plural(nights, 'night')}, "
             f"longer than the {u.hours(goal_hours)} goal: onboard in batches or raise throughput"
@@ -271,4 +302,5 @@ def stagger(
         oversized=tuple(sorted(oversized)),
         warnings=tuple(warnings),
         explanation=explanation,
+        unscheduled=tuple(sorted(vm_id for vm_id, _, _ in left_out)),
     )

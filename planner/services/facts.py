@@ -119,8 +119,11 @@ def app_facts(app: Application, vms: Iterable[facts.Vm], drills: Iterable[facts.
     )
 
 
-def load_apps(app_ids: Iterable[int]) -> list[facts.App]:
-    """Facts of the given apps, in id order: five queries whatever their size."""
+def load_apps(app_ids: Iterable[int], failed: list | None = None) -> list[facts.App]:
+    """Facts of the given apps, in id order: five queries whatever their size.
+
+    With ``failed``, an app whose facts cannot be built is left out and ``(app id, message)``
+    appended there, so one broken row does not stop a chunk."""
     app_ids = sorted(set(app_ids))
     apps = list(app_queryset().filter(id__in=app_ids).order_by("id"))
     vm_rows = list(
@@ -198,4 +201,16 @@ def load_apps(app_ids: Iterable[int]) -> list[facts.App]:
                 restore_approach=approach,
             )
         )
-    return [app_facts(a, vms_by_app.get(a.id, ()), drills.get(a.id, ())) for a in apps]
+    if failed is None:
+        return [app_facts(a, vms_by_app.get(a.id, ()), drills.get(a.id, ())) for a in apps]
+    out = []
+    for a in apps:
+        try:
+            out.append(app_facts(a, vms_by_app.get(a.id, ()), drills.get(a.id, ())))
+        except Exception as exc:  # a broken row names its app; the others are still sized
+            failed.append((a.id, f"{a.name}: its facts could not be read: {_reason(exc)}"))
+    return out
+
+
+def _reason(exc: Exception) -> str:
+    return f"{exc.__class__.__name__}: {exc}"[:500]

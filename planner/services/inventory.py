@@ -37,6 +37,7 @@ from django.db.models.functions import Lower
 
 from planner.models import Application, Disk, Subscription, VirtualMachine, VmSize
 from planner.models.estate import OsType, Role
+from planner.roles import OPERATORS, has_role
 
 DEFAULT_FILL_RATIO = 0.6
 MAX_DISK_GIB = 65_536.0  # the largest managed disk size Azure lists (64 TiB)
@@ -458,6 +459,12 @@ def check_target(application: Application, subscription: Subscription) -> None:
         )
 
 
+def _may_change(user, owner_id) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return owner_id == user.pk or has_role(user, OPERATORS)
+
+
 def preview_import(
     parsed: ParsedInventory,
     *,
@@ -465,8 +472,12 @@ def preview_import(
     subscription: Subscription,
     fill_ratio: float = DEFAULT_FILL_RATIO,
     opt_in: bool = False,
+    user=None,
 ) -> Preview:
-    """What a commit would do, row by row. Three queries whatever the size of the file."""
+    """What a commit would do, row by row. Three queries whatever the size of the file.
+
+    A row of a VM registered in another app names that app only when ``user`` may change it
+    (its owner, or an operator); otherwise it says "an app you cannot change"."""
     check_target(application, subscription)
     if not 0 < fill_ratio <= 1:
         raise InventoryError("the fill ratio is a fraction above 0 and at most 1 (0.6 = 60 %)")
@@ -478,9 +489,18 @@ def preview_import(
         subscription=subscription, rg_key__in=groups
     )
     existing = {}
-    for vm_id, rg, name, app_id, app_name, os_type, size_id in in_groups.values_list(
-        "id", "resource_group", "name", "application_id", "application__name", "os_type", "size_id"
+    for vm_id, rg, name, app_id, app_name, owner_id, os_type, size_id in in_groups.values_list(
+        "id",
+        "resource_group",
+        "name",
+        "application_id",
+        "application__name",
+        "application__owner_id",
+        "os_type",
+        "size_id",
     ):
+        if not _may_change(user, owner_id):
+            app_name = None
         existing[(rg.lower(), name.lower())] = (vm_id, app_id, app_name, os_type, size_id)
     disks: dict[int, dict[str, tuple[int, float, float, int | None]]] = {}
     for disk_id, vm_id, name, prov, used, lun in Disk.objects.filter(
@@ -521,8 +541,13 @@ def preview_import(
                     REJECT,
                     row.name,
                     row.resource_group,
-                    f"already registered in app '{app_name}' in this subscription: a VM "
-                    "belongs to one app; import it into that app, or move it there first",
+                    (
+                        f"already registered in app '{app_name}' in this subscription: a VM "
+                        "belongs to one app; import it into that app, or move it there first"
+                        if app_name is not None
+                        else "already registered in an app you cannot change, in this "
+                        "subscription: a VM belongs to one app; ask an operator to move it"
+                    ),
                     row,
                     vm_id,
                 )
@@ -591,6 +616,7 @@ def import_inventory(
     fill_ratio: float = DEFAULT_FILL_RATIO,
     opt_in: bool = False,
     preview: Preview | None = None,
+    user=None,
 ) -> ImportOutcome:
     """Write what ``preview_import`` shows, all or nothing (one transaction, bulk writes).
 
@@ -603,6 +629,7 @@ def import_inventory(
             subscription=subscription,
             fill_ratio=fill_ratio,
             opt_in=opt_in,
+            user=user,
         )
         new_vms, new_disk_rows = [], []
         for p in preview.rows:

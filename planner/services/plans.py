@@ -16,11 +16,12 @@ Workflow: draft -> submitted -> approved | rejected, each step recorded in ``Pla
         The owner submits the latest draft; refused if the app changed since it was taken.
         The review copy of the PDF is rendered on the reports queue.
     approve_revision(rev, user, comment="") -> PlanRevision
-        An approver who does not own the app approves the latest submitted revision; refused
+        An approver who neither owns the app, took the revision nor submitted it (superusers
+        included: separation of duties) approves the latest submitted revision; refused
         while a blocking finding has no waiver or if the app changed since it was taken.
         The signed PDF (with the sign-off block) is rendered on the reports queue.
     reject_revision(rev, user, comment) -> PlanRevision
-        An approver who does not own the app rejects a submitted revision; a comment is required.
+        An approver (as for approving) rejects a submitted revision; a comment is required.
     add_waiver(rev, code, user, justification) -> Waiver
         Accept a blocking finding of the revision: its owner on a draft, an approver (not the
         owner) on a submitted revision. Who, when and why are printed in the PDF.
@@ -35,8 +36,13 @@ Workflow: draft -> submitted -> approved | rejected, each step recorded in ``Pla
         due_for_review, review_due (datetime), flagged_for_review (datetime or None),
         unwaived_blocking (codes of the latest revision without a waiver), label (one line).
 
-    revision_pdf(rev, wait_for_worker=False) -> (bytes, filename)
-        A draft is rendered on the fly (never stored). A submitted or decided revision's PDF is
+    revision_pdf(rev, wait_for_worker=False, user=None) -> (bytes, filename)
+        A draft's PDF is never stored with the revision. For the web's downloads
+        (``wait_for_worker``) it is rendered on the reports queue into a cache keyed by the
+        draft's content hash (``draft_pdf_key``: snapshot, waivers, trail), served from there
+        while the draft is unchanged, with at most one render per user at a time (a Redis slot;
+        ``PdfNotReady`` meanwhile); elsewhere (``manage.py export_plan``) it is rendered on the
+        spot. A submitted or decided revision's PDF is
         rendered once, stored with its SHA-256 (``rev.pdf``, ``rev.pdf_sha256``) and served from
         storage afterwards (checked against the recorded hash on the way out). The reports
         worker renders it after each change; with ``wait_for_worker`` (the web's downloads) a
@@ -49,6 +55,7 @@ Workflow: draft -> submitted -> approved | rejected, each step recorded in ``Pla
         Does a PDF (bytes, or an uploaded file) match the stored one's SHA-256?
 
     render_and_store_pdf(revision_id) -> str     the reports worker (planner.tasks)
+    render_draft_pdf(revision_id, user_id) -> str  the reports worker: a draft's cached PDF
     flag_plans_for_review(now=None) -> int       the beat task: approved plans past
                                                  ``plan.review_days`` (limits, 365 by default)
 """
@@ -109,6 +116,7 @@ __all__ = [
     "plan_statuses",
     "reject_revision",
     "render_and_store_pdf",
+    "render_draft_pdf",
     "revision_annex",
     "revision_pdf",
     "submit_revision",
@@ -146,11 +154,28 @@ def _require_approver(rev: PlanRevision, user, doing: str) -> None:
             f"Only an approver may {doing} a plan: ask a member of the approvers group to "
             f"review revision r{rev.number} of '{rev.application.name}'."
         )
+    # Separation of duties, superusers included: whoever owns the app, took the revision or
+    # submitted it never decides it (nor waives its findings once submitted).
     if _is_owner(rev.application, user) or rev.created_by_id == user.pk:
         raise PlanError(
             f"You own '{rev.application.name}': another approver must {doing} its plan "
             "(nobody signs off their own plan)."
         )
+    if _submitted_by(rev) == user.pk:
+        raise PlanError(
+            f"You submitted revision r{rev.number} of '{rev.application.name}': another "
+            f"approver must {doing} it (nobody signs off a plan they submitted)."
+        )
+
+
+def _submitted_by(rev: PlanRevision) -> int | None:
+    """Who moved the revision to submitted (None for a draft)."""
+    return (
+        PlanTransition.objects.filter(revision_id=rev.pk, to_state=PlanState.SUBMITTED)
+        .order_by("-at", "-id")
+        .values_list("by_id", flat=True)
+        .first()
+    )
 
 
 def _locked(rev: PlanRevision) -> PlanRevision:
@@ -691,9 +716,167 @@ def _pdf_asked_for(rev: PlanRevision) -> datetime:
     return max(t for t in (rev.created_at, last["moved"], last["waived"]) if t is not None)
 
 
-def revision_pdf(rev: PlanRevision, *, wait_for_worker: bool = False) -> tuple[bytes, str]:
+# --- draft PDFs: rendered on the reports queue, cached by content, one render per user ---------
+
+DRAFT_PDF_DIR = "plans/drafts"
+DRAFT_LOCK_SECONDS = 900  # longer than a render may take (CELERY_TASK_TIME_LIMIT)
+_redis_client = None
+
+
+def _redis():
+    """The broker's Redis: the per-user render slot lives there (every web process sees it)."""
+    global _redis_client
+    if _redis_client is None:
+        import redis
+
+        _redis_client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5
+        )
+    return _redis_client
+
+
+def draft_pdf_key(rev: PlanRevision) -> str:
+    """SHA-256 of everything a draft's PDF shows: the snapshot's hash, waivers, trail, paper."""
+    from planner.reports.render import revision_meta
+
+    meta = revision_meta(rev)
+    content = {
+        "sha256": rev.sha256,
+        "state": rev.state,
+        "name": rev.pdf_filename,
+        "paper": getattr(settings, "PLAN_PDF_PAPER", "A4"),
+        "waivers": [{**w, "at": w["at"].isoformat()} for w in meta.waivers],
+        "transitions": [{**t, "at": t["at"].isoformat()} for t in meta.transitions],
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def _draft_pdf_name(rev: PlanRevision, key: str) -> str:
+    return f"{DRAFT_PDF_DIR}/{rev.application_id}/{rev.pk}-{key[:32]}.pdf"
+
+
+def _read(name: str) -> bytes | None:
+    try:
+        with default_storage.open(name, "rb") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        return None
+
+
+def _user_slot(user_id) -> str:
+    return f"planner:draft-pdf:user:{user_id}"
+
+
+def render_draft_pdf(revision_id: int, user_id: int | None = None) -> str:
+    """Render a draft's PDF into the cache (the reports worker), then free the user's slot.
+
+    Stored under the key of the draft as it is now; older cached copies of the same revision are
+    deleted. Idempotent: a copy already cached is not rendered again."""
+    from planner.reports.render import render_revision
+
+    try:
+        rev = PlanRevision.objects.select_related("application").filter(pk=revision_id).first()
+        if rev is None or rev.state != PlanState.DRAFT:
+            return f"revision {revision_id}: not a draft any more, nothing to render"
+        key = draft_pdf_key(rev)
+        name = _draft_pdf_name(rev, key)
+        if default_storage.exists(name):
+            return f"r{rev.number} (draft): already cached"
+        rendered = render_revision(rev)
+        _save(name, rendered.pdf)
+        folder = f"{DRAFT_PDF_DIR}/{rev.application_id}"
+        for old in default_storage.listdir(folder)[1]:
+            if old.startswith(f"{rev.pk}-") and f"{folder}/{old}" != name:
+                default_storage.delete(f"{folder}/{old}")
+        return (
+            f"r{rev.number} (draft): {rendered.pages} pages, {len(rendered.pdf):,} bytes, "
+            f"{rendered.seconds:.1f} s, cached as {key[:12]}"
+        )
+    finally:
+        if user_id is not None:
+            _free_slot(user_id, revision_id)
+
+
+def _free_slot(user_id, revision_id: int) -> None:
+    try:
+        held = _redis().get(_user_slot(user_id))
+        if held is not None and held.decode().split(":")[0] == str(revision_id):
+            _redis().delete(_user_slot(user_id))
+    except Exception as exc:  # redis-py's errors: the slot expires on its own
+        log.warning("draft PDF slot of user %s not freed: %s", user_id, exc)
+
+
+def _draft_pdf(rev: PlanRevision, user) -> bytes:
+    """A draft's PDF from the cache, else queued on the reports worker (``PdfNotReady``).
+
+    Each user has one render slot (in Redis, shared by every web process): while their render
+    of one draft runs, asking for another answers "not ready" without queueing a second. A slot
+    held longer than ``PDF_RENDER_WAIT_SECONDS`` (no reports worker?) is taken over by the
+    download, which renders in the web process, still one at a time per user."""
+    import redis
+
+    key = draft_pdf_key(rev)
+    cached = _read(_draft_pdf_name(rev, key))
+    if cached is not None:
+        return cached
+    user_id = getattr(user, "pk", None) or 0
+    slot = _user_slot(user_id)
+    now = timezone.now().timestamp()
+    mine = f"{rev.pk}:{key}"
+    try:
+        if _redis().set(slot, f"{mine}:{now:.3f}", nx=True, ex=DRAFT_LOCK_SECONDS):
+            from planner.tasks import render_draft_pdf as task
+
+            try:
+                task.apply_async(args=[rev.pk, user_id], retry=False)
+            except Exception:
+                _redis().delete(slot)
+                raise
+            raise PdfNotReady(
+                f"The PDF of draft r{rev.number} is being rendered by the reports worker: "
+                f"download it again in {PDF_RETRY_AFTER} seconds.",
+                retry_after=PDF_RETRY_AFTER,
+            )
+        held = (_redis().get(slot) or b"").decode()
+    except redis.RedisError:
+        raise PlanError(
+            "Draft PDFs are rendered by the reports worker, and its task queue is not "
+            "answering: try again in a minute (/healthz shows the broker's state)."
+        ) from None
+    held_for, _, since = held.rpartition(":")
+    waited = now - float(since or now)
+    if waited < settings.PDF_RENDER_WAIT_SECONDS:
+        other = "" if held_for == mine else " another of your draft PDFs is rendered first:"
+        raise PdfNotReady(
+            f"The PDF of draft r{rev.number} is not ready:{other} one render at a time per "
+            f"person. Download it again in {PDF_RETRY_AFTER} seconds.",
+            retry_after=PDF_RETRY_AFTER,
+        )
+    # The slot is stale: no reports worker took the render. Take it over and render here.
+    if _redis().set(slot, f"{mine}:{now:.3f}", xx=True, get=True) != held.encode():
+        raise PdfNotReady(
+            f"The PDF of draft r{rev.number} is being rendered: download it again in "
+            f"{PDF_RETRY_AFTER} seconds.",
+            retry_after=PDF_RETRY_AFTER,
+        )
+    log.warning(
+        "draft PDF slot of user %s held %d s without a render; rendering r%s here "
+        "(is a reports worker running?)",
+        user_id,
+        waited,
+        rev.pk,
+    )
+    render_draft_pdf(rev.pk, user_id)
+    return _read(_draft_pdf_name(rev, draft_pdf_key(rev))) or b""
+
+
+def revision_pdf(
+    rev: PlanRevision, *, wait_for_worker: bool = False, user=None
+) -> tuple[bytes, str]:
     """The PDF of a revision and its download name (see the module docstring)."""
     if rev.state == PlanState.DRAFT:
+        if wait_for_worker:
+            return _draft_pdf(rev, user), rev.pdf_filename
         from planner.reports.render import render_revision
 
         return render_revision(rev).pdf, rev.pdf_filename

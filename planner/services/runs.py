@@ -1,5 +1,11 @@
 """Sizing runs: request (an outbox row), dispatch, split into chunks, run chunks, finish.
 
+An estate run has two passes over the same chunks of apps: the first (``figures``) stores every
+app's own figures and capability with the run, the second (``assess``) evaluates the rules across
+apps (loads on backup targets and hubs, dependencies) from those figures, so its findings do not
+depend on which chunk ran first. The second pass starts when every first-pass chunk has ended.
+A run of one app has the second pass only and reads the other apps' stored results.
+
 Nothing is lost when things break (RELIABILITY.md):
 - the request path records the run first and publishes after commit without waiting on the
   broker; a run whose publish failed stays ``pending`` and the beat sweep dispatches it later;
@@ -21,13 +27,22 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from planner.models import Application, RunChunk, RunError, RunStatus, SizingRun, Trigger
+from planner.models import (
+    Application,
+    RunChunk,
+    RunError,
+    RunPhase,
+    RunStatus,
+    SizingRun,
+    Trigger,
+)
 from planner.services import notifications, sizing
 
 log = logging.getLogger(__name__)
 
 MAX_CHUNK_ATTEMPTS = 3
 REDISPATCH_AFTER = timedelta(minutes=10)
+ENDED = (RunStatus.SUCCEEDED, RunStatus.FAILED)
 
 
 # --- request and dispatch --------------------------------------------------------------------
@@ -109,7 +124,8 @@ def dispatch_pending_runs() -> int:
 
 
 def plan_run(run_id: int, enqueue: Callable[[int, int], None] | None = None) -> list[int]:
-    """Claim a pending run, split it into chunks, and enqueue the chunks not yet done.
+    """Claim a pending run, split it into chunks, and enqueue the chunks of its current pass
+    not yet done.
 
     Redelivered (the run is already running): re-enqueue the unfinished chunks; a duplicate is
     harmless because chunks are idempotent. Returns the indexes enqueued.
@@ -124,13 +140,14 @@ def plan_run(run_id: int, enqueue: Callable[[int, int], None] | None = None) -> 
             return []
         if claimed:
             _create_chunks(run)
+            run.refresh_from_db()
     indexes = list(
-        RunChunk.objects.filter(run_id=run_id)
-        .exclude(status__in=[RunStatus.SUCCEEDED, RunStatus.FAILED])
+        RunChunk.objects.filter(run_id=run_id, phase=run.phase)
+        .exclude(status__in=ENDED)
         .values_list("index", flat=True)
     )
     if not indexes:
-        finish_run_if_done(run_id)
+        advance_run(run_id, enqueue)
     for index in indexes:
         (enqueue or _enqueue_chunk)(run_id, index)
     return indexes
@@ -143,7 +160,8 @@ def _enqueue_chunk(run_id: int, index: int) -> None:
 
 
 def _create_chunks(run: SizingRun) -> None:
-    """Pack apps into chunks of about SIZING_CHUNK_VMS VMs (an app is never split)."""
+    """Pack apps into chunks of about SIZING_CHUNK_VMS VMs (an app is never split); an estate
+    run gets each chunk twice, indexes 0..n-1 for the first pass and n..2n-1 for the second."""
     apps = (
         Application.objects.all()
         if run.application_id is None
@@ -166,10 +184,22 @@ def _create_chunks(run: SizingRun) -> None:
         size += n
     if current:
         chunks.append(RunChunk(run=run, index=len(chunks), app_ids=current, vm_count=size))
+    total_vms = sum(c.vm_count for c in chunks)
+    phase = RunPhase.ASSESS
+    if run.two_phase:
+        phase = RunPhase.FIGURES
+        first = [
+            RunChunk(run=run, index=c.index, phase=phase, app_ids=c.app_ids, vm_count=c.vm_count)
+            for c in chunks
+        ]
+        for c in chunks:
+            c.index += len(first)
+        chunks = first + chunks
     RunChunk.objects.bulk_create(chunks, ignore_conflicts=True)
     SizingRun.objects.filter(pk=run.pk).update(
+        phase=phase,
         total_chunks=len(chunks),
-        total_vms=sum(c.vm_count for c in chunks),
+        total_vms=total_vms,
         engine_version=sizing.engine_version(),
         **dict(
             zip(
@@ -184,8 +214,11 @@ def _create_chunks(run: SizingRun) -> None:
 # --- running a chunk --------------------------------------------------------------------------
 
 
-def run_chunk(run_id: int, index: int) -> str:
-    """Size one chunk. Idempotent: a chunk already done is skipped; a redo writes the same rows."""
+def run_chunk(run_id: int, index: int, enqueue: Callable[[int, int], None] | None = None) -> str:
+    """Size one chunk. Idempotent: a chunk already done is skipped; a redo writes the same rows.
+
+    One app's failure is recorded on the run (``RunError``) and the chunk's other apps are
+    stored; only a failure of the whole chunk (the database, a lost worker) fails the chunk."""
     chunk = RunChunk.objects.filter(run_id=run_id, index=index).first()
     if chunk is None:
         return "missing"
@@ -198,20 +231,25 @@ def run_chunk(run_id: int, index: int) -> str:
         chunk.refresh_from_db()
         if chunk.status == RunStatus.RUNNING:  # attempts used up: worker died each time
             _fail_chunk(chunk, f"gave up after {chunk.attempts} attempts (worker lost each time)")
-        finish_run_if_done(run_id)
+        advance_run(run_id, enqueue)
         return "skipped"
     run = SizingRun.objects.get(pk=run_id)
     if settings.SIZING_CHUNK_DELAY_SECONDS:
         time.sleep(settings.SIZING_CHUNK_DELAY_SECONDS)
+    first_pass = chunk.phase == RunPhase.FIGURES
     try:
-        outcome = sizing.size_and_save(chunk.app_ids, run=run, chunk=chunk)
+        if first_pass:
+            outcome = sizing.figure_and_save(chunk.app_ids, run=run, chunk=chunk)
+        else:
+            outcome = sizing.size_and_save(chunk.app_ids, run=run, chunk=chunk)
     except Exception as exc:  # recorded on the run; the other chunks go on
         log.exception("run %s chunk %s failed", run_id, index)
         _fail_chunk(chunk, f"{exc.__class__.__name__}: {exc}")
-        finish_run_if_done(run_id)
+        advance_run(run_id, enqueue)
         return "failed"
-    finish_run_if_done(run_id)
-    return f"sized {outcome.vms} VMs in {len(chunk.app_ids)} apps ({len(outcome.failed)} failed)"
+    advance_run(run_id, enqueue)
+    verb = "figured" if first_pass else "sized"
+    return f"{verb} {outcome.vms} VMs in {len(chunk.app_ids)} apps ({len(outcome.failed)} failed)"
 
 
 def _fail_chunk(chunk: RunChunk, message: str) -> None:
@@ -228,9 +266,32 @@ def _fail_chunk(chunk: RunChunk, message: str) -> None:
                 chunk_index=chunk.index,
                 defaults={"message": message},
             )
+            progress = "figured_vms" if chunk.phase == RunPhase.FIGURES else "done_vms"
             SizingRun.objects.filter(pk=chunk.run_id).update(
-                failed_chunks=F("failed_chunks") + 1, done_vms=F("done_vms") + chunk.vm_count
+                failed_chunks=F("failed_chunks") + 1, **{progress: F(progress) + chunk.vm_count}
             )
+
+
+def advance_run(run_id: int, enqueue: Callable[[int, int], None] | None = None) -> None:
+    """After a chunk: once every first-pass chunk of an estate run has ended, start the second
+    pass (of concurrent callers exactly one wins the conditional update and enqueues it); once
+    every chunk has ended, close the run."""
+    if (
+        SizingRun.objects.filter(pk=run_id, phase=RunPhase.FIGURES).exists()
+        and not RunChunk.objects.filter(run_id=run_id, phase=RunPhase.FIGURES)
+        .exclude(status__in=ENDED)
+        .exists()
+        and SizingRun.objects.filter(
+            pk=run_id, status=RunStatus.RUNNING, phase=RunPhase.FIGURES
+        ).update(phase=RunPhase.ASSESS)
+    ):
+        for index in (
+            RunChunk.objects.filter(run_id=run_id, phase=RunPhase.ASSESS)
+            .exclude(status__in=ENDED)
+            .values_list("index", flat=True)
+        ):
+            (enqueue or _enqueue_chunk)(run_id, index)
+    finish_run_if_done(run_id)
 
 
 def finish_run_if_done(run_id: int) -> None:
@@ -239,7 +300,13 @@ def finish_run_if_done(run_id: int) -> None:
     if run.status != RunStatus.RUNNING or run.done_chunks + run.failed_chunks < run.total_chunks:
         return
     has_errors = run.failed_chunks or RunError.objects.filter(run_id=run_id).exists()
-    if run.failed_chunks and run.failed_chunks == run.total_chunks:
+    stored_none = (
+        run.failed_chunks
+        and not RunChunk.objects.filter(run_id=run_id, phase=RunPhase.ASSESS)
+        .exclude(status=RunStatus.FAILED)
+        .exists()
+    )
+    if stored_none:  # every chunk of the pass that stores results failed
         status = RunStatus.FAILED
     elif has_errors:
         status = RunStatus.PARTIAL
@@ -260,9 +327,14 @@ def finish_run_if_done(run_id: int) -> None:
 def run_sync(run: SizingRun, progress: Callable[[SizingRun], None] | None = None) -> SizingRun:
     """Run a recorded run to the end in this process, chunk by chunk."""
     queue: list[tuple[int, int]] = []
-    plan_run(run.pk, enqueue=lambda r, i: queue.append((r, i)))
-    for run_id, index in queue:
-        run_chunk(run_id, index)
+
+    def enqueue(run_id: int, index: int) -> None:
+        queue.append((run_id, index))
+
+    plan_run(run.pk, enqueue=enqueue)
+    while queue:  # the first pass's last chunk enqueues the second pass
+        run_id, index = queue.pop(0)
+        run_chunk(run_id, index, enqueue=enqueue)
         if progress:
             progress(SizingRun.objects.get(pk=run.pk))
     run.refresh_from_db()

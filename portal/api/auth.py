@@ -2,7 +2,10 @@
 
 ``POST /api/v1/auth/token/`` with ``username`` and ``password`` answers ``{"token": "..."}``;
 send it as ``Authorization: Token <key>``. ``DELETE`` on the same URL (with the token) revokes
-it. Password attempts are throttled per client address (the ``token`` rate).
+it. Password attempts are throttled per client address (the ``token`` rate), and a user name
+that failed too often from one address is locked out like the portal's sign-in (django-axes,
+portal/accounts.py): 429 with code ``locked_out``. With ``API_TOKEN_TTL_DAYS`` set, a token older
+than that is refused (401) and deleted; a password change or deactivation deletes it at once.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from planner.roles import ROLES, has_role
+from portal.accounts import token_expired
 from portal.api.parsers import JSONParser
 from portal.api.throttling import AnonRateThrottle, TokenRateThrottle, UserRateThrottle
 
@@ -42,8 +46,22 @@ class TokenView(ObtainAuthToken):
 
     @extend_schema(request=AuthTokenSerializer, responses=TokenSerializer, auth=[])
     def post(self, request, *args, **kwargs):
-        """Your API token (the same one each time until you revoke it)."""
-        return super().post(request, *args, **kwargs)
+        """Your API token (the same one each time until you revoke it or it expires)."""
+        try:
+            serializer = self.get_serializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            user = serializer.validated_data["user"]
+            token, _ = Token.objects.get_or_create(user=user)
+            if token_expired(token):
+                token.delete()
+                token = Token.objects.create(user=user)
+            return Response({"token": token.key})
+        finally:
+            # django-axes marks the request it was given (DRF's); its middleware, which
+            # answers a lockout with 429, reads Django's.
+            for name in ("axes_locked_out", "axes_credentials"):
+                if name in request.__dict__:
+                    setattr(request._request, name, request.__dict__[name])
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request, *args, **kwargs):

@@ -20,6 +20,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from planner.exports import content_disposition
 from planner.models import PlanRevision, PlanTransition, Waiver
 from planner.services import plans
 from portal.api.base import ApiViewSet, ChangeableAppField, IdentityUrlField
@@ -286,11 +287,14 @@ class PlanRevisionViewSet(ApiViewSet, mixins.ListModelMixin, mixins.RetrieveMode
         renderer_classes=[renderers.JSONRenderer, DownloadRenderer],
     )
     def pdf(self, request, pk=None):
-        """The plan as a PDF. A draft's is rendered on the fly; a submitted or decided
-        revision's is rendered once by the reports worker, stored with its SHA-256 and served
-        from storage. Until it is stored: 202 with ``Retry-After`` (seconds) and a message."""
+        """The plan as a PDF. A draft's is rendered by the reports worker into a cache keyed by
+        the draft's content (one render per user at a time); a submitted or decided revision's
+        is rendered once by the reports worker, stored with its SHA-256 and served from
+        storage. Until it is ready: 202 with ``Retry-After`` (seconds) and a message."""
         try:
-            data, filename = plans.revision_pdf(self.get_object(), wait_for_worker=True)
+            data, filename = plans.revision_pdf(
+                self.get_object(), wait_for_worker=True, user=request.user
+            )
         except plans.PdfNotReady as exc:
             return Response(
                 {"detail": str(exc), "retry_after": exc.retry_after},
@@ -353,6 +357,6 @@ class PlanRevisionViewSet(ApiViewSet, mixins.ListModelMixin, mixins.RetrieveMode
 
 def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
     response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition(filename)
     response["Content-Length"] = str(len(data))
     return response

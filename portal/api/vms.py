@@ -385,6 +385,7 @@ class InventoryUploadSerializer(serializers.Serializer):
             "subscription": data["subscription"],
             "fill_ratio": data["fill_ratio"],
             "opt_in": data["opt_in"],
+            "user": self.context["request"].user,
         }
 
 

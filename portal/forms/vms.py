@@ -46,16 +46,19 @@ class VirtualMachineForm(forms.ModelForm):
 
     def __init__(self, *args, apps=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["application"].queryset = (
-            apps if apps is not None else Application.objects.none()
-        )
+        apps = apps if apps is not None else Application.objects.none()
+        self.fields["application"].queryset = apps
         self.fields["subscription"].queryset = Subscription.objects.select_related("cloud")
         self.fields["size"].queryset = self.fields["size"].queryset.order_by("name")
         app_id = self.data.get(self.add_prefix("application")) if self.is_bound else None
         app_id = app_id or self.initial.get("application") or self.instance.application_id
         deps = VirtualMachine.objects.none()
         if app_id:
-            deps = VirtualMachine.objects.filter(application_id=app_id).exclude(pk=self.instance.pk)
+            # Only VMs of an app the user may change: a posted id of another owner's app must
+            # not list that app's VMs (valid and invalid posts alike).
+            deps = VirtualMachine.objects.filter(
+                application_id=app_id, application__in=apps
+            ).exclude(pk=self.instance.pk)
         self.fields["depends_on"].queryset = deps.order_by("name")
         self.fields["depends_on"].required = False
         # Empty keeps the VM's approach (a new VM: the whole VM, the model's default).

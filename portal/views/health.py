@@ -1,13 +1,22 @@
-"""/healthz: the database and the broker, each "ok" or what failed, never a 500."""
+"""/healthz: the database and the broker, each "ok" or "failing", never a 500.
+
+Anonymous callers (load balancers, anyone) learn which part fails, never why: the error text
+names hosts and ports. Signed-in operators see it, and it is logged either way.
+"""
 
 from __future__ import annotations
+
+import logging
 
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from planner.roles import OPERATORS, has_role
 from portal.celery import app as celery_app
+
+log = logging.getLogger(__name__)
 
 
 def check_database() -> str:
@@ -35,6 +44,11 @@ def check_broker() -> str:
 def healthz(request):
     checks = {"database": check_database(), "broker": check_broker()}
     healthy = all(v == "ok" for v in checks.values())
+    for part, state in checks.items():
+        if state != "ok":
+            log.warning("healthz: %s %s", part, state)
+    if not has_role(request.user, OPERATORS):
+        checks = {part: "ok" if state == "ok" else "failing" for part, state in checks.items()}
     return JsonResponse(
         {"status": "ok" if healthy else "degraded", **checks}, status=200 if healthy else 503
     )

@@ -116,6 +116,7 @@ def inventory_preview(request, token):
         "subscription": subscription,
         "fill_ratio": meta["fill_ratio"],
         "opt_in": meta["opt_in"],
+        "user": request.user,
     }
     disks_path = _dir() / f"{token}.disks"
     try:

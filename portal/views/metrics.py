@@ -1,4 +1,8 @@
-"""/metrics: Prometheus text format, for operators or scrapers on loopback.
+"""/metrics: Prometheus text format, for a scraper with ``METRICS_TOKEN`` or a signed-in operator.
+
+A scraper sends ``Authorization: Bearer <METRICS_TOKEN>``; without the setting only signed-in
+operators read it. Loopback is not trusted: behind a TLS proxy on the same host every request
+arrives from 127.0.0.1 (docs/deploy.md).
 
 Figures that must add up across gunicorn and Celery processes are not kept in process memory:
 request counts live in a Redis hash (written by RequestMetricsMiddleware, never failing a
@@ -7,7 +11,7 @@ request), run and task durations come from the database, queue depth from the br
 
 from __future__ import annotations
 
-import ipaddress
+import hmac
 import logging
 import time
 
@@ -57,11 +61,10 @@ class RequestMetricsMiddleware:
 
 
 def _allowed(request) -> bool:
-    try:
-        if ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback:
-            return True
-    except ValueError:
-        pass
+    expected = getattr(settings, "METRICS_TOKEN", "")
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    if expected and scheme.lower() == "bearer" and presented.strip():
+        return hmac.compare_digest(presented.strip().encode(), expected.encode())
     return has_role(request.user, OPERATORS)
 
 
@@ -76,7 +79,11 @@ def _line(name: str, value, **labels) -> str:
 @require_GET
 def metrics(request):
     if not _allowed(request):
-        return HttpResponseForbidden("Metrics are for operators, or for a scraper on loopback.")
+        return HttpResponseForbidden(
+            "Metrics are for signed-in operators, or for a scraper that sends "
+            "'Authorization: Bearer <METRICS_TOKEN>' (docs/deploy.md).",
+            content_type="text/plain",
+        )
     out: list[str] = []
 
     def family(name, kind, help_text, lines):

@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from planner.exports import content_disposition
 from planner.models import Application, PlanRevision
 from planner.models.plans import PdfNotReady, PlanError, PlanState
 from planner.reports.canonical import sha256_hex
@@ -243,7 +244,7 @@ def plan_waive(request, pk):
 
 def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
     response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition(filename)
     response["Content-Length"] = str(len(data))
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -253,7 +254,7 @@ def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
 def plan_pdf(request, pk):
     rev = _revision_for_user(request.user, pk)
     try:
-        data, filename = plans.revision_pdf(rev, wait_for_worker=True)
+        data, filename = plans.revision_pdf(rev, wait_for_worker=True, user=request.user)
     except PdfNotReady as exc:
         context = {
             "rev": rev,

@@ -45,7 +45,7 @@ def modified_facts(app_id: int, changes: dict):
 def recompute(app_facts_):
     catalogs = Catalogs.load()
     sizing = assess.size(app_facts_, catalogs.prices, catalogs.limits)
-    ctx = estate_context([app_facts_], [sizing], catalogs.limits).for_app(
+    ctx = estate_context([app_facts_], [sizing], limits=catalogs.limits).for_app(
         app_facts_, sizing, catalogs.limits, timezone.now()
     )
     return assess.assess(app_facts_, sizing, ctx)

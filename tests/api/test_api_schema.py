@@ -150,6 +150,12 @@ def test_the_docs_page_uses_local_assets_only():
 def test_the_docs_page_never_shows_the_online_validator_badge():
     # Swagger UI's StandaloneLayout adds a badge image fetched from validator.swagger.io; the
     # BaseLayout has none, and nothing in the page's configuration names a validator.
-    html = APIClient().get("/api/v1/docs/", HTTP_HOST="localhost").content.decode()
-    assert 'layout: "BaseLayout"' in html
-    assert "StandaloneLayout" not in html and "validator.swagger.io" not in html
+    client = APIClient()
+    html = client.get("/api/v1/docs/", HTTP_HOST="localhost").content.decode()
+    # The start-up script is a file of its own (no inline script under the CSP).
+    assert '<script src="/api/v1/docs/?script="></script>' in html
+    script = client.get("/api/v1/docs/?script=", HTTP_HOST="localhost")
+    assert script["Content-Type"].startswith("application/javascript")
+    page = html + script.content.decode()
+    assert 'layout: "BaseLayout"' in page
+    assert "StandaloneLayout" not in page and "validator.swagger.io" not in page

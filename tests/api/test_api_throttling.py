@@ -106,3 +106,49 @@ def test_with_redis_down_requests_go_through_unthrottled(rates, redis, alice, ca
     finally:
         redis.start()
     assert "throttle cache unavailable" in caplog.text
+
+
+def test_a_forged_forwarded_for_does_not_reset_the_password_count(rates, alice):
+    """NUM_PROXIES is BEHIND_PROXY (0 here): X-Forwarded-For is ignored, the address is the
+    connection's, so a new header per attempt is still the same client."""
+    rates(token="3/day")
+    client = client_for(None)
+    for i in range(3):
+        response = client.post(
+            "/api/v1/auth/token/",
+            {"username": f"guess-{i}", "password": "guess"},
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{i}",
+        )
+        assert response.status_code == 400
+    _assert_throttled(
+        client.post(
+            "/api/v1/auth/token/",
+            {"username": "alice", "password": "pw-alice"},
+            HTTP_X_FORWARDED_FOR="198.51.100.99",
+        )
+    )
+
+
+def test_behind_one_proxy_its_entry_is_the_client(rates, settings, alice):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    rates(token="2/day")
+    client = client_for(None)
+    for _ in range(2):
+        client.post(
+            "/api/v1/auth/token/",
+            {"username": "x", "password": "y"},
+            HTTP_X_FORWARDED_FOR="10.0.0.1, 203.0.113.5",
+        )
+    _assert_throttled(
+        client.post(
+            "/api/v1/auth/token/",
+            {"username": "x", "password": "y"},
+            HTTP_X_FORWARDED_FOR="10.0.0.2, 203.0.113.5",
+        )
+    )
+    other = client.post(
+        "/api/v1/auth/token/",
+        {"username": "alice", "password": "pw-alice"},
+        HTTP_X_FORWARDED_FOR="203.0.113.6",
+    )
+    assert other.status_code == 200  # another client behind the same proxy

@@ -529,3 +529,84 @@ def test_an_altered_stored_pdf_is_refused(approved, media):
     (media / approved.pdf.name).write_bytes(b"%PDF-1.7 tampered")
     with pytest.raises(PlanError, match="altered in storage"):
         plans.revision_pdf(approved)
+
+
+def test_a_superuser_alone_cannot_take_an_owners_plan_through_submit_and_approve(app, alice):
+    """Separation of duties without exceptions: the submitter never decides, superuser or not."""
+    from django.contrib.auth.models import User
+
+    root = User.objects.create_superuser("root", "root@example.com", "pw-root")
+    rev = plans.create_revision(app, alice)
+    rev = plans.submit_revision(rev, root)  # a superuser may submit on the owner's behalf
+    assert plans.allowed_actions(rev, root)["approve"].startswith("You submitted revision r1")
+    for decide in (
+        lambda: plans.approve_revision(rev, root, ""),
+        lambda: plans.reject_revision(rev, root, "no"),
+        lambda: plans.add_waiver(rev, "ANY", root, WHY),
+    ):
+        with pytest.raises(PlanError, match="You submitted revision r1 of 'payroll'"):
+            decide()
+    rev.refresh_from_db()
+    assert rev.state == PlanState.SUBMITTED
+
+
+def test_a_superuser_who_owns_the_app_cannot_approve_it(alice):
+    from django.contrib.auth.models import User
+
+    root = User.objects.create_superuser("root", "root@example.com", "pw-root")
+    rev = plans.submit_revision(plans.create_revision(make_app(root, name="own"), root), root)
+    with pytest.raises(PlanError, match="You own 'own'"):
+        plans.approve_revision(rev, root, "")
+
+
+def test_the_trail_and_waivers_refuse_queryset_updates(blocked_app, alice, carol):
+    rev = plans.submit_revision(plans.create_revision(blocked_app, alice), alice)
+    plans.add_waiver(rev, "TOPOLOGY_RACK_APPLIANCE", carol, WHY)
+    with pytest.raises(RevisionLocked, match="append-only"), transaction.atomic():
+        PlanTransition.objects.filter(revision=rev).update(comment="rewritten")
+    with pytest.raises(RevisionLocked, match="append-only"), transaction.atomic():
+        Waiver.objects.filter(revision=rev).update(justification="nothing")
+    steps = list(PlanTransition.objects.filter(revision=rev))
+    for step in steps:
+        step.comment = "rewritten"
+    with pytest.raises(RevisionLocked), transaction.atomic():
+        PlanTransition.objects.bulk_update(steps, ["comment"])
+    assert "rewritten" not in PlanTransition.objects.values_list("comment", flat=True)
+    assert Waiver.objects.get(revision=rev).justification == WHY
+
+
+def test_a_drafts_trail_goes_with_it(app, alice):
+    rev = plans.create_revision(app, alice)
+    with transaction.atomic():
+        Application.objects.filter(pk=app.pk).delete()
+    assert not PlanTransition.objects.filter(revision_id=rev.pk).exists()
+
+
+def test_postgresql_refuses_changes_to_the_trail_from_any_client(blocked_app, alice, carol):
+    """Raw SQL bypasses every ORM guard: on PostgreSQL the trigger still refuses it."""
+    from django.db import DatabaseError, connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger exists on PostgreSQL only (the ORM guards hold on SQLite)")
+    rev = plans.submit_revision(plans.create_revision(blocked_app, alice), alice)
+    plans.add_waiver(rev, "TOPOLOGY_RACK_APPLIANCE", carol, WHY)
+    statements = [
+        ("UPDATE planner_plantransition SET comment = 'x' WHERE revision_id = %s", "append-only"),
+        ("UPDATE planner_waiver SET justification = 'x' WHERE revision_id = %s", "append-only"),
+        ("DELETE FROM planner_plantransition WHERE revision_id = %s", "are kept"),
+        ("DELETE FROM planner_waiver WHERE revision_id = %s", "are kept"),
+    ]
+    for sql, message in statements:
+        with (
+            pytest.raises(DatabaseError, match=message),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [rev.pk])
+    assert PlanTransition.objects.filter(revision=rev).count() == 2
+    assert Waiver.objects.get(revision=rev).justification == WHY
+    # A draft's trail is deleted with it: the trigger lets that through.
+    draft = plans.create_revision(make_app(alice, name="scratch"), alice)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM planner_plantransition WHERE revision_id = %s", [draft.pk])
+    assert not PlanTransition.objects.filter(revision=draft).exists()

@@ -71,14 +71,20 @@ def test_pool_child_killed_mid_chunk_is_redelivered_and_the_run_finishes(estate,
         lambda: RunChunk.objects.filter(run=run, status=RunStatus.RUNNING).exists(),
         what="the chunk to start",
     )
+    killed = RunChunk.objects.get(run=run, status=RunStatus.RUNNING)
     children = worker.child_pids()
     assert children, "the prefork pool has a child process"
     for pid in children:
         os.kill(pid, signal.SIGKILL)
     run = runs.wait_for(run, timeout=120)
     assert run.status == RunStatus.SUCCEEDED
-    chunk = RunChunk.objects.get(run=run)
-    assert chunk.attempts == 2  # the killed attempt and the redelivery
+    killed.refresh_from_db()
+    assert killed.attempts == 2  # the killed attempt and the redelivery
+    # The estate's two passes over its one chunk of apps, each done once.
+    assert list(RunChunk.objects.filter(run=run).values_list("phase", "status")) == [
+        ("figures", "succeeded"),
+        ("assess", "succeeded"),
+    ]
     assert VmResult.objects.count() == opted_in_vms()  # no duplicate, nothing lost
     assert AppResult.objects.count() == Application.objects.count()
 

@@ -417,6 +417,15 @@ CASES = {
         lambda: (app(backup_target=replace(DEDICATED, ingest_mbps=40, streams=1)), ctx()),
         lambda: (app(backup_target=replace(DEDICATED, ingest_mbps=100, streams=1)), ctx()),
     ),
+    "ONBOARDING_OVER_A_YEAR": (
+        # 500 GiB of initial full at 0.001 Mbit/s: about 136 years of 8-hour windows.
+        lambda: (app(backup_target=replace(DEDICATED, ingest_mbps=0.001, streams=1)), ctx()),
+        lambda: (app(backup_target=replace(DEDICATED, ingest_mbps=100, streams=1)), ctx()),
+    ),
+    "INPUT_OUT_OF_RANGE": (
+        lambda: (replace(BASE, rto_minutes=float("nan")), ctx()),
+        lambda: (replace(BASE, rto_minutes=5_256_000), ctx()),
+    ),
     "ONBOARDING_VM_OVER_WINDOW": (
         lambda: (
             app(

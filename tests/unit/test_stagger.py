@@ -10,6 +10,7 @@ from itertools import pairwise
 import pytest
 
 from planner.rules import stagger
+from planner.rules.stagger import MAX_NIGHTS
 
 MBIT_PER_GIB = 1024**3 * 8 / 1e6
 
@@ -126,9 +127,31 @@ def test_invalid_arguments(kw):
         stagger([(1, "a", 1)], **kw)
 
 
-def test_negative_size_is_refused():
-    with pytest.raises(ValueError, match="'a'"):
-        stagger([(1, "a", -1)], ingest_mbps=100, window_hours=8, streams=1)
+@pytest.mark.parametrize("gib", [-1, float("nan"), float("inf")])
+def test_a_size_that_is_not_a_finite_number_is_left_out_and_named(gib):
+    s = stagger([(1, "a", gib), (2, "b", 10)], ingest_mbps=100, window_hours=8, streams=1)
+    assert s.unscheduled == (1,)
+    assert [slot.vm_id for slot in s.slots] == [2]
+    assert not s.within_goal
+    assert any("'a'" in w and "not scheduled" in w for w in s.warnings)
+
+
+def test_the_schedule_stops_at_a_year_and_says_the_rest_does_not_fit():
+    # 0.001 Mbit/s: a 1 GiB VM takes 99 days of transfer, 298 nights of 8 hours; a 2 GiB VM
+    # would need 597 nights; a 1,000,000 GiB one 298 million (the issue: 23 GB of memory).
+    items = [(1, "one", 1.0), (2, "two", 2.0), (3, "huge", 1e6), (4, "tiny", 1e-6)]
+    s = stagger(items, ingest_mbps=0.001, window_hours=8, streams=1)
+    assert s.nights <= MAX_NIGHTS == 365
+    assert s.unscheduled == (2, 3)
+    assert {slot.vm_id for slot in s.slots} == {1, 4}
+    assert any("2 VMs ('huge', 'two')" in w and "365 nights" in w for w in s.warnings)
+    assert s.to_json()["unscheduled"] == [2, 3]
+
+
+def test_streams_beyond_the_vms_allocate_nothing_more():
+    s = stagger([(1, "a", 10)], ingest_mbps=1e15, window_hours=8, streams=10**12)
+    assert len(s.slots) == 1 and s.slots[0].stream == 1
+    assert s.stream_mbps == 1e15 / 10**12
 
 
 def test_random_estates_respect_streams_window_and_night_capacity():
@@ -139,7 +162,10 @@ def test_random_estates_respect_streams_window_and_night_capacity():
         window = rng.choice([4, 8, 12])
         items = [(i, f"vm{i:03d}", rng.uniform(0, 3000)) for i in range(rng.randint(1, 60))]
         s = stagger(items, ingest_mbps=ingest, window_hours=window, streams=streams)
-        assert sorted(x.vm_id for x in s.slots) == [i for i, _, _ in items]
+        # Every VM is scheduled, or left out once the year is full.
+        assert sorted([x.vm_id for x in s.slots] + list(s.unscheduled)) == [i for i, _, _ in items]
+        assert s.nights <= MAX_NIGHTS
+        assert not s.unscheduled or s.nights > MAX_NIGHTS // 2
         lane: dict[tuple[int, int], list[tuple[float, float]]] = {}
         moved: dict[int, float] = {}
         for x in s.slots:

@@ -12,7 +12,7 @@ def test_healthy_with_a_real_redis(client, redis):
     assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
 
 
-def test_broker_down_is_reported_not_a_500(client, redis_server):
+def _broker_down_response(client):
     from portal.celery import app
 
     old = app.conf.broker_url
@@ -20,16 +20,28 @@ def test_broker_down_is_reported_not_a_500(client, redis_server):
     try:
         app.pool.force_close_all()
         with override_settings(CELERY_BROKER_URL="redis://127.0.0.1:9/0"):
-            response = app_response(client)
+            return client.get("/healthz")
     finally:
         app.conf.broker_url = old
         app.pool.force_close_all()
+
+
+def test_broker_down_is_reported_not_a_500_without_its_error_text(client, redis_server):
+    response = _broker_down_response(client)
+    assert response.status_code == 503
+    assert response.json() == {"status": "degraded", "database": "ok", "broker": "failing"}
+    assert "127.0.0.1" not in response.content.decode()
+
+
+def test_an_operator_sees_the_error_text(client, olga, redis_server):
+    client.force_login(olga)
+    response = _broker_down_response(client)
     assert response.status_code == 503
     body = response.json()
-    assert body["status"] == "degraded"
     assert body["database"] == "ok"
-    assert body["broker"].startswith("failing:")
+    assert body["broker"].startswith("failing: ") and len(body["broker"]) > len("failing: ")
 
 
-def app_response(client):
-    return client.get("/healthz")
+def test_an_owner_does_not(client, alice, redis_server):
+    client.force_login(alice)
+    assert _broker_down_response(client).json()["broker"] == "failing"

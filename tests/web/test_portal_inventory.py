@@ -93,15 +93,21 @@ def test_changed_file_updates_and_keeps_entered_used_space(estate):
     assert VirtualMachine.objects.get(name="web-01").size.name == "Standard_D4_v2"
 
 
-def test_vm_of_another_app_is_rejected_not_moved(estate):
+def test_vm_of_another_app_is_rejected_not_moved(estate, alice, olga):
     vms = json.loads(json.dumps(AZ_CLI))
     vms[0]["name"] = estate.other_vm.name
     vms[0]["resourceGroup"] = estate.other_vm.resource_group
     parsed = inventory.parse_inventory(json.dumps(vms).encode(), "vms.json")
     args = {"application": estate.app, "subscription": estate.vm.subscription}
-    preview = inventory.preview_import(parsed, **args)
+    for user in (alice, None):  # bob's app is not named to alice (nor to nobody)
+        preview = inventory.preview_import(parsed, **args, user=user)
+        rejected = [r for r in preview.rows if r.action == "reject"]
+        assert len(rejected) == 1
+        assert "already registered in an app you cannot change" in rejected[0].detail
+        assert "bob-crm" not in rejected[0].detail
+    preview = inventory.preview_import(parsed, **args, user=olga)  # an operator may change it
     rejected = [r for r in preview.rows if r.action == "reject"]
-    assert len(rejected) == 1 and "already registered in app 'bob-crm'" in rejected[0].detail
+    assert "already registered in app 'bob-crm'" in rejected[0].detail
     inventory.import_inventory(parsed, **args)
     estate.other_vm.refresh_from_db()
     assert estate.other_vm.application == estate.other_app
@@ -172,6 +178,17 @@ def test_ten_thousand_vms_import_and_reimport_changes_nothing(estate):
     )
     again = inventory.preview_import(inventory.parse_inventory(data, "big.json"), **args)
     assert again.counts["unchanged"] == 10_000
+
+
+def test_the_preview_page_never_names_another_owners_app(client, estate, alice):
+    vms = json.loads(json.dumps(AZ_CLI))
+    vms[0]["name"] = estate.other_vm.name
+    vms[0]["resourceGroup"] = estate.other_vm.resource_group
+    client.force_login(alice)
+    response = upload(client, estate, json.dumps(vms).encode())
+    page = client.get(response["Location"]).content.decode()
+    assert "already registered in an app you cannot change" in page
+    assert "bob-crm" not in page
 
 
 def test_vm_listing_without_disk_sizes_imports_with_the_disk_listing(client, estate, alice):

@@ -141,3 +141,38 @@ def test_navigation_shows_what_the_role_allows(client, estate, alice, carol, olg
     client.force_login(carol)
     body = client.get("/").content.decode()
     assert reverse("inventory-upload") not in body and reverse("app-create") not in body
+
+
+def _vm_post(estate, app_pk, **extra):
+    return {
+        "application": app_pk,
+        "subscription": estate.vm.subscription_id,
+        "resource_group": "rg",
+        "name": "new-vm",
+        "os_type": "linux",
+        "role": "app",
+        "change_rate": "0.05",
+        "growth_per_year": "0.1",
+        "disks-TOTAL_FORMS": "0",
+        "disks-INITIAL_FORMS": "0",
+        **extra,
+    }
+
+
+@pytest.mark.parametrize("url", ["vm-create", "vm-edit"])
+def test_vm_form_never_lists_another_owners_vms(client, estate, bob, url):
+    """Posting alice's app id as bob: refused, and none of alice's VM names in the answer."""
+    client.force_login(bob)
+    target = (
+        reverse("vm-create")
+        if url == "vm-create"
+        else reverse("vm-edit", args=[estate.other_vm.pk])
+    )
+    for extra in ({}, {"depends_on": [estate.vm.pk]}, {"name": ""}):
+        response = client.post(target, _vm_post(estate, estate.app.pk, **extra))
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "Select a valid choice" in page
+        assert "alice-vm-" not in page and "alice-payroll" not in page
+        form = response.context["form"]
+        assert not form.fields["depends_on"].queryset.filter(application=estate.app).exists()

@@ -306,9 +306,13 @@ def test_the_wait_for_a_pdf_counts_from_the_last_change_that_dropped_it(alice, c
     assert waived >= submitted and plans._pdf_asked_for(rev) == waived
 
 
-def test_a_draft_pdf_is_rendered_and_not_stored(client, alice, app):
+def test_a_draft_pdf_is_rendered_and_not_stored(client, alice, app, redis):
     rev = plans.create_revision(app, alice)
     response = as_user(client, alice).get(reverse("plan-pdf", args=[rev.pk]))
+    assert response.status_code == 202  # queued on the reports worker, not rendered here
+    assert "rendered by the reports worker" in response.content.decode()
+    plans.render_draft_pdf(rev.pk, alice.pk)  # what the worker runs
+    response = client.get(reverse("plan-pdf", args=[rev.pk]))
     assert response.status_code == 200 and response.content.startswith(b"%PDF-")
     rev.refresh_from_db()
     assert not rev.pdf_sha256 and not rev.pdf

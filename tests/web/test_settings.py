@@ -118,6 +118,34 @@ def test_passwords_are_hashed_with_argon2id_and_older_hashes_are_upgraded(db, se
     assert "m=19456,t=2,p=1" in user.password
 
 
+def _shell(code: str, **env) -> subprocess.CompletedProcess:
+    return manage("shell", "--no-imports", "-c", code, DEBUG="1", **env)
+
+
+def test_behind_proxy_is_a_count_of_proxies_read_by_drf_and_axes():
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.BEHIND_PROXY, s.REST_FRAMEWORK['NUM_PROXIES'], s.AXES_CLIENT_IP_CALLABLE, "
+        "getattr(s, 'SECURE_PROXY_SSL_HEADER', None))"
+    )
+    assert _shell(code).stdout.split() == ["0", "0", "portal.clientip.client_ip", "None"]
+    for raw, count in (("1", "1"), ("yes", "1"), ("2", "2"), ("off", "0")):
+        assert _shell(code, BEHIND_PROXY=raw).stdout.split()[:2] == [count, count]
+    refused = _shell(code, BEHIND_PROXY="lots")
+    assert refused.returncode != 0
+    assert "BEHIND_PROXY='lots': the number of reverse proxies" in refused.stderr
+
+
+def test_metrics_token_reads_a_file(tmp_path):
+    token = tmp_path / "metrics_token"
+    token.write_text("from-a-file\n")
+    out = _shell(
+        "from django.conf import settings; print(settings.METRICS_TOKEN)",
+        METRICS_TOKEN_FILE=str(token),
+    )
+    assert out.stdout.strip() == "from-a-file"
+
+
 def test_sso_and_smtp_settings_come_from_the_environment_and_secret_files(tmp_path):
     secret = tmp_path / "oidc_client_secret"
     secret.write_text("s3cret-from-a-file\n")

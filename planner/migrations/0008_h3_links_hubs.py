@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("planner", "0005_h8_hub_sync"),
+        ("planner", "0007_h1_two_pass_runs"),
     ]
 
     operations = [

@@ -1,0 +1,280 @@
+"""The engine's entry guard: whatever numbers reach ``planner.assess``, the engine computes.
+
+The entrances (forms, API, admin, import) refuse numbers outside their ranges, but a number can
+still reach the engine another way: a row stored before the ranges existed, a hand edit in the
+database, a catalog entry, a test or benchmark building facts by hand. Before this guard, a link
+of 1e-5 Mbit/s grew the onboarding schedule until the process ran out of memory, a horizon of
+3,000,000 days raised OverflowError and a link of 1e308 put Infinity into the results.
+
+``bound_app`` returns the app with every number outside the engine's domain replaced by the
+nearest number inside it (NaN: the low end; a whole number where one is needed), and one note
+per replacement naming the fact, the value and the range. ``assess`` turns the notes into a
+blocking ``INPUT_OUT_OF_RANGE`` finding, so figures computed from a replaced value are never
+taken for real ones. ``bound_catalog`` does the same for the price and limit catalogs.
+
+The ranges are the entrances' (``planner.bounds``) where they have one, so a value they accept
+is never touched here; the others are the domain of the formula that reads the fact (a fraction
+is 0..1, a count at least 1). They are repeated here because the engine imports nothing from
+Django; ``tests/unit/test_engine_total.py`` checks that both agree.
+Pure Python: no Django import.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import NamedTuple
+
+from planner import facts
+
+__all__ = ["CATALOG", "CATALOG_KEYS", "RANGES", "Range", "bound_app", "bound_catalog"]
+
+TEN_YEARS_MINUTES = 10 * 365 * 1_440  # 5,256,000: an objective beyond ten years is none
+# The sizing horizon is never shorter than the retention (points × interval), and data grows
+# by (1 + g)^(days / 365): at the highest growth, 10 a year, more than about 290 years
+# overflows a float. Retention up to a century (GFS yearly points: at most 100) stays finite.
+MAX_RETENTION_MINUTES = 100 * 365 * 1_440
+
+
+class Range(NamedTuple):
+    low: float
+    high: float
+    unit: str = ""
+    whole: bool = False  # a count: replaced by a whole number
+
+    def text(self) -> str:
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{_num(self.low)} to {_num(self.high)}{unit}"
+
+
+def _minutes(low: float = 0) -> Range:
+    return Range(low, TEN_YEARS_MINUTES, "minutes")
+
+
+# fact class -> field -> range. A field missing here is not a number the formulas read.
+RANGES: dict[type, dict[str, Range]] = {
+    facts.App: {
+        "tier": Range(1, 4, "", True),
+        "rto_minutes": _minutes(),
+        "rpo_minutes": _minutes(),
+        "mtpd_minutes": _minutes(),
+    },
+    facts.Assumptions: {
+        "restore_throughput_mbps": Range(0.1, 400_000, "Mbit/s"),
+        "redeploy_minutes": _minutes(),
+        "boot_minutes_per_group": _minutes(),
+        "checks_minutes_per_group": _minutes(),
+        "manual_steps_minutes": _minutes(),
+        "failover_detection_minutes": _minutes(),
+        "replication_interval_minutes": Range(1, 1_440, "minutes"),
+        "link_mbps": Range(0.1, 400_000, "Mbit/s"),
+        "delta_mbps": Range(0, 400_000, "Mbit/s"),
+        "wire_ratio": Range(0.01, 1),
+        "efficiency": Range(0.01, 1),
+        "peak_factor": Range(0.01, 100),
+        "replica_overhead": Range(1, 3),
+        "horizon_days": Range(0, 3_650, "days", True),
+        "drills_per_year": Range(0, 365, "", True),
+        "drill_days": Range(0, 365, "days", True),
+    },
+    facts.Vm: {
+        "vcpu": Range(0, 1_024, "vCPU", True),
+        "memory_gib": Range(0, 65_536, "GiB"),
+        "change_rate": Range(0, 1),
+        "growth_per_year": Range(0, 10),
+        "boot_group": Range(0, 1_000, "", True),
+    },
+    facts.Disk: {
+        "provisioned_gib": Range(0, 65_536, "GiB"),
+        "used_gib": Range(0, 65_536, "GiB"),
+    },
+    facts.BackupPolicy: {
+        "interval_minutes": Range(1, 43_200, "minutes", True),
+        "retention_points": Range(1, 10_000, "restore points", True),
+        "full_every": Range(1, 365, "runs", True),
+        "gfs_weekly": Range(0, 520, "", True),
+        "gfs_monthly": Range(0, 120, "", True),
+        "gfs_yearly": Range(0, 100, "", True),
+        "reduction": Range(0.01, 1),
+    },
+    facts.BackupTarget: {
+        "capacity_gib": Range(0, 1_073_741_824, "GiB"),
+        "used_gib": Range(0, 1_073_741_824, "GiB"),
+        "ingest_mbps": Range(0, 400_000, "Mbit/s"),
+        "streams": Range(1, 1_024, "streams", True),
+        "window_hours": Range(0.1, 24, "hours"),
+    },
+    facts.Cloud: {
+        "nodes": Range(0, 16, "nodes", True),
+        "memory_per_node_gib": Range(0, 4_096, "GiB"),
+        "largest_vm_gib": Range(0, 4_096, "GiB"),
+        "running_tenant_gib": Range(0, 65_536, "GiB"),
+        "running_vm_count": Range(0, 100_000, "VMs", True),
+    },
+    facts.Drill: {"data_loss_minutes": _minutes()},
+}
+# Prices (USD) and limits (counts, GiB, hours, fractions) are finite and below 10^12.
+CATALOG = Range(0, 1e12)
+# Limits the formulas divide by or count with (start-up groups, VMs per appliance...).
+CATALOG_KEYS = {
+    key: Range(1, 1e12)
+    for key in (
+        "boot.max_groups",
+        "asr_ash.vms_per_appliance",
+        "asr_ash.vaults_per_appliance",
+        "asr_ash.max_vms_per_plan",
+        "azure_backup.instance_gib",
+        "azure_backup.small_instance_gib",
+        "ash.max_vms_per_node",
+        "ash.max_vms_per_stamp",
+        "seeding.goal_hours",
+    )
+}
+
+# Pairs of catalog entries where the first may not exceed the second.
+CATALOG_ORDER = (("azure_backup.small_instance_gib", "azure_backup.instance_gib"),)
+
+
+def _num(value) -> str:
+    """A number as a message shows it: 3,000,000, 0.25, 1e-05, 1e+308, nan."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return repr(value)[:40]
+    if isinstance(value, int):
+        if abs(value) < 10**15:
+            return f"{value:,}"
+        digits = str(abs(value))  # no float(): an int may be too large for one
+        return f"{'-' if value < 0 else ''}{digits[0]}e+{len(digits) - 1}"
+    if not math.isfinite(value):
+        return repr(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return f"{value:,.0f}"
+    if 1e-4 <= abs(value) < 1e15:
+        return f"{value:,g}"
+    return f"{value:g}"
+
+
+def _bound(value, r: Range):
+    """``value`` if it is in ``r``, else the nearest value in it."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        try:
+            value = float(value)
+        except (TypeError, ValueError, OverflowError):
+            return int(r.low) if r.whole else r.low
+    if isinstance(value, float) and math.isnan(value):
+        value = r.low
+    value = min(max(value, r.low), r.high)
+    if r.whole and not isinstance(value, int):
+        value = math.floor(value)
+    return value
+
+
+def _check(obj, label: str, notes: list[str]):
+    """``obj`` with its numbers in range (the same object when all are). A whole number given
+    as a float (3.0) becomes an int without a note: nothing changes for the formulas."""
+    changes = {}
+    for name, r in RANGES[type(obj)].items():
+        value = getattr(obj, name)
+        if value is None:  # optional (mtpd_minutes, full_every, boot_group): not given
+            continue
+        bounded = _bound(value, r)
+        if type(bounded) is type(value) and bounded == value:
+            continue
+        changes[name] = bounded
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != bounded:
+            notes.append(
+                f"{label}{name} {_num(value)} is outside {r.text()}: sized with {_num(bounded)}"
+            )
+    return replace(obj, **changes) if changes else obj
+
+
+def bound_app(app: facts.App) -> tuple[facts.App, tuple[str, ...]]:
+    """``app`` with every number in the engine's domain, and a note per number replaced."""
+    notes: list[str] = []
+    changes: dict = {}
+    top = _check(app, "", notes)
+    a = _check(app.assumptions, "", notes)
+    if a.delta_mbps >= a.link_mbps and a.delta_mbps > 0:
+        notes.append(
+            f"delta_mbps {_num(a.delta_mbps)} leaves nothing of link_mbps {_num(a.link_mbps)}: "
+            "sized with 0"
+        )
+        a = replace(a, delta_mbps=0.0)
+    if a is not app.assumptions:
+        changes["assumptions"] = a
+    if app.policy is not None:
+        p = _check(app.policy, "policy ", notes)
+        span = p.retention_points * p.interval_minutes
+        if span > MAX_RETENTION_MINUTES:
+            points = max(1, MAX_RETENTION_MINUTES // p.interval_minutes)
+            notes.append(
+                f"policy retention_points {_num(p.retention_points)} × interval_minutes "
+                f"{_num(p.interval_minutes)} keeps points for {_num(span / 525_600)} years, "
+                f"more than 100: sized with {_num(points)} points"
+            )
+            p = replace(p, retention_points=points)
+        if p is not app.policy:
+            changes["policy"] = p
+    if app.backup_target is not None:
+        t = _check(app.backup_target, f"backup target '{app.backup_target.name}' ", notes)
+        if t is not app.backup_target:
+            changes["backup_target"] = t
+    for key in ("source_cloud", "recovery_target"):
+        cloud = getattr(app, key)
+        if cloud is not None:
+            c = _check(cloud, f"cloud '{cloud.name}' ", notes)
+            if c.largest_vm_gib > c.memory_per_node_gib:
+                notes.append(
+                    f"cloud '{c.name}' largest_vm_gib {_num(c.largest_vm_gib)} exceeds "
+                    f"memory_per_node_gib {_num(c.memory_per_node_gib)}: sized with "
+                    f"{_num(c.memory_per_node_gib)}"
+                )
+                c = replace(c, largest_vm_gib=c.memory_per_node_gib)
+            if c is not cloud:
+                changes[key] = c
+    vms, vm_changed = [], False
+    for vm in app.vms:
+        v = _check(vm, f"VM '{vm.name}' ", notes)
+        disks, disk_changed = [], False
+        for disk in vm.disks:
+            d = _check(disk, f"VM '{vm.name}' disk '{disk.name}' ", notes)
+            disk_changed |= d is not disk
+            disks.append(d)
+        if disk_changed:
+            v = replace(v, disks=tuple(disks))
+        vm_changed |= v is not vm
+        vms.append(v)
+    if vm_changed:
+        changes["vms"] = tuple(vms)
+    drills = tuple(_check(d, "drill ", notes) for d in app.drills)
+    if any(d is not o for d, o in zip(drills, app.drills, strict=True)):
+        changes["drills"] = drills
+    if top is app and not changes:
+        return app, ()
+    return replace(top, **changes), tuple(notes)
+
+
+def bound_catalog(table, name: str) -> tuple[dict, tuple[str, ...]]:
+    """A price or limit catalog with every value a finite number in ``CATALOG``."""
+    out, notes = {}, []
+    for key, value in table.items():
+        try:
+            number = float(value)  # Decimal from the database, int, float
+        except (TypeError, ValueError, OverflowError):
+            number = math.nan
+        r = CATALOG_KEYS.get(key, CATALOG)
+        bounded = _bound(number, r)
+        if bounded != number:
+            notes.append(
+                f"{name}[{key!r}] {_num(value)} is outside {r.text()}: sized with {_num(bounded)}"
+            )
+            out[key] = bounded
+        else:
+            out[key] = value
+    for low_key, high_key in CATALOG_ORDER:
+        if low_key in out and high_key in out and float(out[low_key]) > float(out[high_key]):
+            notes.append(
+                f"{name}[{low_key!r}] {_num(out[low_key])} exceeds {name}[{high_key!r}] "
+                f"{_num(out[high_key])}: sized with {_num(out[high_key])}"
+            )
+            out[low_key] = out[high_key]
+    return out, tuple(notes)
