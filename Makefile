@@ -1,8 +1,14 @@
 # Recovery Planner. `make run` serves the portal; `make test` runs every test. Both install first.
-.PHONY: install run prod upgrade test lint format bench
+.PHONY: install install-prod lock run prod upgrade test lint format bench
 
 install:
 	bash scripts/install.sh
+
+install-prod:
+	bash scripts/install.sh --production
+
+lock:
+	bash scripts/lock.sh
 
 run: install
 	bash scripts/run.sh

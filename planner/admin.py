@@ -8,6 +8,7 @@ from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from planner import bounds
 from planner.exports import csv_response
 from planner.models import (
     Application,
@@ -26,6 +27,7 @@ from planner.models import (
     Limit,
     Notification,
     PlanRevision,
+    PlanState,
     PlanTransition,
     Price,
     Product,
@@ -35,12 +37,13 @@ from planner.models import (
     Site,
     SizingRun,
     Subscription,
+    TierServiceLevel,
     VirtualMachine,
     VmResult,
     VmSize,
     Waiver,
 )
-from planner.services import hub, runs
+from planner.services import decisions, hub, runs
 
 
 @admin.action(description="Export selected rows as CSV")
@@ -79,6 +82,41 @@ class PlannerAdmin(admin.ModelAdmin):
     actions = [export_csv]
     list_per_page = 50
     show_full_result_count = False  # a COUNT(*) over 10,000 VMs per page view is waste
+
+    def get_search_results(self, request, queryset, search_term):
+        """A search longer than ``bounds.SEARCH_MAX_LENGTH`` is refused with a message (SQLite
+        gives up on a LIKE pattern of 50,000 characters: a 500)."""
+        if len(search_term) > bounds.SEARCH_MAX_LENGTH:
+            messages.error(
+                request,
+                f"The search is {len(search_term):,} characters long: search for at most "
+                f"{bounds.SEARCH_MAX_LENGTH} (a name or a part of one).",
+            )
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
+
+class KeepsSignedPlans:
+    """Deleting (one or many, or by cascade) must not reach a submitted or decided plan: the
+    confirmation page lists them as protected and deletes nothing, instead of the 500 the
+    models' ``RevisionLocked`` made (the API answers 409 for the same)."""
+
+    plans_of = "application__in"  # how the admin's objects reach their plan revisions
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        kept = (
+            PlanRevision.objects.filter(**{self.plans_of: [o.pk for o in objs]})
+            .exclude(state=PlanState.DRAFT)
+            .select_related("application")
+            .order_by("application__name", "number")
+        )
+        protected = list(protected) + [
+            f"{r.application} plan r{r.number} ({r.get_state_display().lower()}): submitted and "
+            "signed plans, their audit trail and waivers are kept, so it cannot be deleted"
+            for r in kept
+        ]
+        return deleted, counts, perms_needed, protected
 
 
 @admin.register(Site)
@@ -204,8 +242,10 @@ class ProductAdmin(PlannerAdmin):
         "supports_replication",
         "supports_high_availability",
         "supports_fault_tolerance",
+        "data_reduction",
+        "chain",
     ]
-    list_filter = ["vendor", "level", "supports_linux"]
+    list_filter = ["vendor", "level", "supports_linux", "chain"]
     search_fields = ["name"]
 
 
@@ -233,6 +273,14 @@ class LimitAdmin(CatalogAdmin):
     pass
 
 
+@admin.register(TierServiceLevel)
+class TierServiceLevelAdmin(PlannerAdmin):
+    """Default objectives per priority tier: a new app starts from its tier's; an app looser
+    than its tier's gets the warning OBJECTIVES_LOOSER_THAN_TIER."""
+
+    list_display = ["tier", "rto_minutes", "rpo_minutes", "mtpd_minutes"]
+
+
 @admin.register(BackupPolicy)
 class BackupPolicyAdmin(PlannerAdmin):
     list_display = [
@@ -245,8 +293,9 @@ class BackupPolicyAdmin(PlannerAdmin):
         "gfs_monthly",
         "gfs_yearly",
         "reduction",
+        "redundancy",
     ]
-    list_filter = ["method"]
+    list_filter = ["method", "redundancy"]
     search_fields = ["name"]
 
 
@@ -286,7 +335,7 @@ class FindingInline(admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(PlannerAdmin):
+class ApplicationAdmin(KeepsSignedPlans, PlannerAdmin):
     list_display = [
         "name",
         "owner",
@@ -419,6 +468,7 @@ class ApplicationAdmin(PlannerAdmin):
 class DiskInline(admin.TabularInline):
     model = Disk
     extra = 0
+    max_num = bounds.MAX_DATA_DISKS + 1  # the OS disk and 64 data disks
 
 
 @admin.register(VirtualMachine)
@@ -433,14 +483,20 @@ class VirtualMachineAdmin(PlannerAdmin):
         "role",
         "scale_set",
         "opted_in",
+        "no_protection_at",
         "used_gib",
     ]
     list_filter = ["opted_in", "os_type", "role", "application__tier", "subscription__cloud"]
     list_select_related = ["application", "subscription__cloud", "size"]
     search_fields = ["name", "resource_group", "application__name", "scale_set"]
     autocomplete_fields = ["application", "subscription", "size", "depends_on"]
-    readonly_fields = ["used_gib", "sizing"]
+    readonly_fields = ["used_gib", "sizing", "no_protection_by", "no_protection_at"]
     inlines = [DiskInline]
+
+    def save_model(self, request, obj, form, change):
+        before = form.initial.get("no_protection_why", "") if change else ""
+        decisions.stamp_vm_decision(obj, request.user, before=before)
+        super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -592,7 +648,9 @@ class WaiverInline(admin.TabularInline):
 
 
 @admin.register(PlanRevision)
-class PlanRevisionAdmin(ReadOnlyAdmin):
+class PlanRevisionAdmin(KeepsSignedPlans, ReadOnlyAdmin):
+    plans_of = "pk__in"
+
     list_display = ["application", "number", "state", "created_by", "created_at", "decided_by"]
     list_filter = ["state"]
     list_select_related = ["application", "created_by", "decided_by"]

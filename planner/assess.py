@@ -17,10 +17,11 @@ from planner.guard import bound_app, bound_catalog
 from planner.rules import evaluate
 from planner.rules.bootorder import BootPlan, boot_order
 from planner.rules.capability import usable_link
-from planner.rules.context import RuleContext, SizingFigures, VmFigures
+from planner.rules.context import CandidateFigures, RuleContext, SizingFigures, VmFigures
 from planner.rules.drills import DrillSummary
 from planner.rules.engine import derive
 from planner.rules.findings import Finding
+from planner.rules.recommend import candidate_targets
 from planner.rules.stagger import Schedule, stagger
 from planner.sizing import AppSizing, size_app
 
@@ -70,6 +71,95 @@ def own_capability(
     return derive(app, rule_context(app, sizing, limits=limits, now=now)).capability
 
 
+_PRICED_KINDS = frozenset({"azure", "service_provider"})  # public prices; the rest on premises
+
+
+def _sizing_key(app: facts.App, scheme: str, target) -> tuple:
+    """What of a candidate's target changes its sizing: whether it is priced publicly (Azure, a
+    service provider) or at the internal rates (on premises: every other kind sizes alike),
+    and, for backup, its nightly window (the backup bandwidth)."""
+    if target is None:
+        return (scheme,)
+    priced = target.kind if target.kind in _PRICED_KINDS else "on_premises"
+    if scheme == "backup_restore":
+        return (scheme, priced, target.window_hours)
+    return (scheme, priced)
+
+
+def candidate_figures(
+    app: facts.App,
+    chosen: AppSizing,
+    prices: Mapping[str, float],
+    limits: Mapping[str, float],
+    *,
+    clouds=(),
+    backup_targets=(),
+) -> dict[tuple[str, int], CandidateFigures]:
+    """Size the app as if it chose each recommendation candidate (``candidate_targets``): the
+    monthly cost and the capacity it would take. Candidates whose targets size alike share one
+    sizing (``_sizing_key``); the app's own choice reuses ``chosen``. An app with no VM opted
+    in is costed as if every VM were."""
+    out: dict[tuple[str, int], CandidateFigures] = {}
+    by_key: dict[tuple, CandidateFigures] = {}
+    # An app with no VM opted in (scheme none, say) is costed as if all were: the candidates
+    # are judged on the same VMs (``recommend._vms``), never at $0 for protecting nothing.
+    whole = (
+        app
+        if app.protected_vms
+        else replace(app, vms=tuple(replace(v, opted_in=True) for v in app.vms))
+    )
+    own_key = _sizing_key(
+        app,
+        app.scheme,
+        app.backup_target if app.scheme == "backup_restore" else app.recovery_target,
+    )
+    for scheme in facts.SCHEMES:
+        for target in candidate_targets(app, scheme, clouds, backup_targets):
+            key = _sizing_key(app, scheme, target)
+            fig = by_key.get(key)
+            if fig is None:
+                if key == own_key and whole is app:
+                    s = chosen
+                else:
+                    if scheme == "backup_restore":
+                        as_chosen = replace(whole, scheme=scheme, backup_target=target)
+                    elif scheme == "none":
+                        as_chosen = replace(whole, scheme=scheme)
+                    else:
+                        as_chosen = replace(whole, scheme=scheme, recovery_target=target)
+                    try:
+                        s = size(as_chosen, prices, limits)  # bounded, as the app's own sizing
+                    except ValueError as exc:
+                        by_key[key] = fig = CandidateFigures(None, error=str(exc))
+                        s = None
+                if s is not None:
+                    fig = CandidateFigures(
+                        s.monthly_cost,
+                        _cost_lines(s),
+                        s.backup_gib,
+                        s.standby_memory_gib,
+                        len(s.vms) if s.standby_memory_gib > 0 else 0,
+                    )
+                    by_key[key] = fig
+            out[(scheme, target.id if target is not None else 0)] = fig
+    return out
+
+
+def _cost_lines(s: AppSizing) -> tuple[str, ...]:
+    """The lines of a sizing that make up its monthly cost (app totals, not per VM)."""
+    keep = ("monthly cost", "public instances", "month 1 ", "12-month")
+    lines = [line for line in s.explanation if line.startswith(keep)]
+    internal = sorted(
+        {
+            line
+            for v in s.vms
+            for line in v.explanation
+            if line.startswith(("internal rate", "on-premises capacity")) and "not set" in line
+        }
+    )
+    return tuple(lines + internal)
+
+
 def rule_context(
     app: facts.App,
     sizing: AppSizing,
@@ -83,6 +173,7 @@ def rule_context(
     clouds=(),
     backup_targets=(),
     products=(),
+    candidates=None,
 ) -> RuleContext:
     schedule = onboarding(app, sizing, limits)
     figures = SizingFigures(
@@ -107,6 +198,7 @@ def rule_context(
         clouds=tuple(clouds),
         backup_targets=tuple(backup_targets),
         products=tuple(products),
+        candidates=candidates or {},
     )
 
 
@@ -266,7 +358,7 @@ def onboarding(app: facts.App, sizing: AppSizing, limits: Mapping[str, float]) -
     link, _ = usable_link(app.assumptions)
     if app.scheme == "backup_restore" and app.backup_target is not None:
         t = app.backup_target
-        reduction = app.policy.reduction if app.policy else 0.5
+        reduction = facts.effective_policy(app)[0].reduction
         items = [(vm_id, names[vm_id], gib * reduction) for vm_id, gib in used.items()]
         rate = min(t.ingest_mbps, link) if link > 0 else t.ingest_mbps
         if not (0 < rate < math.inf) or not 0 < t.window_hours <= 24:
@@ -296,13 +388,11 @@ def onboarding(app: facts.App, sizing: AppSizing, limits: Mapping[str, float]) -
 def assess(app: facts.App, sizing: AppSizing, ctx: RuleContext) -> Assessment:
     """Evaluate the rules on a sized app and derive its runbook and onboarding schedule."""
     # The rules see the facts as given and report the numbers the guard replaces
-    # (INPUT_OUT_OF_RANGE); the runbook and the schedule below use the same replaced values.
-    findings = tuple(evaluate(app, ctx))
-    app, _ = bound_app(app)
-    limits, limit_notes = bound_catalog(ctx.limits, "limits")
-    if limit_notes:
-        ctx = replace(ctx, limits=limits)
+    # (INPUT_OUT_OF_RANGE); the runbook and the schedule below use the same replaced values
+    # (``derive`` bounds them; ``evaluate`` reuses its recommendation when nothing was replaced).
     derived = derive(app, ctx)
+    findings = tuple(evaluate(app, ctx, derived))
+    app, ctx = derived.app, derived.ctx
     external_names = {
         vm_id: f"{ext.name} ({ext.app_name})" for vm_id, ext in ctx.external_vms.items()
     }

@@ -38,8 +38,32 @@ ASH_COMPUTE = (
     "(azure-stack-docs, azure-stack/operator/azure-stack-capacity-planning-compute.md)"
 )
 SEED = "Protect VMs deployed on Azure Stack Hub (Microsoft Learn)"
+INTERNAL_RATE = "Operator's internal rate for on-premises capacity; 0 until an operator sets it"
 
 PRICES: tuple[Entry, ...] = (
+    # On-premises capacity has no list price: operators enter what it costs them. The sizing
+    # engine says when a rate is still 0 (planner.sizing.cost.internal_cost).
+    Entry(
+        "internal.hub_vcpu_month",
+        0.0,
+        "USD/vCPU-month",
+        "Azure Stack Hub vCPU reserved or running for stand-by VMs (internal rate)",
+        INTERNAL_RATE,
+    ),
+    Entry(
+        "internal.hub_storage_gib_month",
+        0.0,
+        "USD/GiB-month",
+        "Azure Stack Hub storage for replicas (internal rate)",
+        INTERNAL_RATE,
+    ),
+    Entry(
+        "internal.backup_storage_gib_month",
+        0.0,
+        "USD/GiB-month",
+        "On-premises backup-target storage (internal rate)",
+        INTERNAL_RATE,
+    ),
     Entry(
         "azure_backup.small_instance_month",
         5.0,

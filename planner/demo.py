@@ -511,3 +511,86 @@ def _product_for(products, scheme, linux_heavy, i):
             else ("SQL Server Always On / Windows Server Failover Clustering")
         )
     return products.get(name)
+
+
+# --- plans in every state (manage.py prepare_demo) ---------------------------------------------
+
+SHOWCASE_STATES = ("approved", "stale", "submitted", "draft", "rejected")
+WAIVER_WHY = (
+    "Accepted by the service's risk owner until the next platform review: the gap is known, "
+    "monitored and documented in the runbook."
+)
+
+
+def showcase_plans() -> dict[str, str]:
+    """Leave a plan in every state on the demo owner's sized apps, through the real workflow.
+
+    The owner (``owner``) takes, submits; the approver (``approver``, who owns none of them)
+    waives, approves and rejects, so separation of duties holds as for any user. Apps are the
+    owner's first sized, protected apps by name (what their dashboard lists first): the two with
+    the fewest blocking findings are approved (each blocking finding waived by the approver with
+    a justification), and one of them then changes (a VM's daily change rate, as an edit would)
+    so its approved plan is stale; the one with the most is rejected with the reason; the others
+    stay submitted and draft. Does nothing when any plan exists. Returns {state: app name}.
+    """
+    from planner.models import PlanRevision
+    from planner.services import plans as plan_service
+    from planner.services.runs import request_app_resize
+
+    if PlanRevision.objects.exists():
+        return {}
+    User = get_user_model()
+    owner = User.objects.get(username="owner")
+    approver = User.objects.get(username="approver")
+    apps = list(
+        Application.objects.filter(owner=owner, result__isnull=False)
+        .exclude(scheme="none")
+        .select_related("result")
+        .order_by("name")[: len(SHOWCASE_STATES)]
+    )
+    if len(apps) < len(SHOWCASE_STATES):
+        return {}
+    by_blocking = sorted(apps, key=lambda a: (a.result.blocking_count, a.name))
+    chosen = {
+        "approved": by_blocking[0],
+        "stale": by_blocking[1],
+        "rejected": by_blocking[-1],
+    }
+    rest = [a for a in apps if a not in chosen.values()]
+    chosen["submitted"], chosen["draft"] = rest
+
+    made = {}
+    for state in SHOWCASE_STATES:
+        app = chosen[state]
+        rev = plan_service.create_revision(app, owner, "demo: first plan of the app")
+        made[state] = app.name
+        if state == "draft":
+            continue
+        rev = plan_service.submit_revision(rev, owner, "Ready for review.")
+        if state == "submitted":
+            continue
+        if state == "rejected":
+            codes = ", ".join(sorted(set(rev.blocking_codes))) or "none"
+            plan_service.reject_revision(
+                rev,
+                approver,
+                f"Blocking findings without a waiver: {codes}. Fix them, or justify a waiver "
+                "for each, and submit a new revision.",
+            )
+            continue
+        for code in sorted(set(rev.blocking_codes)):
+            plan_service.add_waiver(rev, code, approver, WAIVER_WHY)
+        rev = plan_service.approve_revision(rev, approver, "Approved with the recorded waivers.")
+        if state == "stale":
+            _edit_after_approval(app, owner, request_app_resize)
+    return made
+
+
+def _edit_after_approval(app: Application, owner, request_app_resize) -> None:
+    """The owner measures a higher daily change rate on one VM after the plan was approved: the
+    approved plan no longer matches the app (stale) and the app is sized again by the workers."""
+    vm = app.vms.filter(opted_in=True).order_by("name").first() or app.vms.order_by("name").first()
+    with transaction.atomic():
+        vm.change_rate = min(0.5, round(vm.change_rate + 0.05, 2))
+        vm.save(update_fields=["change_rate"])
+        request_app_resize(app, owner)

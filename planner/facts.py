@@ -11,7 +11,7 @@ Units: storage in GiB, durations in minutes, bandwidth in Mbit/s (10^6 bit/s), f
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 # The seed's five recovery options ("App recovery objectives"), cheapest first.
@@ -48,6 +48,10 @@ PRODUCT_LEVELS = ("guest", "api", "hypervisor")  # ASH supports guest and API on
 # virtual disks ... it may be easier to redeploy SQL server from a template and then restore the
 # databases". What each one moves and whether a redeploy is added: planner.rules.capability.
 RESTORE_APPROACHES = ("whole_vm", "disks", "app_data", "redeploy")
+# How a product keeps its backup chain: incrementals forever after one full, or periodic fulls.
+PRODUCT_CHAINS = ("incremental_forever", "periodic_full")
+REDUNDANCIES = ("lrs", "grs")  # Azure storage: locally or geo-redundant
+HA_REPLICATION_MODES = ("synchronous", "asynchronous")
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,9 @@ class Product:
     supports_linux: bool
     schemes: frozenset[str]  # subset of PROTECTING_SCHEMES
     level: str  # one of PRODUCT_LEVELS
+    reduction: float | None = None  # stored / original the product achieves; None: not stated
+    chain: str = "incremental_forever"  # one of PRODUCT_CHAINS
+    full_every: int = 7  # periodic_full: a full every K runs
 
 
 @dataclass(frozen=True)
@@ -105,7 +112,8 @@ class BackupPolicy:
     gfs_weekly: int = 0
     gfs_monthly: int = 0
     gfs_yearly: int = 0
-    reduction: float = 0.5  # stored / original after compression and deduplication
+    reduction: float | None = 0.5  # stored / original; None: the product's figure (else 0.5)
+    redundancy: str = "lrs"  # Azure Backup storage: one of REDUNDANCIES
 
 
 @dataclass(frozen=True)
@@ -134,6 +142,8 @@ class Vm:
     boot_group: int | None = None
     depends_on: tuple[int, ...] = ()  # ids of VMs (of this or another app) it needs running
     restore_approach: str = "whole_vm"  # one of RESTORE_APPROACHES
+    keep_in_backup: bool = False  # a scale-set VM the owner keeps in backup storage anyway
+    no_protection: Decision | None = None  # the owner decided this VM goes unprotected
 
     @property
     def size_known(self) -> bool:
@@ -193,6 +203,17 @@ class Assumptions:
 
 
 @dataclass(frozen=True)
+class TierObjectives:
+    """The default objectives operators set for a priority tier (the seed: "define a recovery
+    SLA based on the priority of the apps")."""
+
+    tier: int
+    rto_minutes: float
+    rpo_minutes: float
+    mtpd_minutes: float | None = None
+
+
+@dataclass(frozen=True)
 class App:
     id: int
     name: str
@@ -210,6 +231,8 @@ class App:
     allowed_target_kinds: frozenset[str] = frozenset(CLOUD_KINDS)  # sovereignty: where it may go
     allowed_countries: frozenset[str] = frozenset()  # empty: any country
     native_ha: bool = False  # the app supports HA natively or through clustering software
+    ha_replication: str = "synchronous"  # one of HA_REPLICATION_MODES
+    tier_objectives: TierObjectives | None = None  # the operators' defaults for its tier
     no_protection_decision: Decision | None = None
     vms: tuple[Vm, ...] = ()
     drills: tuple[Drill, ...] = ()
@@ -236,3 +259,54 @@ class App:
             and src.id != rt.id
             and (self.product is None or self.product.vendor == "microsoft")
         )
+
+
+DEFAULT_REDUCTION = 0.5  # DESIGN §4: stored / original when neither policy nor product says
+
+
+def effective_policy(app: App) -> tuple[BackupPolicy, tuple[str, ...]]:
+    """The backup policy sizing uses, with what the app's policy leaves unsaid taken from its
+    product (the seed: "evaluate backup products that efficiently capture, transmit and store").
+
+    - no policy: daily, 14 points; the chain is the product's (incrementals forever: forever
+      forward; periodic fulls: forward with an active full every ``product.full_every`` runs);
+    - reduction not stated by the policy (None): the product's data reduction, else 0.5.
+    The lines name where each figure came from; an explicit policy figure always wins.
+    """
+    product = app.product
+    policy = app.policy
+    lines: list[str] = []
+    if policy is None:
+        if product is not None and product.chain == "periodic_full":
+            policy = BackupPolicy(
+                name=f"default for {product.name}",
+                method="forward_periodic_full",
+                full_every=product.full_every,
+                reduction=None,
+            )
+            lines.append(
+                f"no backup policy: daily, 14 points; product '{product.name}' needs periodic "
+                f"fulls, so an active full every {product.full_every} runs"
+            )
+        else:
+            policy = BackupPolicy(name="default", reduction=None)
+            keeps = (
+                f"; product '{product.name}' keeps incrementals forever"
+                if product is not None
+                else ""
+            )
+            lines.append(f"no backup policy: daily, 14 points, forever forward{keeps}")
+    if policy.reduction is None:
+        if product is not None and product.reduction is not None:
+            reduction = product.reduction
+            lines.append(
+                f"reduction {reduction:g} from product '{product.name}' (the policy does not say)"
+            )
+        else:
+            reduction = DEFAULT_REDUCTION
+            lines.append(
+                f"reduction {reduction:g} (DESIGN §4 default: neither the policy nor the "
+                "product states one)"
+            )
+        policy = replace(policy, reduction=reduction)
+    return policy, tuple(lines)

@@ -1,7 +1,10 @@
 """One FilterSet per listed model, shared by the list pages, their CSV exports and the REST API.
 
 Each filter reads one column or one join that the list's queryset already makes (select_related),
-so filtering adds WHERE clauses, never queries.
+so filtering adds WHERE clauses, never queries. Text filters take at most
+``planner.bounds.SEARCH_MAX_LENGTH`` characters (``BoundedCharFilter``): a longer one is a form
+error naming the parameter (a 400 in the API, a message on the page), never a LIKE pattern
+SQLite gives up on.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from planner.bounds import SEARCH_MAX_LENGTH
 from planner.models import (
     Application,
     BackupTarget,
@@ -41,8 +45,23 @@ def _compliance(queryset, prefix: str, value: str):
     return queryset
 
 
+class BoundedCharFilter(django_filters.CharFilter):
+    """A text filter of at most ``SEARCH_MAX_LENGTH`` characters."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", SEARCH_MAX_LENGTH)
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "max_length": "Search for at most %(limit_value)d characters (this one has "
+                "%(show_value)d): a name or a part of one."
+            },
+        )
+        super().__init__(*args, **kwargs)
+
+
 class _Base(django_filters.FilterSet):
-    q = django_filters.CharFilter(
+    q = BoundedCharFilter(
         method="search",
         label="Search",
         widget=forms.TextInput(attrs={"placeholder": "Name, description…", "type": "search"}),

@@ -18,6 +18,27 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+# `make run` writes the development settings it runs with (DEBUG=1, its REDIS_URL) here, so
+# `manage.py` commands typed in the same checkout afterwards run the same way. A variable set in
+# the environment always wins, and the file is ignored whenever the environment names a secret
+# key (SECRET_KEY or SECRET_KEY_FILE), as production, make prod and the tests do.
+DEV_ENV_FILE = VAR_DIR / "dev.env"
+
+
+def _read_dev_env(path: Path) -> None:
+    if os.environ.get("SECRET_KEY") or os.environ.get("SECRET_KEY_FILE"):
+        return
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:
+        return
+    for line in lines:
+        name, sep, value = line.partition("=")
+        if sep and name.strip() and not name.lstrip().startswith("#"):
+            os.environ.setdefault(name.strip(), value.strip())
+
+
+_read_dev_env(DEV_ENV_FILE)
 
 
 def envstr(name: str, default: str = "") -> str:
@@ -193,7 +214,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "portal.storage.CompressedManifestStorage"
             if envbool("STATIC_MANIFEST", not DEBUG)
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )

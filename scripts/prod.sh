@@ -27,7 +27,8 @@ CPUS=$(nproc)
 
 pids=() workers=()
 cleanup() {
-  trap - INT TERM EXIT
+  trap - EXIT
+  trap "" INT TERM  # a second Ctrl-C, or make passing on a TERM, must not cut the cleanup short
   echo "prod: stopping..."
   touch "$PROD/stopping"  # the supervise loops see it and do not restart their worker
   for f in "$PROD"/sizing*.pid "$PROD"/reports.pid; do

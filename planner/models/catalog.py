@@ -7,12 +7,11 @@ import hashlib
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from planner import facts
+from planner import bounds, facts
 
 
 class CloudKind(models.TextChoices):
@@ -63,18 +62,25 @@ class Cloud(models.Model):
     operated_by = models.CharField(max_length=12, choices=Operator.choices)
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="clouds")
     region = models.CharField(max_length=60, blank=True, help_text="Azure region or ASH region")
-    nodes = models.PositiveIntegerField(default=0, help_text="ASH scale-unit nodes (4-16)")
-    memory_per_node_gib = models.FloatField(default=0)
+    nodes = models.PositiveIntegerField(
+        default=0, help_text="ASH scale-unit nodes (4-16)", validators=[bounds.NODES]
+    )
+    memory_per_node_gib = models.FloatField(default=0, validators=[bounds.NODE_MEMORY_GIB])
     largest_vm_gib = models.FloatField(
-        default=0, help_text="Memory of the largest VM deployed on the stamp (resiliency reserve)"
+        default=0,
+        help_text="Memory of the largest VM deployed on the stamp (resiliency reserve)",
+        validators=[bounds.NODE_MEMORY_GIB],
     )
     running_tenant_gib = models.FloatField(
         default=0,
         help_text="Memory used by tenant VMs the planner does not know (not in its inventory); "
         "inventoried VMs are counted at their catalog sizes",
+        validators=[bounds.STAMP_MEMORY_GIB],
     )
     running_vm_count = models.PositiveIntegerField(
-        default=0, help_text="Tenant VMs on the stamp the planner does not know"
+        default=0,
+        help_text="Tenant VMs on the stamp the planner does not know",
+        validators=[bounds.RUNNING_VMS],
     )
 
     class Meta:
@@ -136,14 +142,24 @@ class BackupTarget(models.Model):
         related_name="backup_targets",
         help_text="The cloud it runs in: the ASH cloud of an appliance, Azure, the provider",
     )
-    capacity_gib = models.FloatField(default=0)
-    used_gib = models.FloatField(default=0, help_text="Already used by data outside the planner")
-    ingest_mbps = models.FloatField(default=1000, help_text="Sustained ingest, Mbit/s")
-    streams = models.PositiveIntegerField(default=4, help_text="Concurrent backup streams")
-    window_hours = models.FloatField(default=8, help_text="Nightly backup window")
+    capacity_gib = models.FloatField(default=0, validators=[bounds.TARGET_GIB])
+    used_gib = models.FloatField(
+        default=0,
+        help_text="Already used by data outside the planner",
+        validators=[bounds.TARGET_GIB],
+    )
+    ingest_mbps = models.FloatField(
+        default=1000, help_text="Sustained ingest, Mbit/s", validators=[bounds.INGEST_MBPS]
+    )
+    streams = models.PositiveIntegerField(
+        default=4, help_text="Concurrent backup streams", validators=[bounds.STREAMS]
+    )
+    window_hours = models.FloatField(
+        default=8, help_text="Nightly backup window", validators=[bounds.WINDOW_HOURS]
+    )
     restore_mbps = models.FloatField(
         default=0,
-        validators=[MinValueValidator(0), MaxValueValidator(1_000_000)],
+        validators=[bounds.RESTORE_MBPS],
         help_text="Restore throughput you measured, Mbit/s (0: the default 1,000 Mbit/s "
         "restore throughput assumption of DESIGN §4 is used, and the plan says so)",
     )
@@ -173,6 +189,11 @@ class BackupTarget(models.Model):
                 condition=Q(ingest_mbps__gte=0),
                 name="backup_target_ingest_not_negative",
                 violation_error_message="Ingest throughput cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=bounds.RESTORE_MBPS.q("restore_mbps"),
+                name="backup_target_restore_range",
+                violation_error_message=f"The restore throughput is {bounds.RESTORE_MBPS.text}.",
             ),
         ]
 
@@ -210,10 +231,45 @@ class Product(models.Model):
         ],
         help_text="Azure Stack Hub supports guest-level and API-level protection only",
     )
+    data_reduction = models.FloatField(
+        null=True,
+        blank=True,
+        help_text=(
+            "Stored / original size the product achieves (0.5 = 2:1); used where a backup "
+            "policy does not state one. Empty: not stated"
+        ),
+    )
+    chain = models.CharField(
+        max_length=20,
+        choices=[
+            ("incremental_forever", "Incrementals forever"),
+            ("periodic_full", "Periodic fulls"),
+        ],
+        default="incremental_forever",
+        help_text="How the product keeps its backup chain when no backup policy says",
+    )
+    full_every = models.PositiveIntegerField(
+        default=7, help_text="Periodic fulls: a full every K backups (7 weekly, 30 monthly)"
+    )
     source = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["vendor", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(data_reduction__isnull=True)
+                | (Q(data_reduction__gt=0) & Q(data_reduction__lte=1)),
+                name="product_reduction_fraction",
+                violation_error_message=(
+                    "Data reduction is a fraction above 0 and at most 1 (0.5 = 2:1)."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(full_every__gte=1) & Q(full_every__lte=365),
+                name="product_full_every_range",
+                violation_error_message="A full every 1 to 365 backups.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -228,12 +284,12 @@ class VmSize(models.Model):
 
     name = models.CharField(max_length=40, unique=True)
     series = models.CharField(max_length=20)
-    vcpu = models.PositiveIntegerField()
-    memory_gib = models.FloatField()
-    temp_storage_gib = models.FloatField(default=0)
-    max_data_disks = models.PositiveIntegerField(default=0)
+    vcpu = models.PositiveIntegerField(validators=[bounds.SIZE_VCPU])
+    memory_gib = models.FloatField(validators=[bounds.NODE_MEMORY_GIB])
+    temp_storage_gib = models.FloatField(default=0, validators=[bounds.DISK_GIB_OR_NONE])
+    max_data_disks = models.PositiveIntegerField(default=0, validators=[bounds.DATA_DISKS])
     premium_storage = models.BooleanField(default=False)
-    max_nics = models.PositiveIntegerField(default=1)
+    max_nics = models.PositiveIntegerField(default=1, validators=[bounds.SIZE_NICS])
     source = models.CharField(max_length=300, blank=True)
 
     class Meta:
@@ -258,7 +314,7 @@ class CatalogEntry(models.Model):
     """A versioned figure: the row in force is the latest whose effective date has come."""
 
     key = models.CharField(max_length=80)
-    value = models.FloatField()
+    value = models.FloatField(validators=[bounds.CATALOG_VALUE])
     unit = models.CharField(max_length=40)
     description = models.CharField(max_length=200)
     source = models.CharField(max_length=300)

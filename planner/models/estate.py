@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from planner import facts
+from planner import bounds, facts
 from planner.models.catalog import BackupTarget, Cloud, CloudKind, Product, Subscription, VmSize
 
 
@@ -39,6 +38,68 @@ class Tier(models.IntegerChoices):
     BUSINESS_CRITICAL = 2, "2 - Business critical"
     BUSINESS_OPERATIONAL = 3, "3 - Business operational"
     DEV_TEST = 4, "4 - Dev/test"
+
+
+class Redundancy(models.TextChoices):
+    """Azure storage redundancy of backups and replicas, priced from the catalog."""
+
+    LRS = "lrs", "LRS (locally redundant)"
+    GRS = "grs", "GRS (geo-redundant)"
+
+
+class HaReplication(models.TextChoices):
+    """How an app's own HA replicates: synchronous commit (RPO 0) or asynchronous (some loss)."""
+
+    SYNCHRONOUS = "synchronous", "Synchronous (RPO 0)"
+    ASYNCHRONOUS = "asynchronous", "Asynchronous (RPO = replication interval)"
+
+
+class TierServiceLevel(models.Model):
+    """The default objectives of a priority tier, set by operators (the seed: "Define a recovery
+    service level agreement (SLA) based on the priority of the apps"). A new app starts from its
+    tier's; an app whose objectives are looser gets OBJECTIVES_LOOSER_THAN_TIER."""
+
+    tier = models.PositiveSmallIntegerField(choices=Tier.choices, unique=True)
+    rto_minutes = models.PositiveIntegerField(help_text="Default recovery time objective, minutes")
+    rpo_minutes = models.PositiveIntegerField(help_text="Default recovery point objective, minutes")
+    mtpd_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Default maximum tolerable period of disruption, minutes"
+    )
+
+    class Meta:
+        ordering = ["tier"]
+        verbose_name = "tier service level"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rto_minutes__lte=525_600) & Q(rpo_minutes__lte=525_600),
+                name="tier_objectives_within_a_year",
+                violation_error_message="RTO and RPO are at most a year (525,600 minutes).",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_tier_display()}: RTO {self.rto_minutes} min, RPO {self.rpo_minutes} min"
+
+    def clean(self) -> None:
+        if (
+            self.mtpd_minutes is not None
+            and self.rto_minutes is not None
+            and self.rto_minutes > self.mtpd_minutes
+        ):
+            raise ValidationError({"mtpd_minutes": "The MTPD cannot be shorter than the RTO."})
+
+    @classmethod
+    def for_tier(cls, tier) -> TierServiceLevel | None:
+        """The operators' default objectives of ``tier``, or None when none are set."""
+        try:
+            return cls.objects.filter(tier=int(tier)).first()
+        except (TypeError, ValueError):
+            return None
+
+    def to_facts(self) -> facts.TierObjectives:
+        return facts.TierObjectives(
+            self.tier, self.rto_minutes, self.rpo_minutes, self.mtpd_minutes
+        )
 
 
 class OsType(models.TextChoices):
@@ -87,9 +148,11 @@ class VirtualMachineQuerySet(models.QuerySet):
 class BackupPolicy(models.Model):
     name = models.CharField(max_length=100, unique=True)
     interval_minutes = models.PositiveIntegerField(
-        default=1440, help_text="Minutes between backups"
+        default=1440,
+        help_text="Minutes between backups",
+        validators=[bounds.BACKUP_INTERVAL_MINUTES],
     )
-    retention_points = models.PositiveIntegerField(default=14)
+    retention_points = models.PositiveIntegerField(default=14, validators=[bounds.RETENTION_POINTS])
     method = models.CharField(
         max_length=40, choices=BackupMethod.choices, default=BackupMethod.FOREVER_FORWARD
     )
@@ -97,12 +160,25 @@ class BackupPolicy(models.Model):
         null=True,
         blank=True,
         help_text="Periodic fulls: a full every K runs (7 weekly, 30 monthly)",
+        validators=[bounds.FULL_EVERY],
     )
-    gfs_weekly = models.PositiveIntegerField(default=0)
-    gfs_monthly = models.PositiveIntegerField(default=0)
-    gfs_yearly = models.PositiveIntegerField(default=0)
+    gfs_weekly = models.PositiveIntegerField(default=0, validators=[bounds.GFS_WEEKLY])
+    gfs_monthly = models.PositiveIntegerField(default=0, validators=[bounds.GFS_MONTHLY])
+    gfs_yearly = models.PositiveIntegerField(default=0, validators=[bounds.GFS_YEARLY])
     reduction = models.FloatField(
-        default=0.5, help_text="Stored size / original after compression and deduplication"
+        null=True,
+        blank=True,
+        help_text=(
+            "Stored size / original after compression and deduplication; empty: the product's "
+            "figure (0.5 when the product states none)"
+        ),
+        validators=[bounds.REDUCTION],
+    )
+    redundancy = models.CharField(
+        max_length=3,
+        choices=Redundancy.choices,
+        default=Redundancy.LRS,
+        help_text="Azure Backup storage redundancy, priced from the catalog",
     )
 
     class Meta:
@@ -115,12 +191,24 @@ class BackupPolicy(models.Model):
                 violation_error_message="Keep at least one restore point.",
             ),
             models.CheckConstraint(
+                condition=bounds.RETENTION_POINTS.q("retention_points"),
+                name="policy_retention_range",
+                violation_error_message=f"Retention: {bounds.RETENTION_POINTS.text}.",
+            ),
+            models.CheckConstraint(
                 condition=Q(interval_minutes__gte=1),
                 name="policy_interval_positive",
                 violation_error_message="The backup interval must be at least one minute.",
             ),
             models.CheckConstraint(
-                condition=Q(reduction__gt=0) & Q(reduction__lte=1),
+                condition=bounds.BACKUP_INTERVAL_MINUTES.q("interval_minutes"),
+                name="policy_interval_range",
+                violation_error_message=(
+                    f"The backup interval is {bounds.BACKUP_INTERVAL_MINUTES.text}."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(reduction__isnull=True) | (Q(reduction__gt=0) & Q(reduction__lte=1)),
                 name="policy_reduction_fraction",
                 violation_error_message="Reduction is a fraction above 0 and at most 1 (0.5 = 2:1).",
             ),
@@ -150,22 +238,32 @@ class BackupPolicy(models.Model):
             gfs_monthly=self.gfs_monthly,
             gfs_yearly=self.gfs_yearly,
             reduction=self.reduction,
+            redundancy=self.redundancy,
         )
 
 
 class Application(models.Model):
     objects = ApplicationQuerySet.as_manager()
 
-    name = models.CharField(max_length=120, unique=True)
-    description = models.TextField(blank=True)
+    name = models.CharField(
+        max_length=bounds.NAME_MAX_LENGTH, unique=True, validators=[bounds.validate_name]
+    )
+    description = models.TextField(blank=True, validators=[bounds.validate_text])
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications"
     )
     tier = models.PositiveSmallIntegerField(choices=Tier.choices, default=Tier.BUSINESS_CRITICAL)
-    rto_minutes = models.PositiveIntegerField(help_text="Recovery time objective, minutes")
-    rpo_minutes = models.PositiveIntegerField(help_text="Recovery point objective, minutes")
+    rto_minutes = models.PositiveIntegerField(
+        help_text="Recovery time objective, minutes", validators=[bounds.OBJECTIVE_MINUTES]
+    )
+    rpo_minutes = models.PositiveIntegerField(
+        help_text="Recovery point objective, minutes", validators=[bounds.OBJECTIVE_MINUTES]
+    )
     mtpd_minutes = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Maximum tolerable period of disruption, minutes"
+        null=True,
+        blank=True,
+        help_text="Maximum tolerable period of disruption, minutes",
+        validators=[bounds.OBJECTIVE_MINUTES],
     )
     scheme = models.CharField(max_length=20, choices=Scheme.choices, default=Scheme.BACKUP_RESTORE)
     source_cloud = models.ForeignKey(Cloud, on_delete=models.PROTECT, related_name="applications")
@@ -198,6 +296,12 @@ class Application(models.Model):
     native_ha = models.BooleanField(
         default=False, help_text="The app supports HA natively or through clustering software"
     )
+    ha_replication = models.CharField(
+        max_length=12,
+        choices=HaReplication.choices,
+        default=HaReplication.SYNCHRONOUS,
+        help_text="How the app's HA replicates: asynchronous HA has the RPO of its interval",
+    )
     no_protection_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -206,16 +310,28 @@ class Application(models.Model):
         related_name="+",
     )
     no_protection_at = models.DateTimeField(null=True, blank=True)
-    no_protection_why = models.TextField(blank=True)
-    manual_steps = models.TextField(blank=True, help_text="One manual failover step per line")
-    link_mbps = models.FloatField(default=1000, help_text="Replication link to the target, Mbit/s")
+    no_protection_why = models.TextField(blank=True, validators=[bounds.validate_text])
+    manual_steps = models.TextField(
+        blank=True,
+        help_text="One manual failover step per line",
+        validators=[bounds.validate_text],
+    )
+    link_mbps = models.FloatField(
+        default=1000,
+        help_text="Replication link to the target, Mbit/s",
+        validators=[bounds.LINK_MBPS],
+    )
     link_other_mbps = models.FloatField(
         default=0,
-        validators=[MinValueValidator(0), MaxValueValidator(1_000_000)],
+        validators=[bounds.LINK_OTHER_MBPS],
         help_text="Part of the link other traffic already uses, Mbit/s",
     )
-    replication_interval_minutes = models.PositiveIntegerField(default=15)
-    growth_horizon_days = models.PositiveIntegerField(default=365)
+    replication_interval_minutes = models.PositiveIntegerField(
+        default=15, validators=[bounds.REPLICATION_INTERVAL_MINUTES]
+    )
+    growth_horizon_days = models.PositiveIntegerField(
+        default=365, validators=[bounds.GROWTH_HORIZON_DAYS]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     changed_at = models.DateTimeField(auto_now=True)
 
@@ -233,9 +349,36 @@ class Application(models.Model):
                 violation_error_message="RTO and RPO cannot be negative.",
             ),
             models.CheckConstraint(
-                condition=Q(link_mbps__gt=0),
-                name="app_link_positive",
-                violation_error_message="The replication link must be faster than 0 Mbit/s.",
+                condition=bounds.LINK_MBPS.q("link_mbps"),
+                name="app_link_range",
+                violation_error_message=f"The replication link is {bounds.LINK_MBPS.text}.",
+            ),
+            models.CheckConstraint(
+                condition=bounds.LINK_OTHER_MBPS.q("link_other_mbps"),
+                name="app_link_other_range",
+                violation_error_message=(
+                    f"The link's other traffic is {bounds.LINK_OTHER_MBPS.text}."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=bounds.GROWTH_HORIZON_DAYS.q("growth_horizon_days"),
+                name="app_growth_horizon_range",
+                violation_error_message=(
+                    f"The sizing horizon is {bounds.GROWTH_HORIZON_DAYS.text}."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=bounds.OBJECTIVE_MINUTES.q("rto_minutes")
+                & bounds.OBJECTIVE_MINUTES.q("rpo_minutes"),
+                name="app_objectives_range",
+                violation_error_message=f"RTO and RPO are {bounds.OBJECTIVE_MINUTES.text}.",
+            ),
+            models.CheckConstraint(
+                condition=bounds.REPLICATION_INTERVAL_MINUTES.q("replication_interval_minutes"),
+                name="app_replication_interval_range",
+                violation_error_message=(
+                    f"The replication interval is {bounds.REPLICATION_INTERVAL_MINUTES.text}."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(recovery_target=F("source_cloud")),
@@ -295,17 +438,46 @@ class VirtualMachine(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="vms")
     subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="vms")
-    resource_group = models.CharField(max_length=90)
-    name = models.CharField(max_length=80)
+    resource_group = models.CharField(
+        max_length=bounds.RESOURCE_GROUP_MAX_LENGTH, validators=[bounds.validate_resource_group]
+    )
+    name = models.CharField(max_length=bounds.NAME_MAX_LENGTH, validators=[bounds.validate_name])
     os_type = models.CharField(max_length=10, choices=OsType.choices, default=OsType.WINDOWS)
     size = models.ForeignKey(VmSize, on_delete=models.PROTECT, null=True, blank=True)
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.OTHER)
     scale_set = models.CharField(
-        max_length=80, blank=True, help_text="Scale set it belongs to (its VMs are ephemeral)"
+        max_length=bounds.NAME_MAX_LENGTH,
+        blank=True,
+        help_text="Scale set it belongs to (its VMs are ephemeral)",
+        validators=[bounds.validate_name],
     )
     opted_in = models.BooleanField(default=False, help_text="Protection is opt-in per VM")
-    change_rate = models.FloatField(default=0.05, help_text="Fraction of used data changed daily")
-    growth_per_year = models.FloatField(default=0.1, help_text="Fraction of growth per year")
+    keep_in_backup = models.BooleanField(
+        default=False,
+        help_text="A scale-set VM kept in backup storage anyway (left out unless ticked)",
+    )
+    no_protection_why = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Why this VM goes without protection (a recorded decision)",
+        validators=[bounds.validate_text],
+    )
+    no_protection_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    no_protection_at = models.DateTimeField(null=True, blank=True)
+    change_rate = models.FloatField(
+        default=0.05,
+        help_text="Fraction of used data changed daily",
+        validators=[bounds.CHANGE_RATE],
+    )
+    growth_per_year = models.FloatField(
+        default=0.1, help_text="Fraction of growth per year", validators=[bounds.GROWTH_PER_YEAR]
+    )
     boot_group = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Start-up group set by the owner (1 boots first)"
     )
@@ -357,13 +529,29 @@ class VirtualMachine(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("vm-detail", args=[self.pk])
 
+    def clean(self) -> None:
+        why = (self.no_protection_why or "").strip()
+        if why and self.opted_in:
+            raise ValidationError(
+                {
+                    "no_protection_why": "An opted-in VM is protected: clear the reason, or opt "
+                    "the VM out to record that it goes without protection."
+                }
+            )
+        if any(ord(c) < 32 and c not in "\t\n\r" for c in why):
+            raise ValidationError(
+                {"no_protection_why": "Remove the control characters from the reason."}
+            )
+
 
 class Disk(models.Model):
     vm = models.ForeignKey(VirtualMachine, on_delete=models.CASCADE, related_name="disks")
-    name = models.CharField(max_length=80)
-    lun = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty for the OS disk")
-    provisioned_gib = models.FloatField()
-    used_gib = models.FloatField()
+    name = models.CharField(max_length=bounds.NAME_MAX_LENGTH, validators=[bounds.validate_name])
+    lun = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Empty for the OS disk", validators=[bounds.LUN]
+    )
+    provisioned_gib = models.FloatField(validators=[bounds.DISK_GIB])
+    used_gib = models.FloatField(validators=[bounds.USED_GIB])
 
     class Meta:
         ordering = ["vm", "lun", "name"]
@@ -379,10 +567,33 @@ class Disk(models.Model):
                 name="disk_used_le_provisioned",
                 violation_error_message="Used space cannot exceed the provisioned size.",
             ),
+            models.CheckConstraint(
+                condition=bounds.DISK_GIB.q("provisioned_gib"),
+                name="disk_size_range",
+                violation_error_message=f"A disk is {bounds.DISK_GIB.text}.",
+            ),
+            models.CheckConstraint(
+                condition=Q(lun__isnull=True) | bounds.LUN.q("lun"),
+                name="disk_lun_range",
+                violation_error_message=f"LUNs run from {bounds.LUN.text}.",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.vm.name}/{self.name}"
+
+    def clean(self) -> None:
+        # A new data disk on a VM that has all 64 already (the admin's disk page adds one at
+        # a time; the VM form, the API and the import check their whole list).
+        if self._state.adding and self.lun is not None and self.vm_id:
+            data_disks = Disk.objects.filter(vm_id=self.vm_id, lun__isnull=False).count()
+            if data_disks >= bounds.MAX_DATA_DISKS:
+                raise ValidationError(
+                    {
+                        "lun": f"This VM has {data_disks} data disks already: a VM has at most "
+                        f"{bounds.MAX_DATA_DISKS} (LUN {bounds.LUN.text})."
+                    }
+                )
 
     def get_absolute_url(self) -> str:
         return f"{reverse('vm-detail', args=[self.vm_id])}#disk-{self.pk}"
@@ -397,8 +608,10 @@ class Drill(models.Model):
     )
     started_at = models.DateTimeField()
     restored_at = models.DateTimeField(help_text="When service was restored")
-    data_loss_minutes = models.FloatField(default=0, help_text="Data loss observed, minutes")
-    notes = models.TextField(blank=True)
+    data_loss_minutes = models.FloatField(
+        default=0, help_text="Data loss observed, minutes", validators=[bounds.DATA_LOSS_MINUTES]
+    )
+    notes = models.TextField(blank=True, validators=[bounds.validate_text])
 
     class Meta:
         ordering = ["-started_at"]
@@ -412,6 +625,11 @@ class Drill(models.Model):
                 condition=Q(data_loss_minutes__gte=0),
                 name="drill_data_loss_not_negative",
                 violation_error_message="Data loss cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=bounds.DATA_LOSS_MINUTES.q("data_loss_minutes"),
+                name="drill_data_loss_range",
+                violation_error_message=f"Data loss is {bounds.DATA_LOSS_MINUTES.text}.",
             ),
         ]
 

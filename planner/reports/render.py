@@ -342,7 +342,11 @@ def _settings_rows(inputs: dict) -> list[tuple[str, str, str]]:
                 f"; GFS {p['gfs_weekly']} weekly, {p['gfs_monthly']} monthly, "
                 f"{p['gfs_yearly']} yearly"
             )
-        desc += f"; reduction {p['reduction']:g} (stored/original)"
+        if p.get("reduction") is None:
+            desc += "; reduction: the product's figure (0.5 when it states none)"
+        else:
+            desc += f"; reduction {p['reduction']:g} (stored/original)"
+        desc += f"; Azure storage {(p.get('redundancy') or 'lrs').upper()}"
         rows.append(("Backup policy", p["name"], desc))
     else:
         rows.append(("Backup policy", "none", ""))
@@ -359,6 +363,12 @@ def _settings_rows(inputs: dict) -> list[tuple[str, str, str]]:
             f"protects {' and '.join(os_) or 'no OS'}; schemes: "
             + ", ".join(x.replace("_", " ") for x in pr["schemes"])
         )
+        if pr.get("reduction") is not None:
+            desc += f"; data reduction {pr['reduction']:g}"
+        if pr.get("chain") == "periodic_full":
+            desc += f"; periodic fulls (every {pr.get('full_every', 7)} runs)"
+        elif pr.get("chain"):
+            desc += "; incrementals forever"
         rows.append(("Product", pr["name"], desc))
     else:
         rows.append(("Product", "none", ""))
@@ -369,14 +379,22 @@ def _vm_rows(s: dict) -> list[dict]:
     rows = []
     for v in s["vms"]:
         r = v.get("result") or {}
+        decision = v.get("no_protection")
         rows.append(
             {
+                "decision": (
+                    f"{decision['why']} (recorded by {decision['by'] or 'unknown'} on "
+                    f"{when(decision['at'])})"
+                    if decision
+                    else ""
+                ),
+                "kept": v.get("keep_in_backup", False),
                 "name": v["name"],
                 "rg": v["resource_group"],
                 "os": "Win" if v["os_type"] == "windows" else "Linux",
                 "size": v["size"] or "—",
                 "role": ROLE_LABELS.get(v["role"], v["role"]),
-                "protected": "yes" if v["opted_in"] else "no",
+                "protected": "yes" if v["opted_in"] else ("no, decided" if decision else "no"),
                 "scale_set": v["scale_set"],
                 "disks": v["disks"],
                 "used": fmt_num(v["used_gib"], 1),
@@ -445,6 +463,13 @@ def plan_context(
         "candidates": [
             {
                 "scheme": c["scheme"].replace("_", " "),
+                "target": (c.get("target") or {}).get("name", "—"),
+                "cost": "—" if c.get("monthly_cost") is None else fmt_num(c["monthly_cost"], 2),
+                "recommended": bool(
+                    rec.get("target")
+                    and c.get("target") == rec.get("target")
+                    and c["scheme"] == rec.get("scheme")
+                ),
                 "ok": c["ok"],
                 "why": c["why"],
                 "rto": dur(c["capability"]["rto_minutes"]),
@@ -534,6 +559,7 @@ def plan_context(
         },
         "vm_count": len(vm_rows),
         "vms": None if in_csv else vm_rows,
+        "decided_vms": [v for v in vm_rows if v["decision"]],
         "annex_csv": {"sha256": annex_csv_sha256, "name": annex_csv_name} if in_csv else None,
         "decision": meta.decision,
         "decided_at": when(meta.decision.at) if meta.decision and meta.decision.at else "",
@@ -608,7 +634,11 @@ def annex_csv(snapshot: dict) -> bytes:
         "memory_gib",
         "role",
         "scale_set",
+        "keep_in_backup",
         "opted_in",
+        "no_protection_why",
+        "no_protection_by",
+        "no_protection_at",
         "disks",
         "used_gib",
         "provisioned_gib",
@@ -643,7 +673,11 @@ def annex_csv(snapshot: dict) -> bytes:
                     v["memory_gib"],
                     v["role"],
                     v["scale_set"],
+                    v.get("keep_in_backup", False),
                     v["opted_in"],
+                    (v.get("no_protection") or {}).get("why", ""),
+                    (v.get("no_protection") or {}).get("by", ""),
+                    (v.get("no_protection") or {}).get("at", ""),
                     v["disks"],
                     v["used_gib"],
                     v["provisioned_gib"],

@@ -281,6 +281,16 @@ def build(
                 "role": v.role if v else "",
                 "scale_set": v.scale_set if v else "",
                 "opted_in": v.opted_in if v else False,
+                "keep_in_backup": v.keep_in_backup if v else False,
+                "no_protection": (
+                    {
+                        "by": v.no_protection.by,
+                        "at": _plain(v.no_protection.at),
+                        "why": v.no_protection.why,
+                    }
+                    if v and v.no_protection
+                    else None
+                ),
                 "disks": len(v.disks) if v else 0,
                 "used_gib": v.used_gib if v else 0,
                 "provisioned_gib": v.provisioned_gib if v else 0,

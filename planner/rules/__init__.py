@@ -9,6 +9,7 @@ dependencies across apps). See docs/rules.md for every code, its source and the 
 from planner.rules.bootorder import BootPlan, boot_order, layer_vms
 from planner.rules.capability import Capability, scheme_capability
 from planner.rules.context import (
+    CandidateFigures,
     CloudLoad,
     Dependent,
     ExternalVm,
@@ -29,6 +30,7 @@ __all__ = [
     "COST_RANK",
     "BootPlan",
     "Candidate",
+    "CandidateFigures",
     "Capability",
     "CloudLoad",
     "Dependent",

@@ -15,10 +15,11 @@ What RTO and RPO a scheme can deliver, from the app's editable ``Assumptions``:
   when the needed replication bandwidth is above it the backlog grows every day and the RPO is
   unbounded. RTO = groups × (boot + checks) + manual steps (one figure for all the app's manual
   steps).
-- ``high_availability``: RTO = failover detection. RPO = 0, assuming synchronous commit (the
-  seed: "SQL Server supports high availability natively for databases using synchronous-commit
-  mode. However, if you can only support asynchronous replication, then there will be some
-  data loss").
+- ``high_availability``: RTO = failover detection. RPO = 0 when the app states synchronous
+  replication, the replication interval when it states asynchronous (the seed: "SQL Server
+  supports high availability natively for databases using synchronous-commit mode. However, if
+  you can only support asynchronous replication, then there will be some data loss");
+  unbounded, as for replication, when the link cannot carry the change.
 - ``fault_tolerance``: RTO = 0, RPO = 0 (active/active).
 - ``none``: unrecoverable, complete data loss (``math.inf``).
 
@@ -188,14 +189,28 @@ def scheme_capability(
             ),
         )
     if scheme == "high_availability":
+        rto_line = (
+            f"RTO = failover detection {u.minutes(a.failover_detection_minutes)}"
+            " (automatic failover to the stand-by deployment)"
+        )
+        if app.ha_replication == "asynchronous":
+            return Capability(
+                a.failover_detection_minutes,
+                a.replication_interval_minutes,
+                (
+                    rto_line,
+                    "RPO = replication interval "
+                    f"{u.minutes(a.replication_interval_minutes)}: the app's HA replication is "
+                    "asynchronous, so what was not yet replicated is lost",
+                ),
+            )
         return Capability(
             a.failover_detection_minutes,
             0.0,
             (
-                f"RTO = failover detection {u.minutes(a.failover_detection_minutes)}"
-                " (automatic failover to the stand-by deployment)",
-                "RPO = 0 min, assuming synchronous commit (e.g. SQL Server synchronous-commit"
-                " mode); with asynchronous replication some data is lost",
+                rto_line,
+                "RPO = 0 min: the app's HA replication is synchronous (e.g. SQL Server "
+                "synchronous-commit mode)",
             ),
         )
     if scheme == "fault_tolerance":

@@ -99,6 +99,27 @@ class CloudLoad:
     explanation: tuple[str, ...] = ()
 
 
+class CandidateFigures(NamedTuple):
+    """The sizing engine's figures for one recommendation candidate (a scheme with a target),
+    computed by the caller (``planner.assess.candidate_figures``) as if the app chose it.
+
+    monthly_cost        steady-state month in the catalog currency: public prices plus the
+                        operators' internal rates for on-premises capacity
+    cost_explanation    the arithmetic of that cost (say when an internal rate is still 0)
+    backup_gib          backup storage it would need on the backup target
+    standby_memory_gib  memory it would reserve or run on the recovery cloud
+    standby_vm_count    stand-by VMs it would add to the recovery cloud
+    error               why it could not be sized ("" when sized)
+    """
+
+    monthly_cost: float | None
+    cost_explanation: tuple[str, ...] = ()
+    backup_gib: float = 0.0
+    standby_memory_gib: float = 0.0
+    standby_vm_count: int = 0
+    error: str = ""
+
+
 class Dependent(NamedTuple):
     """A VM of another app that depends on a VM of this app, and that app's objectives."""
 
@@ -143,6 +164,9 @@ class RuleContext:
                       allowed one); empty: only the app's own recovery target is considered
     backup_targets    candidate backup targets of the estate; empty: only the app's own
     products          the product catalog; empty: only the app's own product is considered
+    candidates        (scheme, target id) -> ``CandidateFigures`` of each recommendation
+                      candidate (target id 0 for ``none`` or when no target is known); empty:
+                      costs unknown, candidates are ranked by the resources they keep running
     """
 
     limits: Mapping[str, float]
@@ -155,6 +179,7 @@ class RuleContext:
     clouds: tuple[Cloud, ...] = ()
     backup_targets: tuple[BackupTarget, ...] = ()
     products: tuple[Product, ...] = ()
+    candidates: Mapping[tuple[str, int], CandidateFigures] = field(default_factory=dict)
 
     def limit(self, key: str) -> float:
         """``limits[key]``, or a ValueError naming the missing key."""

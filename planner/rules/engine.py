@@ -105,13 +105,16 @@ def derive(app: App, ctx: RuleContext) -> Derived:
     return Derived(app, ctx)
 
 
-def evaluate(app: App, ctx: RuleContext) -> list[Finding]:
+def evaluate(app: App, ctx: RuleContext, derived: Derived | None = None) -> list[Finding]:
     """All findings on ``app``, sorted by severity (blocking first), code, VMs and message.
+    ``derived``: the app's ``Derived`` when the caller has it (its recommendation is computed
+    once).
 
     A number outside the engine's domain is replaced by the nearest one in it before any rule
     reads it, and named in a blocking INPUT_OUT_OF_RANGE finding (``planner.guard``)."""
     app, ctx, notes = _bounded(app, ctx)
-    d = Derived(app, ctx)
+    d = derived if derived is not None and derived.app is app and derived.ctx is ctx else None
+    d = d or Derived(app, ctx)
     out: list[Finding] = []
     for family in FAMILIES:
         out.extend(family.check(app, ctx, d))

@@ -326,9 +326,10 @@ _RULES: tuple[RuleInfo, ...] = (
     RuleInfo(
         "SCHEME_HA_SYNC_ASSUMED",
         INFO,
-        "HA RPO of 0 assumes synchronous commit",
+        "HA RPO of 0 counted because the app states synchronous replication",
         S_HA,
-        "Confirm the app commits synchronously; with asynchronous replication some data is lost.",
+        "Confirm the app commits synchronously; if it replicates asynchronously, state so on the "
+        "app: its RPO becomes the replication interval.",
     ),
     RuleInfo(
         "SCHEME_NO_SCALE_SET",
@@ -340,16 +341,17 @@ _RULES: tuple[RuleInfo, ...] = (
     RuleInfo(
         "SCHEME_CHEAPER_AVAILABLE",
         INFO,
-        "A scheme that keeps fewer resources running also meets the objectives",
+        "A cheaper candidate (scheme and target) also meets the objectives and constraints",
         S_OBJECTIVES,
-        "Consider the cheaper scheme, unless another reason keeps the current one.",
+        "Consider the cheaper scheme or target, unless another reason keeps the current one.",
     ),
     RuleInfo(
         "SCALESET_VM_BACKUP",
         WARNING,
         "Scale-set VM opted into VM backup (scale-set VMs are ephemeral)",
         S_BACKUP_PLAN,
-        "Opt the scale-set VM out; back up the durable data (database, object store) instead.",
+        "Opt the scale-set VM out; back up the durable data (database, object store) instead. "
+        "Scale-set VMs are left out of backup storage unless the owner keeps them in.",
     ),
     # --- Objectives ---
     RuleInfo(
@@ -367,6 +369,14 @@ _RULES: tuple[RuleInfo, ...] = (
         S_OBJECTIVES,
         "Back up or replicate more often, choose a scheme with less data loss, or "
         "renegotiate the RPO.",
+    ),
+    RuleInfo(
+        "OBJECTIVES_LOOSER_THAN_TIER",
+        WARNING,
+        "The app's objectives are looser than its priority tier's service level",
+        S_BACKUP_PLAN,
+        "Tighten the app's RTO, RPO or MTPD to its tier's, or move the app to the tier whose "
+        "service level it really needs.",
     ),
     RuleInfo(
         "OBJECTIVE_RTO_OVER_MTPD",
@@ -443,11 +453,19 @@ _RULES: tuple[RuleInfo, ...] = (
         "Opt in the VMs that hold the app and its data (protection is opt-in per VM).",
     ),
     RuleInfo(
+        "PROTECTION_VM_NONE_DECIDED",
+        INFO,
+        "VMs go without protection by a recorded decision",
+        S_BACKUP_PLAN,
+        "Review the decisions with the plan; opt a VM in when its reason no longer holds.",
+    ),
+    RuleInfo(
         "PROTECTION_VMS_NOT_OPTED_IN",
         INFO,
         "Some VMs of a protected app are not opted in",
         S_BACKUP_PLAN,
-        "Confirm these VMs need no protection (e.g. redeployed from a template).",
+        "Opt them in, or record on each VM's page that it goes without protection and why "
+        "(e.g. redeployed from a template).",
     ),
     # --- Capacity ---
     RuleInfo(

@@ -23,7 +23,42 @@ def _remedy(code: str, d) -> str:
     return base
 
 
+def _looser_than_tier(app: App) -> list[str]:
+    """The objectives of ``app`` looser than its tier's defaults, each naming both figures."""
+    t = app.tier_objectives
+    if t is None:
+        return []
+    out = []
+    if app.rto_minutes > t.rto_minutes:
+        out.append(
+            f"RTO {u.dur_with_minutes(app.rto_minutes)} > tier {t.tier}'s "
+            f"{u.dur_with_minutes(t.rto_minutes)}"
+        )
+    if app.rpo_minutes > t.rpo_minutes:
+        out.append(
+            f"RPO {u.dur_with_minutes(app.rpo_minutes)} > tier {t.tier}'s "
+            f"{u.dur_with_minutes(t.rpo_minutes)}"
+        )
+    if t.mtpd_minutes is not None:
+        if app.mtpd_minutes is None:
+            out.append(f"no MTPD, tier {t.tier}'s is {u.dur_with_minutes(t.mtpd_minutes)}")
+        elif app.mtpd_minutes > t.mtpd_minutes:
+            out.append(
+                f"MTPD {u.dur_with_minutes(app.mtpd_minutes)} > tier {t.tier}'s "
+                f"{u.dur_with_minutes(t.mtpd_minutes)}"
+            )
+    return out
+
+
 def check(app: App, ctx, d) -> Iterator[Finding]:
+    looser = _looser_than_tier(app)
+    if looser:
+        yield finding(
+            "OBJECTIVES_LOOSER_THAN_TIER",
+            app.id,
+            f"'{app.name}' has objectives looser than its tier's service level: "
+            + "; ".join(looser),
+        )
     if app.mtpd_minutes is not None and app.rto_minutes > app.mtpd_minutes:
         yield finding(
             "OBJECTIVE_RTO_OVER_MTPD",
@@ -65,7 +100,9 @@ def check(app: App, ctx, d) -> Iterator[Finding]:
             vm_ids=[v.id for v in app.vms],
         )
     elif protected and len(protected) < len(app.vms):
-        left = [v for v in app.vms if not v.opted_in and not v.scale_set]
+        left = [
+            v for v in app.vms if not v.opted_in and not v.scale_set and v.no_protection is None
+        ]
         if left:
             yield finding(
                 "PROTECTION_VMS_NOT_OPTED_IN",
@@ -75,6 +112,21 @@ def check(app: App, ctx, d) -> Iterator[Finding]:
                 f"{u.names([v.name for v in left])}",
                 vm_ids=[v.id for v in left],
             )
+    decided = [v for v in app.vms if not v.opted_in and v.no_protection is not None]
+    if decided:
+        yield finding(
+            "PROTECTION_VM_NONE_DECIDED",
+            app.id,
+            f"{u.plural(len(decided), 'VM')} of '{app.name}' "
+            f"{'goes' if len(decided) == 1 else 'go'} without protection by recorded decision: "
+            + "; ".join(
+                f"{v.name} ({v.no_protection.by}, {v.no_protection.at:%Y-%m-%d}: "
+                f"{v.no_protection.why})"
+                for v in decided[:10]
+            )
+            + (f"; and {len(decided) - 10} more" if len(decided) > 10 else ""),
+            vm_ids=[v.id for v in decided],
+        )
     cap = d.capability
     how = "; ".join(cap.explanation)
     rpo_how = "; ".join(x for x in cap.explanation if x.startswith(("RPO", "no backup policy")))

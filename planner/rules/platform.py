@@ -99,30 +99,53 @@ def check(app: App, ctx, d) -> Iterator[Finding]:
                 f"({u.names([v.name for v in loose])}): a node failure can take them down",
                 vm_ids=[v.id for v in loose],
             )
-    if scheme == "high_availability":
+    if scheme == "high_availability" and app.ha_replication == "synchronous":
         yield finding(
             "SCHEME_HA_SYNC_ASSUMED",
             app.id,
-            "the HA capability assumes RPO 0 with synchronous commit; with asynchronous "
-            "replication there will be some data loss",
+            "the HA capability counts RPO 0 because the app states synchronous replication; if "
+            "it can only replicate asynchronously, state so and its RPO becomes the replication "
+            "interval",
         )
     if scheme == "backup_restore":
         ephemeral = [v for v in vms if v.scale_set]
         if ephemeral:
+            kept = [v for v in ephemeral if v.keep_in_backup]
+            how = (
+                f"{len(kept)} kept in backup storage by the owner, "
+                f"{len(ephemeral) - len(kept)} left out of it"
+                if kept
+                else "left out of backup storage"
+            )
             yield finding(
                 "SCALESET_VM_BACKUP",
                 app.id,
                 f"{u.plural(len(ephemeral), 'scale-set VM')} opted into VM backup "
-                f"({u.names([f'{v.name} in {v.scale_set}' for v in ephemeral])}): VMs in a scale "
-                "set are ephemeral and can come and go without notice",
+                f"({u.names([f'{v.name} in {v.scale_set}' for v in ephemeral])}; {how}): VMs in "
+                "a scale set are ephemeral and can come and go without notice",
                 vm_ids=[v.id for v in ephemeral],
             )
     rec = d.recommendation
-    if rec.scheme and COST_RANK[rec.scheme] < COST_RANK[scheme]:
-        chosen = next(c for c in rec.candidates if c.scheme == rec.scheme)
+    best, mine = rec.chosen, rec.current(app)
+    if best is None or best == mine:
+        return
+    if ctx.candidates and mine is not None:
+        if (
+            best.monthly_cost is not None
+            and mine.monthly_cost is not None
+            and best.monthly_cost < mine.monthly_cost - 0.005
+        ):
+            yield finding(
+                "SCHEME_CHEAPER_AVAILABLE",
+                app.id,
+                f"{best.label} costs ${best.monthly_cost:,.2f}/month, less than the chosen "
+                f"{mine.label} at ${mine.monthly_cost:,.2f}/month, and also meets the objectives "
+                f"and constraints: {best.why}",
+            )
+    elif COST_RANK[best.scheme] < COST_RANK[scheme]:
         yield finding(
             "SCHEME_CHEAPER_AVAILABLE",
             app.id,
-            f"{u.scheme(rec.scheme)} keeps fewer resources running than {u.scheme(scheme)} and also meets the "
-            f"objectives: {chosen.why}",
+            f"{u.scheme(best.scheme)} keeps fewer resources running than {u.scheme(scheme)} and "
+            f"also meets the objectives: {best.why}",
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from planner.facts import REPLICATING_SCHEMES, App, BackupPolicy
+from planner.facts import REPLICATING_SCHEMES, App, BackupPolicy, effective_policy
 from planner.rules import _units as u
 from planner.rules.capability import usable_link
 from planner.rules.findings import Finding, finding
@@ -88,7 +88,7 @@ def _onboarding(app: App, ctx, d, goal: float) -> Iterator[Finding]:
         or bt.streams < 1
     ):
         return
-    reduction = app.policy.reduction if app.policy is not None else BackupPolicy("").reduction
+    reduction = effective_policy(app)[0].reduction
     per_vm = ctx.sizing.vms if ctx.sizing is not None else {}
     items = []
     for v in d.protected:

@@ -100,10 +100,12 @@ def app_state() -> Case:
 
 
 def vm_state() -> Case:
-    """protected: opted in, in an app with a protecting scheme; decided: otherwise, in an app with
-    a recorded decision to go without protection; undecided: the rest."""
+    """protected: opted in, in an app with a protecting scheme; decided: otherwise, with a
+    recorded decision to go without protection for the VM itself or for its app; undecided: the
+    rest."""
     return Case(
         When(Q(opted_in=True) & ~Q(application__scheme=Scheme.NONE), then=Value(PROTECTED)),
+        When(_decision_recorded(), then=Value(DECIDED)),
         When(_decision_recorded("application__"), then=Value(DECIDED)),
         default=Value(UNDECIDED),
         output_field=CharField(),

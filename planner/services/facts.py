@@ -1,7 +1,8 @@
 """Load an app's (or a chunk of apps') facts from the database with a bounded number of queries.
 
 Whatever the number of apps or VMs: one query each for the apps (with their clouds, targets,
-policy and product), the VMs, the disks, the dependencies and the drills.
+policy and product), the VMs, the disks, the dependencies, the drills and the tiers' service
+levels.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from planner import facts
-from planner.models import Application, Disk, Drill, VirtualMachine
+from planner.models import Application, Disk, Drill, TierServiceLevel, VirtualMachine
 
 
 def cloud_facts(cloud) -> facts.Cloud | None:
@@ -64,6 +65,9 @@ def product_facts(p) -> facts.Product | None:
         supports_linux=p.supports_linux,
         schemes=p.schemes,
         level=p.level,
+        reduction=p.data_reduction,
+        chain=p.chain,
+        full_every=p.full_every,
     )
 
 
@@ -80,8 +84,21 @@ def app_queryset():
     )
 
 
-def app_facts(app: Application, vms: Iterable[facts.Vm], drills: Iterable[facts.Drill]):
-    """The facts of one app; ``app`` is an Application loaded by ``app_queryset()``."""
+def tier_levels() -> dict[int, facts.TierObjectives]:
+    """The operators' default objectives per tier (one query)."""
+    return {t.tier: t.to_facts() for t in TierServiceLevel.objects.all()}
+
+
+def app_facts(
+    app: Application,
+    vms: Iterable[facts.Vm],
+    drills: Iterable[facts.Drill],
+    tiers: dict[int, facts.TierObjectives] | None = None,
+):
+    """The facts of one app; ``app`` is an Application loaded by ``app_queryset()``; ``tiers``
+    from ``tier_levels()`` (loaded here when not given)."""
+    if tiers is None:
+        tiers = tier_levels()
     decision = None
     if app.no_protection_why and app.no_protection_at:
         decision = facts.Decision(
@@ -106,6 +123,8 @@ def app_facts(app: Application, vms: Iterable[facts.Vm], drills: Iterable[facts.
         allowed_target_kinds=app.allowed_target_kinds,
         allowed_countries=app.countries,
         native_ha=app.native_ha,
+        ha_replication=app.ha_replication,
+        tier_objectives=tiers.get(app.tier),
         no_protection_decision=decision,
         vms=tuple(vms),
         drills=tuple(drills),
@@ -120,7 +139,7 @@ def app_facts(app: Application, vms: Iterable[facts.Vm], drills: Iterable[facts.
 
 
 def load_apps(app_ids: Iterable[int], failed: list | None = None) -> list[facts.App]:
-    """Facts of the given apps, in id order: five queries whatever their size.
+    """Facts of the given apps, in id order: six queries whatever their size.
 
     With ``failed``, an app whose facts cannot be built is left out and ``(app id, message)``
     appended there, so one broken row does not stop a chunk."""
@@ -144,6 +163,10 @@ def load_apps(app_ids: Iterable[int], failed: list | None = None) -> list[facts.
             "growth_per_year",
             "boot_group",
             "restore_approach",
+            "keep_in_backup",
+            "no_protection_why",
+            "no_protection_at",
+            "no_protection_by__username",
         )
     )
     disks = defaultdict(list)
@@ -180,6 +203,10 @@ def load_apps(app_ids: Iterable[int], failed: list | None = None) -> list[facts.
         growth,
         group,
         approach,
+        keep,
+        why,
+        decided_at,
+        decided_by,
     ) in vm_rows:
         vms_by_app[app_id].append(
             facts.Vm(
@@ -199,14 +226,21 @@ def load_apps(app_ids: Iterable[int], failed: list | None = None) -> list[facts.
                 boot_group=group,
                 depends_on=tuple(sorted(deps.get(vm_id, ()))),
                 restore_approach=approach,
+                keep_in_backup=keep,
+                no_protection=(
+                    facts.Decision(decided_by or "", decided_at, why)
+                    if why and decided_at
+                    else None
+                ),
             )
         )
+    tiers = tier_levels()
     if failed is None:
-        return [app_facts(a, vms_by_app.get(a.id, ()), drills.get(a.id, ())) for a in apps]
+        return [app_facts(a, vms_by_app.get(a.id, ()), drills.get(a.id, ()), tiers) for a in apps]
     out = []
     for a in apps:
         try:
-            out.append(app_facts(a, vms_by_app.get(a.id, ()), drills.get(a.id, ())))
+            out.append(app_facts(a, vms_by_app.get(a.id, ()), drills.get(a.id, ()), tiers))
         except Exception as exc:  # a broken row names its app; the others are still sized
             failed.append((a.id, f"{a.name}: its facts could not be read: {_reason(exc)}"))
     return out

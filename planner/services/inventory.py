@@ -5,9 +5,10 @@ Three steps, shared by the portal and (later) the REST API:
 - ``parse_inventory(data, filename)`` reads the file, whatever the app: the JSON that
   ``az vm list --output json`` prints (the CLI's flattened shape: ``name``,
   ``resourceGroup``, ``hardwareProfile.vmSize``, ``storageProfile.osDisk.diskSizeGb``/``osType``,
-  ``storageProfile.dataDisks[].diskSizeGb/lun/name``), the ARM REST shape (the same under
+  ``storageProfile.dataDisks[].diskSizeGb/lun/name``, ``virtualMachineScaleSet.id``), the ARM REST shape (the same under
   ``properties``, ``diskSizeGB``, a list or ``{"value": [...]}``), or a CSV with the header
-  ``CSV_COLUMNS``. Rows that cannot be read are returned as errors with the reason; a file that
+  ``CSV_COLUMNS``. A VM that lists ``virtualMachineScaleSet.id`` is put in that scale set (the
+  id's last segment). Rows that cannot be read are returned as errors with the reason; a file that
   cannot be read at all raises ``InventoryError``. ``disk_sizes`` (from ``parse_disk_listing``:
   what ``az disk list --output json`` prints) fills the managed disks' sizes the VM listing
   leaves empty, joined by disk id.
@@ -21,6 +22,10 @@ Three steps, shared by the portal and (later) the REST API:
 Used space is not in Azure's listing: a new disk's used GiB is assumed to be its provisioned size
 times ``fill_ratio`` (0.6 unless the importer says otherwise); an existing disk keeps the used
 GiB it has (capped at its new size), so a re-import never overwrites a figure someone entered.
+
+Every value is checked against ``planner.bounds`` as it is read (names, LUNs, disk sizes, the
+number of data disks, NaN and Infinity, CSV cells too long to read): a row the database or the
+engine would refuse is a rejected row with its reason, never an error at commit.
 """
 
 from __future__ import annotations
@@ -35,12 +40,14 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models.functions import Lower
 
+from planner import bounds
 from planner.models import Application, Disk, Subscription, VirtualMachine, VmSize
 from planner.models.estate import OsType, Role
 from planner.roles import OPERATORS, has_role
 
 DEFAULT_FILL_RATIO = 0.6
-MAX_DISK_GIB = 65_536.0  # the largest managed disk size Azure lists (64 TiB)
+MAX_DISK_GIB = bounds.DISK_GIB.high  # the largest managed disk size Azure lists (64 TiB)
+CSV_CELL_LIMIT = csv.field_size_limit()  # Python's csv module refuses longer cells (131,072)
 JSON_SUFFIXES = (".json",)
 CSV_SUFFIXES = (".csv", ".txt")
 
@@ -53,6 +60,7 @@ CSV_EXAMPLE = (
     "web-01,rg-payroll,linux,Standard_D2_v2,30,,web\n"
 )
 _RG_IN_ID = re.compile(r"/resourceGroups/([^/]+)/", re.IGNORECASE)
+_SCALE_SET_IN_ID = re.compile(r"/virtualMachineScaleSets/([^/]+)", re.IGNORECASE)
 
 
 class InventoryError(ValueError):
@@ -164,7 +172,7 @@ def _parse_items(items: list, disk_sizes: dict[str, float]) -> ParsedInventory:
         try:
             parsed.rows.append(_json_row(index, item, disk_sizes))
         except _RowProblem as problem:
-            parsed.errors.append(RowError(index, problem.name, str(problem)))
+            parsed.errors.append(RowError(index, _shown(problem.name), str(problem)))
     return parsed
 
 
@@ -198,12 +206,15 @@ def _json_row(index: int, item, disk_sizes: dict[str, float]) -> InventoryRow:
     os_disk = _get(storage, "osDisk") or {}
     os_type = str(_get(os_disk, "osType") or "").strip()
     disks = [_disk(name, "OS disk", os_disk, None, disk_sizes)]
-    for data_disk in _get(storage, "dataDisks") or []:
+    data_disks = _get(storage, "dataDisks") or []
+    if not isinstance(data_disks, list):
+        raise _RowProblem(name, "storageProfile.dataDisks is not a list of disks")
+    _check_disk_count(name, len(data_disks))
+    for data_disk in data_disks:
         lun = _get(data_disk, "lun")
-        disks.append(_disk(name, f"data disk LUN {lun}", data_disk, lun, disk_sizes))
+        disks.append(_disk(name, f"data disk LUN {str(lun)[:20]}", data_disk, lun, disk_sizes))
     tags = item.get("tags") if isinstance(item.get("tags"), dict) else {}
     scale_set = _get(item, "virtualMachineScaleSet") or _get(props, "virtualMachineScaleSet")
-    scale_set_id = str(_get(scale_set, "id") or "")
     return _row(
         index,
         name=name,
@@ -212,9 +223,23 @@ def _json_row(index: int, item, disk_sizes: dict[str, float]) -> InventoryRow:
         vm_size=str(_get(hardware, "vmSize") or "").strip(),
         disks=disks,
         role=str(tags.get("role") or ""),
-        scale_set=scale_set_id.rstrip("/").rsplit("/", 1)[-1],
+        scale_set=_scale_set_name(name, _get(scale_set, "id")),
         location=str(item.get("location") or ""),
     )
+
+
+def _scale_set_name(vm_name: str, scale_set_id) -> str:
+    """The scale set's name from ``virtualMachineScaleSet.id`` (ARM and az CLI), "" when none."""
+    if not scale_set_id:
+        return ""
+    match = _SCALE_SET_IN_ID.search(str(scale_set_id))
+    if match is None:
+        raise _RowProblem(
+            vm_name,
+            f"virtualMachineScaleSet.id {str(scale_set_id)[:120]!r} names no scale set "
+            "(expected …/providers/Microsoft.Compute/virtualMachineScaleSets/<name>)",
+        )
+    return match.group(1)
 
 
 def _disk(vm_name: str, what: str, d, lun, disk_sizes: dict[str, float]) -> DiskRow:
@@ -230,53 +255,77 @@ def _disk(vm_name: str, what: str, d, lun, disk_sizes: dict[str, float]) -> Disk
             "json' prints, which the import joins to the VMs by disk id; or sync the hub, or "
             "import a CSV",
         )
-    name = str(_get(d, "name") or ("osdisk" if lun is None else f"data{lun}"))
-    try:
-        lun_value = None if lun is None else int(lun)
-    except (TypeError, ValueError):
-        raise _RowProblem(vm_name, f"{what}: LUN {lun!r} is not a number") from None
+    lun_value = None if lun is None else _lun(vm_name, what, lun)
+    name = str(_get(d, "name") or ("osdisk" if lun is None else f"data{lun_value}"))
+    problem = bounds.name_problem(name)
+    if problem:
+        raise _RowProblem(vm_name, f"{what}: the disk name: {problem}")
     return DiskRow(name=name, lun=lun_value, provisioned_gib=_gib(vm_name, what, size))
 
 
+def _lun(vm_name: str, what: str, value) -> int:
+    problem = bounds.LUN.problem(value)
+    if problem is None and float(value) != int(float(value)):
+        problem = f"{value!r} is not a whole number: give one from {bounds.LUN.text}"
+    if problem:
+        raise _RowProblem(vm_name, f"{what}: the LUN: {problem}")
+    return int(float(value))
+
+
 def _gib(vm_name: str, what: str, value) -> float:
-    try:
-        gib = float(str(value).strip())
-    except ValueError:
-        raise _RowProblem(vm_name, f"{what}: size {value!r} is not a number of GiB") from None
-    if not 0 < gib <= MAX_DISK_GIB:
+    problem = bounds.DISK_GIB.problem(str(value).strip()[:100])
+    if problem:
+        raise _RowProblem(vm_name, f"{what}: the size in GiB: {problem}")
+    return float(str(value).strip())
+
+
+def _check_disk_count(vm_name: str, data_disks: int) -> None:
+    if data_disks > bounds.MAX_DATA_DISKS:
         raise _RowProblem(
-            vm_name, f"{what}: size {value!r} GiB is outside 1 to {MAX_DISK_GIB:,.0f} GiB"
+            vm_name,
+            f"{data_disks:,} data disks: a VM has at most {bounds.MAX_DATA_DISKS} "
+            f"(LUN {bounds.LUN.text})",
         )
-    return gib
 
 
 def _row(index: int, *, name, resource_group, os_type, vm_size, disks, role, scale_set, location):
     if not name:
         raise _RowProblem("", "the VM has no name")
-    if len(name) > 80:
-        raise _RowProblem(name, "the name is longer than 80 characters")
+    problem = bounds.name_problem(name)
+    if problem:
+        raise _RowProblem(name, f"the VM name: {problem}")
     if not resource_group:
         raise _RowProblem(name, "no resource group (resourceGroup, or one in the VM's id)")
-    if len(resource_group) > 90:
-        raise _RowProblem(name, "the resource group name is longer than 90 characters")
+    problem = bounds.name_problem(resource_group, bounds.RESOURCE_GROUP_MAX_LENGTH)
+    if problem:
+        raise _RowProblem(name, f"the resource group: {problem}")
+    problem = bounds.name_problem(scale_set.strip())
+    if problem:
+        raise _RowProblem(name, f"the scale set: {problem}")
+    problem = bounds.name_problem(vm_size)
+    if problem:
+        raise _RowProblem(name, f"the VM size: {problem}")
     os_value = os_type.lower()
     if os_value not in OsType.values:
         raise _RowProblem(
             name,
-            f"OS type {os_type!r} is not Windows or Linux"
+            f"OS type {os_type[:40]!r} is not Windows or Linux"
             if os_type
             else "no OS type (storageProfile.osDisk.osType): write Windows or Linux",
         )
     role_value = role.strip().lower()
     if role_value and role_value not in Role.values:
         raise _RowProblem(
-            name, f"role {role!r} is not one of {', '.join(Role.values)} (or leave it empty)"
+            name, f"role {role[:40]!r} is not one of {', '.join(Role.values)} (or leave it empty)"
         )
-    seen = set()
+    seen, luns = set(), set()
     for d in disks:
         if d.name.lower() in seen:
             raise _RowProblem(name, f"two disks are named '{d.name}'")
         seen.add(d.name.lower())
+        if d.lun is not None and d.lun in luns:
+            raise _RowProblem(name, f"two data disks are on LUN {d.lun}")
+        luns.add(d.lun)
     return InventoryRow(
         line=index,
         name=name,
@@ -285,14 +334,26 @@ def _row(index: int, *, name, resource_group, os_type, vm_size, disks, role, sca
         vm_size=vm_size,
         disks=tuple(disks),
         role=role_value,
-        scale_set=scale_set.strip()[:80],
-        location=location,
+        scale_set=scale_set.strip(),
+        location=location[:100],
     )
+
+
+def _shown(name: str) -> str:
+    """A name as a rejected row shows it: printable, and short enough to read."""
+    printable = "".join(c if c.isprintable() else "?" for c in name[:80])
+    return printable + ("…" if len(name) > 80 else "")
 
 
 def _parse_csv(text: str, filename: str) -> ParsedInventory:
     reader = csv.DictReader(io.StringIO(text))
-    header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        raise InventoryError(
+            f"'{filename}': the header line cannot be read ({exc}): the CSV header is "
+            f"{','.join(CSV_COLUMNS)}."
+        ) from None
     missing = [c for c in CSV_COLUMNS if c not in header]
     if missing:
         raise InventoryError(
@@ -301,14 +362,15 @@ def _parse_csv(text: str, filename: str) -> ParsedInventory:
         )
     reader.fieldnames = header
     parsed = ParsedInventory(format="csv")
-    for record in reader:
-        line = reader.line_num
-        cells = {k: (v or "").strip() for k, v in record.items() if k}
+    for line, record in _csv_records(reader, parsed):
+        cells = {k: (v or "").strip() if isinstance(v, str) else "" for k, v in record.items() if k}
         name = cells.get("name", "")
         try:
             disks = [DiskRow("osdisk", None, _gib(name, "OS disk", cells["os_disk_gib"]))]
-            sizes = list(cells.get("data_disks_gib", "").replace(",", ";").split(";"))
-            for lun, size in enumerate(s.strip() for s in sizes if s.strip()):
+            cell = cells.get("data_disks_gib", "")
+            sizes = [s.strip() for s in cell.replace(",", ";").split(";") if s.strip()]
+            _check_disk_count(name, len(sizes))
+            for lun, size in enumerate(sizes):
                 disks.append(DiskRow(f"data{lun}", lun, _gib(name, f"data disk LUN {lun}", size)))
             parsed.rows.append(
                 _row(
@@ -324,10 +386,31 @@ def _parse_csv(text: str, filename: str) -> ParsedInventory:
                 )
             )
         except _RowProblem as problem:
-            parsed.errors.append(RowError(line, problem.name or name, str(problem)))
+            parsed.errors.append(RowError(line, _shown(problem.name or name), str(problem)))
     if not parsed.rows and not parsed.errors:
         raise InventoryError(f"'{filename}' has a header but no VM rows.")
     return parsed
+
+
+def _csv_records(reader: csv.DictReader, parsed: ParsedInventory):
+    """(line, record) for each readable row; a row the csv module cannot read (a cell longer
+    than it allows) is a rejected row, and reading goes on with the next line."""
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            parsed.errors.append(
+                RowError(
+                    reader.reader.line_num,  # DictReader's own count stops at the last good row
+                    "",
+                    f"the line cannot be read ({exc}): no cell may be longer than "
+                    f"{CSV_CELL_LIMIT:,} characters",
+                )
+            )
+            continue
+        yield reader.line_num, record
 
 
 def _reject_duplicates(parsed: ParsedInventory) -> None:
@@ -384,7 +467,7 @@ def disk_sizes_from(doc, filename: str = "the disk listing") -> dict[str, float]
         if disk_id and size is not None:
             try:
                 sizes[disk_id] = float(size)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):  # 1e400 as an integer: too big
                 continue
         # an unreadable size is left out: the VM's disk then says it has no size
     return sizes
@@ -432,6 +515,7 @@ class Preview:
     rows: list[PreviewRow]
     sizes: dict[str, int]  # lower-case size name -> VmSize id
     existing_disks: dict[int, dict[str, tuple[int, float, float, int | None]]]
+    scale_sets: dict[int, str] = field(default_factory=dict)  # VM id -> its scale set now
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
@@ -489,7 +573,17 @@ def preview_import(
         subscription=subscription, rg_key__in=groups
     )
     existing = {}
-    for vm_id, rg, name, app_id, app_name, owner_id, os_type, size_id in in_groups.values_list(
+    for (
+        vm_id,
+        rg,
+        name,
+        app_id,
+        app_name,
+        owner_id,
+        os_type,
+        size_id,
+        scale_set,
+    ) in in_groups.values_list(
         "id",
         "resource_group",
         "name",
@@ -498,10 +592,18 @@ def preview_import(
         "application__owner_id",
         "os_type",
         "size_id",
+        "scale_set",
     ):
         if not _may_change(user, owner_id):
             app_name = None
-        existing[(rg.lower(), name.lower())] = (vm_id, app_id, app_name, os_type, size_id)
+        existing[(rg.lower(), name.lower())] = (
+            vm_id,
+            app_id,
+            app_name,
+            os_type,
+            size_id,
+            scale_set,
+        )
     disks: dict[int, dict[str, tuple[int, float, float, int | None]]] = {}
     for disk_id, vm_id, name, prov, used, lun in Disk.objects.filter(
         vm__in=in_groups.values("pk")
@@ -533,7 +635,7 @@ def preview_import(
                 )
             )
             continue
-        vm_id, app_id, app_name, os_type, size_id = found
+        vm_id, app_id, app_name, os_type, size_id, scale_set = found
         if app_id != application.pk:
             rows.append(
                 PreviewRow(
@@ -553,7 +655,7 @@ def preview_import(
                 )
             )
             continue
-        changes = _changes(row, os_type, size_id, sizes, disks.get(vm_id, {}))
+        changes = _changes(row, os_type, size_id, scale_set, sizes, disks.get(vm_id, {}))
         rows.append(
             PreviewRow(
                 row.line,
@@ -575,13 +677,17 @@ def preview_import(
         rows=rows,
         sizes=sizes,
         existing_disks=disks,
+        scale_sets={v[0]: v[5] for v in existing.values() if v[5]},
     )
 
 
-def _changes(row: InventoryRow, os_type, size_id, sizes, disks) -> list[str]:
+def _changes(row: InventoryRow, os_type, size_id, scale_set, sizes, disks) -> list[str]:
     out = []
     if row.os_type != os_type:
         out.append(f"OS {os_type} → {row.os_type}")
+    # A listing that names a scale set sets it; one that names none leaves the owner's entry.
+    if row.scale_set and row.scale_set != scale_set:
+        out.append(f"scale set {scale_set or 'none'} → {row.scale_set}")
     new_size = sizes.get(row.vm_size.lower()) if row.vm_size else None
     if new_size != size_id:
         out.append(f"size → {row.vm_size or 'none'}")
@@ -685,6 +791,7 @@ def _apply_updates(preview: Preview, fill_ratio: float, disks_to_create: list[Di
                 pk=p.vm_id,
                 os_type=row.os_type,
                 size_id=preview.sizes.get(row.vm_size.lower()) if row.vm_size else None,
+                scale_set=row.scale_set or preview.scale_sets.get(p.vm_id, ""),
             )
         )
         old = preview.existing_disks.get(p.vm_id, {})
@@ -708,7 +815,9 @@ def _apply_updates(preview: Preview, fill_ratio: float, disks_to_create: list[Di
     if delete_ids:
         Disk.objects.filter(pk__in=delete_ids).delete()
     if vms:
-        VirtualMachine.objects.bulk_update(vms, ["os_type", "size_id"], batch_size=1000)
+        VirtualMachine.objects.bulk_update(
+            vms, ["os_type", "size_id", "scale_set"], batch_size=1000
+        )
     if disks:
         Disk.objects.bulk_update(disks, ["lun", "provisioned_gib", "used_gib"], batch_size=1000)
 

@@ -201,7 +201,7 @@ def _require_latest(rev: PlanRevision, doing: str) -> None:
 
 
 def _current_inputs(app_ids: Iterable[int]) -> dict[int, dict]:
-    """The apps' inputs as a revision would freeze them now (five queries)."""
+    """The apps' inputs as a revision would freeze them now (six queries)."""
     return {a.id: snap.inputs_json(a) for a in load_apps(app_ids)}
 
 
@@ -543,7 +543,7 @@ def plan_statuses(
     apps: Iterable[Application | int], *, now: datetime | None = None, detail: bool = False
 ) -> dict[int, dict]:
     """Plan status of many apps: revisions (one query without snapshots), waivers (one), the
-    apps' current inputs (five), the review period (one). ``detail=True`` adds ``changes``."""
+    apps' current inputs (six), the review period (one). ``detail=True`` adds ``changes``."""
     ids = sorted({a if isinstance(a, int) else a.pk for a in apps})
     now = now or timezone.now()
     review = timedelta(days=_review_days())

@@ -163,7 +163,11 @@ def assess_apps(apps: list[facts.App], catalogs: Catalogs, now: datetime, run=No
     for app, sizing in sized:
         try:
             assessments.append(
-                assess.assess(app, sizing, context.for_app(app, sizing, catalogs.limits, now))
+                assess.assess(
+                    app,
+                    sizing,
+                    context.for_app(app, sizing, catalogs.limits, now, prices=catalogs.prices),
+                )
             )
         except Exception as exc:
             log.warning("rules of %s failed", app.id, exc_info=not isinstance(exc, ValueError))
@@ -252,7 +256,19 @@ class EstateContext:
     cloud_sources: dict[int, set[int]] = field(default_factory=dict)
     external_sources: dict[int, set[int]] = field(default_factory=dict)
 
-    def for_app(self, app, sizing, limits, now):
+    def for_app(self, app, sizing, limits, now, *, prices=None):
+        """The rule context of one app; with ``prices``, every recommendation candidate is
+        sized for its cost and capacity (``assess.candidate_figures``)."""
+        candidates = None
+        if prices is not None:
+            candidates = assess.candidate_figures(
+                app,
+                sizing,
+                prices,
+                limits,
+                clouds=self.clouds,
+                backup_targets=self.backup_targets,
+            )
         return assess.rule_context(
             app,
             sizing,
@@ -265,6 +281,7 @@ class EstateContext:
             clouds=self.clouds,
             backup_targets=self.backup_targets,
             products=self.products,
+            candidates=candidates,
         )
 
     def relied_on(self, app: facts.App) -> dict:
@@ -316,8 +333,11 @@ def estate_context(apps: list[facts.App], sizings: list, run=None, limits=None) 
     ids = [a.id for a in apps]
     new = dict(zip(ids, sizings, strict=True))
     from_run = run is not None and run.two_phase
-    target_ids = {a.backup_target.id for a in apps if a.backup_target}
-    clouds = {a.recovery_target.id: a.recovery_target for a in apps if a.recovery_target}
+    # Every backup target and hub, not only these apps': the recommendation checks the room each
+    # candidate target has.
+    all_targets = list(BackupTarget.objects.select_related("site", "cloud__site"))
+    target_ids = {t.id for t in all_targets}
+    clouds = {c.id: cloud_facts(c) for c in Cloud.objects.select_related("site")}
     # The other apps' figures: app id -> (target, cloud, scheme, backup, churn, memory, vms).
     others: dict[int, tuple] = {}
     sources: dict[int, dict] = {}
@@ -473,10 +493,8 @@ def estate_context(apps: list[facts.App], sizings: list, run=None, limits=None) 
         if app_id in sources:
             external_sources[from_app].add(app_id)
     return EstateContext(
-        clouds=tuple(cloud_facts(c) for c in Cloud.objects.select_related("site")),
-        backup_targets=tuple(
-            target_facts(t) for t in BackupTarget.objects.select_related("site", "cloud__site")
-        ),
+        clouds=tuple(clouds.values()),
+        backup_targets=tuple(target_facts(t) for t in all_targets),
         products=tuple(product_facts(p) for p in Product.objects.all()),
         target_loads=target_loads,
         cloud_loads=cloud_loads,

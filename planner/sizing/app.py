@@ -22,6 +22,7 @@ from planner.facts import (
     App,
     BackupPolicy,
     Vm,
+    effective_policy,
 )
 
 from .backup import (
@@ -45,6 +46,7 @@ from .cost import (
     azure_standby_cost,
     drill_compute_cost,
     instance_count,
+    internal_cost,
     month_growth,
     monthly_projection,
     service_provider_cost,
@@ -65,17 +67,17 @@ from .units import (
     fmt_mbps,
     fmt_money,
     fmt_num,
+    fmt_price,
     fmt_ratio,
 )
 
 __all__ = ["ENGINE_VERSION", "AppSizing", "VmSizing", "size_app", "size_vm"]
 
-ENGINE_VERSION = "2.0.0"
+ENGINE_VERSION = "2.2.0"
 
 ON_PREMISES_BACKUP_KINDS = frozenset(
     {"existing_external", "dedicated_external", "same_cloud_appliance", "rack_appliance"}
 )
-DEFAULT_POLICY = BackupPolicy(name="default")
 DEFAULT_WINDOW_HOURS = 8.0
 MAX_CHART_POINTS = 60
 
@@ -164,6 +166,8 @@ class _Context:
         "instance_gib",
         "interval_days",
         "policy",
+        "policy_lines",
+        "prices",
         "public",
         "scheme",
         "small_gib",
@@ -183,10 +187,13 @@ class _Context:
         self.horizon_days = a.horizon_days
         self.public = None  # "azure", "service_provider" or None (no public cost)
         self.policy = None
+        self.policy_lines: tuple[str, ...] = ()
+        self.prices = prices
         self.backup_kind = None
         self.target_kind = None
         if self.scheme == "backup_restore":
-            self.policy = app.policy or DEFAULT_POLICY
+            self.policy, self.policy_lines = effective_policy(app)
+            check_choice("redundancy", self.policy.redundancy, ("lrs", "grs"))
             interval = check_positive("interval_minutes", self.policy.interval_minutes)
             self.interval_days = interval / 1440.0
             target = app.backup_target
@@ -197,7 +204,9 @@ class _Context:
                 self.public = "azure"
                 self.small_instance = lookup(prices, "azure_backup.small_instance_month", "prices")
                 self.instance_fee = lookup(prices, "azure_backup.instance_month", "prices")
-                self.storage_gib = lookup(prices, "azure_backup.storage_lrs_gib_month", "prices")
+                self.storage_gib = lookup(
+                    prices, f"azure_backup.storage_{self.policy.redundancy}_gib_month", "prices"
+                )
                 self.small_gib = lookup(limits, "azure_backup.small_instance_gib", "limits")
                 self.instance_gib = lookup(limits, "azure_backup.instance_gib", "limits")
             elif self.backup_kind == "service_provider":
@@ -282,6 +291,10 @@ def _backup_vm(
             bs.used_gib, small_gib=ctx.small_gib, instance_gib=ctx.instance_gib
         )
         lines.extend(inst.explanation)
+        lines.append(
+            f"Azure Backup storage {ctx.policy.redundancy.upper()} (policy '{ctx.policy.name}'): "
+            f"{fmt_price(ctx.storage_gib)}/GiB-month"
+        )
         fig = azure_backup_cost(
             inst,
             bs.total_gib,
@@ -307,9 +320,15 @@ def _backup_vm(
         cost.fixed += ctx.sp_instance
         _project_backup(vm, ctx, bs, cost, ctx.sp_storage, None)
     elif kind is None:
-        lines.append("no backup target chosen: no public cost computed")
+        lines.append("no backup target chosen: no cost computed")
     else:
         lines.append(f"backup target {kind.replace('_', ' ')} is on premises: no public cost")
+        fig = internal_cost(ctx.prices, backup_gib=bs.total_gib)
+        lines.extend(fig.explanation)
+        monthly = fig.value
+        if monthly:
+            rate = fig.value / bs.total_gib
+            _project_backup(vm, ctx, bs, cost, rate, None)
     return bs, churn.value, mbps, first.value, instances, monthly
 
 
@@ -430,9 +449,13 @@ def _replicating_vm(
         monthly = fig.value
         cost.fixed += monthly
     elif kind is None:
-        lines.append("no recovery target chosen: no public cost computed")
+        lines.append("no recovery target chosen: no cost computed")
     else:
         lines.append("recovery target is another Azure Stack Hub: no public cost")
+        fig = internal_cost(ctx.prices, vcpu=standby.vcpu, hub_gib=replica.value)
+        lines.extend(fig.explanation)
+        monthly = fig.value
+        cost.fixed += monthly
     return (
         grown.value,
         churn.value,
@@ -463,7 +486,22 @@ def _size_vm_unchecked(vm: Vm, ctx: _Context) -> tuple[VmSizing, _Cost, BackupSt
     cost = _Cost()
     scheme = ctx.scheme
     bs = None
-    if scheme == "backup_restore":
+    if scheme == "backup_restore" and vm.scale_set and not vm.keep_in_backup:
+        grown = grown_used(used, vm.growth_per_year, ctx.horizon_days)
+        lines.append(
+            f"scale-set VM in {vm.scale_set}: left out of backup storage (scale-set VMs are "
+            "ephemeral: back up their durable data, not the VM; the seed). Keep it in backup "
+            "on the VM's page to size it"
+        )
+        sizing = VmSizing(
+            vm.id, used, grown.value, provisioned, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+            0.0, 0.0, 0, 0.0, tuple(lines),
+        )  # fmt: skip
+    elif scheme == "backup_restore":
+        if vm.scale_set:
+            lines.append(
+                f"scale-set VM in {vm.scale_set}: kept in backup storage, as its owner chose"
+            )
         bs, churn, mbps, seed_h, instances, monthly = _backup_vm(vm, ctx, used, lines, cost)
         sizing = VmSizing(
             vm.id,
@@ -700,10 +738,25 @@ def size_app(app: App, prices: Mapping[str, float], limits: Mapping[str, float])
     lines.append(f"used = Σ {vm_word} = {fmt_gib(used)} now, {fmt_gib(used_h)} at horizon")
     if scheme == "backup_restore":
         policy = ctx.policy
+        lines.extend(ctx.policy_lines)
+        left_out = [v.name for v in vms if v.scale_set and not v.keep_in_backup]
+        kept = [v.name for v in vms if v.scale_set and v.keep_in_backup]
+        if left_out:
+            lines.append(
+                f"scale-set VMs left out of backup storage ({len(left_out)}): "
+                + ", ".join(left_out[:10])
+                + (f" and {len(left_out) - 10} more" if len(left_out) > 10 else "")
+            )
+        if kept:
+            lines.append(
+                f"scale-set VMs kept in backup storage by their owner ({len(kept)}): "
+                + ", ".join(kept[:10])
+                + (f" and {len(kept) - 10} more" if len(kept) > 10 else "")
+            )
         lines.append(
             f"policy {policy.name}: {policy.method.replace('_', ' ')}, {policy.retention_points} "
             f"points every {fmt_duration(policy.interval_minutes)}, reduction "
-            f"{fmt_num(policy.reduction, 2)}"
+            f"{fmt_num(policy.reduction, 2)}, storage {policy.redundancy.upper()}"
         )
         lines.append(
             f"backup storage = Σ {vm_word} = {fmt_gib(backup_data)} data + {fmt_gib(backup_ws)} "

@@ -33,6 +33,7 @@ __all__ = [
     "azure_standby_cost",
     "drill_compute_cost",
     "instance_count",
+    "internal_cost",
     "month_growth",
     "monthly_projection",
     "service_provider_cost",
@@ -205,6 +206,60 @@ def azure_standby_cost(
             "(app-native replication: no Site Recovery fee)",
         ),
     )
+
+
+INTERNAL_KEYS = {
+    "vcpu": "internal.hub_vcpu_month",
+    "hub_gib": "internal.hub_storage_gib_month",
+    "backup_gib": "internal.backup_storage_gib_month",
+}
+
+
+def internal_cost(
+    rates: Mapping[str, float], *, vcpu: float = 0.0, hub_gib: float = 0.0, backup_gib: float = 0.0
+) -> Figure:
+    """On-premises capacity per month at the operators' internal rates (price catalog keys
+    ``internal.*``; no public list price exists, so a rate is 0 until an operator sets it).
+
+    per month = vCPU × hub vCPU-month rate + hub storage GiB × hub GiB-month rate
+                + backup-target GiB × backup GiB-month rate, each term only when its quantity
+    is above 0. A term whose rate is missing or 0 says so, so a $0 plan is never read as free.
+    Worked example: 8 vCPU × $20 + 300 GiB × $0.05 = $160 + $15 = $175/month.
+    """
+    terms = (
+        ("vcpu", check_nonnegative("vcpu", vcpu), "vCPU", "hub vCPU-month"),
+        ("hub_gib", check_nonnegative("hub_gib", hub_gib), "GiB", "hub storage GiB-month"),
+        (
+            "backup_gib",
+            check_nonnegative("backup_gib", backup_gib),
+            "GiB",
+            "backup-target GiB-month",
+        ),
+    )
+    total = 0.0
+    parts, unset = [], []
+    for name, quantity, unit, what in terms:
+        if not quantity:
+            continue
+        key = INTERNAL_KEYS[name]
+        rate = float(rates.get(key) or 0.0)
+        if rate < 0:
+            raise ValueError(f"prices[{key!r}] cannot be negative, got {rate!r}")
+        total += quantity * rate
+        shown = fmt_gib(quantity) if unit == "GiB" else f"{fmt_num(quantity)} vCPU"
+        parts.append(f"{shown} × {fmt_price(rate)}/{what}")
+        if not rate:
+            unset.append(key)
+    if not parts:
+        return Figure(0.0, ())
+    line = f"on-premises capacity = {' + '.join(parts)} = {fmt_money(total)}/month (internal rates)"
+    lines = [line]
+    if unset:
+        lines.append(
+            f"internal rate{'s' if len(unset) > 1 else ''} {', '.join(unset)} not set: counted as "
+            "0 until an operator enters it in the price catalog"
+        )
+    return Figure(total, tuple(lines))
 
 
 def drill_compute_cost(

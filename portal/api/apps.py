@@ -19,7 +19,15 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from planner import facts
-from planner.models import Application, Cloud, CloudKind, Drill, Scheme, VirtualMachine
+from planner.models import (
+    Application,
+    Cloud,
+    CloudKind,
+    Drill,
+    Scheme,
+    TierServiceLevel,
+    VirtualMachine,
+)
 from planner.rules.eligibility import backup_target_reasons, cloud_reasons, product_reasons
 from planner.services.facts import cloud_facts, product_facts, target_facts
 from planner.services.runs import request_app_resize
@@ -121,6 +129,7 @@ class ApplicationSerializer(ModelCleanSerializer):
             "allow_service_provider",
             "allowed_countries",
             "native_ha",
+            "ha_replication",
             "no_protection_why",
             "no_protection_by",
             "no_protection_at",
@@ -136,6 +145,18 @@ class ApplicationSerializer(ModelCleanSerializer):
             "result",
         ]
         read_only_fields = ["no_protection_at", "created_at", "changed_at"]
+        extra_kwargs = {
+            "rto_minutes": {
+                "required": False,
+                "help_text": "Recovery time objective, minutes; on create, omitted: the tier's "
+                "default set by operators",
+            },
+            "rpo_minutes": {
+                "required": False,
+                "help_text": "Recovery point objective, minutes; on create, omitted: the tier's "
+                "default set by operators",
+            },
+        }
 
     @extend_schema_field(ResultSummarySerializer(allow_null=True))
     def get_result(self, app):
@@ -166,6 +187,8 @@ class ApplicationSerializer(ModelCleanSerializer):
         return decided
 
     def validate(self, attrs):
+        if self.instance is None:
+            attrs = self._tier_defaults(attrs)
         attrs = super().validate(attrs)
         app = Application(**{**self._current(), **attrs})
         errors = {}
@@ -178,6 +201,25 @@ class ApplicationSerializer(ModelCleanSerializer):
             errors.update(self._eligibility(app))
         if errors:
             raise serializers.ValidationError(errors)
+        return attrs
+
+    def _tier_defaults(self, attrs: dict) -> dict:
+        """A new app starts from its tier's service level: objectives left out take the tier's."""
+        missing = [n for n in ("rto_minutes", "rpo_minutes") if attrs.get(n) is None]
+        if not missing:
+            return attrs
+        tier = attrs.get("tier", Application._meta.get_field("tier").default)
+        level = TierServiceLevel.for_tier(tier)
+        if level is None:
+            raise serializers.ValidationError(
+                {
+                    n: [f"Give this objective: operators have set no default for tier {tier}."]
+                    for n in missing
+                }
+            )
+        attrs = {**attrs, **{n: getattr(level, n) for n in missing}}
+        if "mtpd_minutes" not in attrs and level.mtpd_minutes is not None:
+            attrs["mtpd_minutes"] = level.mtpd_minutes
         return attrs
 
     def _current(self) -> dict:

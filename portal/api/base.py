@@ -17,6 +17,7 @@ import re
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import router, transaction
+from django.db.models import IntegerField
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -26,6 +27,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from planner.bounds import Range
 from planner.services.runs import request_app_resize
 from portal.api.errors import constraint_field, django_errors
 from portal.api.filters import OrderingFilter
@@ -43,6 +45,19 @@ class ModelCleanSerializer(serializers.ModelSerializer):
     def get_validators(self):
         # Unique-together checks run with the model's constraints in validate(), under a field.
         return []
+
+    def build_standard_field(self, field_name, model_field):
+        """A number with a range (planner.bounds) says the range when it is not a number at all
+        (text, NaN, Infinity, 1e999), as it does when it is outside."""
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        ranges = [v for v in getattr(model_field, "validators", ()) if isinstance(v, Range)]
+        if ranges:
+            whole = isinstance(model_field, IntegerField)
+            kwargs["error_messages"] = {
+                **kwargs.get("error_messages", {}),
+                "invalid": f"Give a {'whole' if whole else 'finite'} number from {ranges[0].text}.",
+            }
+        return field_class, kwargs
 
     def before_clean(self, instance, attrs) -> tuple[str, ...]:
         """Set fields the request implies (who decided, when); returns their names."""

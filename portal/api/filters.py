@@ -24,6 +24,7 @@ from planner.models.plans import PlanState
 from planner.models.runs import Trigger
 from portal.filtersets import (
     ApplicationFilterSet,
+    BoundedCharFilter,
     SizingRunFilterSet,
     VirtualMachineFilterSet,
 )
@@ -107,9 +108,9 @@ def _opted_in(queryset, name, value):
 
 
 class ApplicationFilter(ApplicationFilterSet):
-    owner = django_filters.CharFilter(field_name="owner__username", label="Owner's username")
+    owner = BoundedCharFilter(field_name="owner__username", label="Owner's username")
     source_cloud = IdFilter(field_name="source_cloud")
-    name = django_filters.CharFilter(field_name="name", lookup_expr="iexact")
+    name = BoundedCharFilter(field_name="name", lookup_expr="iexact")
 
     class Meta(ApplicationFilterSet.Meta):
         fields = [*ApplicationFilterSet.Meta.fields, "owner", "source_cloud", "name"]
@@ -124,9 +125,9 @@ class VirtualMachineFilter(VirtualMachineFilterSet):
     )
     application = IdFilter(field_name="application")
     subscription = IdFilter(field_name="subscription")
-    resource_group = django_filters.CharFilter(field_name="resource_group", lookup_expr="iexact")
-    name = django_filters.CharFilter(field_name="name", lookup_expr="iexact")
-    scale_set = django_filters.CharFilter(field_name="scale_set", lookup_expr="iexact")
+    resource_group = BoundedCharFilter(field_name="resource_group", lookup_expr="iexact")
+    name = BoundedCharFilter(field_name="name", lookup_expr="iexact")
+    scale_set = BoundedCharFilter(field_name="scale_set", lookup_expr="iexact")
 
     class Meta(VirtualMachineFilterSet.Meta):
         fields = [
@@ -153,7 +154,7 @@ class SizingRunFilter(SizingRunFilterSet):
 class FindingFilter(django_filters.FilterSet):
     application = IdFilter(field_name="application")
     severity = django_filters.ChoiceFilter(choices=Severity.choices)
-    code = django_filters.CharFilter(field_name="code", lookup_expr="iexact")
+    code = BoundedCharFilter(field_name="code", lookup_expr="iexact")
 
     class Meta:
         model = Finding

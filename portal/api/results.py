@@ -166,20 +166,50 @@ class FindingViewSet(ApiViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixi
         return Finding.objects.filter(application__in=visible)
 
 
-class RecommendationDetail(serializers.Serializer):
-    scheme = serializers.CharField(help_text="The cheapest scheme that meets the objectives")
-    reasons = serializers.ListField(child=serializers.CharField())
-    rto_minutes = serializers.FloatField(allow_null=True, help_text="Effective RTO")
-    rpo_minutes = serializers.FloatField(allow_null=True, help_text="Effective RPO")
-    candidates = serializers.ListField(
-        child=serializers.JSONField(), help_text="Each scheme tried, its capability and why"
-    )
-
-
 class CapabilityDetail(serializers.Serializer):
     rto_minutes = serializers.FloatField(allow_null=True, help_text="null: unrecoverable")
     rpo_minutes = serializers.FloatField(allow_null=True, help_text="null: complete loss")
     explanation = serializers.ListField(child=serializers.CharField())
+
+
+class CandidateTarget(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=["backup_target", "cloud"],
+        help_text="backup_target (backup-restore) or cloud (the replicating schemes)",
+    )
+    id = serializers.IntegerField(help_text="The backup target's or the cloud's id")
+    name = serializers.CharField()
+
+
+class Candidate(serializers.Serializer):
+    scheme = serializers.CharField(help_text="One of the five schemes")
+    target = CandidateTarget(allow_null=True, help_text="null for 'none' or no known target")
+    ok = serializers.BooleanField(help_text="Whether it fits the objectives and constraints")
+    why = serializers.CharField(help_text="Why it fits, or every reason it does not")
+    capability = CapabilityDetail()
+    monthly_cost = serializers.FloatField(
+        allow_null=True,
+        help_text="Steady-state USD a month: public prices plus the operators' internal rates "
+        "for on-premises capacity (0 until set; cost_explanation says so); null: not sized",
+    )
+    cost_explanation = serializers.ListField(child=serializers.CharField())
+
+
+class RecommendationDetail(serializers.Serializer):
+    scheme = serializers.CharField(
+        help_text='The scheme of the cheapest candidate that fits ("": none fits)'
+    )
+    target = CandidateTarget(allow_null=True, help_text="The recommended candidate's target")
+    monthly_cost = serializers.FloatField(
+        allow_null=True, help_text="The recommended candidate's monthly cost"
+    )
+    reasons = serializers.ListField(child=serializers.CharField())
+    rto_minutes = serializers.FloatField(allow_null=True, help_text="Effective RTO")
+    rpo_minutes = serializers.FloatField(allow_null=True, help_text="Effective RPO")
+    candidates = Candidate(
+        many=True,
+        help_text="Each scheme with each allowed target: capability, cost, fit and why",
+    )
 
 
 class RecommendationSerializer(serializers.ModelSerializer):

@@ -14,8 +14,10 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from planner import bounds
 from planner.models import Application, Disk, Subscription, VirtualMachine, VmResult, VmSize
 from planner.services import inventory
+from planner.services.decisions import stamp_vm_decision
 from planner.services.runs import request_app_resize
 from portal.api.base import (
     ApiViewSet,
@@ -30,7 +32,7 @@ from portal.api.filters import MAX_ID, VirtualMachineFilter
 from portal.api.permissions import EstatePermission
 from portal.views import access
 
-MAX_DISKS_PER_VM = 64  # Azure Stack Hub's largest sizes attach 64 data disks
+MAX_DISKS_PER_VM = bounds.MAX_DATA_DISKS + 1  # the OS disk and at most 64 data disks
 MAX_BULK_VMS = 10_000
 LIST_VM_FIELDS = (
     "application",
@@ -41,7 +43,11 @@ LIST_VM_FIELDS = (
     "size",
     "role",
     "scale_set",
+    "keep_in_backup",
     "opted_in",
+    "no_protection_why",
+    "no_protection_by",
+    "no_protection_at",
     "change_rate",
     "growth_per_year",
     "boot_group",
@@ -84,6 +90,12 @@ class VirtualMachineSerializer(ModelCleanSerializer):
     depends_on = VisibleVmField(
         many=True, required=False, help_text="Ids of VMs that must be running before this one"
     )
+    no_protection_by = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Who recorded the decision to go without protection (set by the server)",
+    )
     disks = DiskSerializer(
         many=True,
         required=False,
@@ -108,7 +120,11 @@ class VirtualMachineSerializer(ModelCleanSerializer):
             "memory_gib",
             "role",
             "scale_set",
+            "keep_in_backup",
             "opted_in",
+            "no_protection_why",
+            "no_protection_by",
+            "no_protection_at",
             "change_rate",
             "growth_per_year",
             "boot_group",
@@ -116,6 +132,7 @@ class VirtualMachineSerializer(ModelCleanSerializer):
             "depends_on",
             "disks",
         ]
+        read_only_fields = ["no_protection_at"]
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -133,6 +150,17 @@ class VirtualMachineSerializer(ModelCleanSerializer):
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
             errors["disks"] = [f"Two disks are named {', '.join(twice)}: disk names are unique."]
+        luns = [d["lun"] for d in attrs.get("disks", ()) if d.get("lun") is not None]
+        if len(luns) > bounds.MAX_DATA_DISKS:
+            errors["disks"] = [
+                f"{len(luns)} data disks: a VM has at most {bounds.MAX_DATA_DISKS} "
+                f"(LUN {bounds.LUN.text})."
+            ]
+        elif len(set(luns)) < len(luns):
+            twice_luns = sorted({n for n in luns if luns.count(n) > 1})
+            errors["disks"] = [
+                f"Two data disks are on LUN {', '.join(map(str, twice_luns))}: one disk per LUN."
+            ]
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
@@ -140,7 +168,9 @@ class VirtualMachineSerializer(ModelCleanSerializer):
     def create(self, validated_data):
         disks = validated_data.pop("disks", [])
         depends_on = validated_data.pop("depends_on", [])
-        vm = VirtualMachine.objects.create(**validated_data)
+        vm = VirtualMachine(**validated_data)
+        stamp_vm_decision(vm, self.context["request"].user)
+        vm.save()
         vm.depends_on.set(depends_on)
         Disk.objects.bulk_create([Disk(vm=vm, **d) for d in disks])
         return vm
@@ -148,8 +178,10 @@ class VirtualMachineSerializer(ModelCleanSerializer):
     def update(self, vm, validated_data):
         disks = validated_data.pop("disks", None)
         depends_on = validated_data.pop("depends_on", None)
+        before = vm.no_protection_why
         for name, value in validated_data.items():
             setattr(vm, name, value)
+        stamp_vm_decision(vm, self.context["request"].user, before=before)
         vm.save()
         if depends_on is not None:
             vm.depends_on.set(depends_on)
@@ -269,7 +301,7 @@ class VirtualMachineViewSet(
 
     def get_queryset(self):
         vms = VirtualMachine.objects.for_user(self.request.user).select_related(
-            "application", "size"
+            "application", "size", "no_protection_by"
         )
         if self.action != "list":
             return vms.prefetch_related(
@@ -282,7 +314,12 @@ class VirtualMachineViewSet(
         # (every column of the app) to reach the last page took three times as long. Disks and
         # dependencies are attached to the page by ``paginate_queryset``.
         return vms.only(
-            *LIST_VM_FIELDS, "application__name", "size__name", "size__vcpu", "size__memory_gib"
+            *LIST_VM_FIELDS,
+            "application__name",
+            "size__name",
+            "size__vcpu",
+            "size__memory_gib",
+            "no_protection_by__username",
         )
 
     def get_serializer_class(self):

@@ -15,20 +15,23 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from planner import facts
+from planner import bounds, facts
 from planner.models import (
     Application,
     BackupTarget,
     Cloud,
     CloudKind,
+    HaReplication,
     Product,
     Scheme,
+    TierServiceLevel,
     VirtualMachine,
 )
 from planner.rules.eligibility import backup_target_reasons, cloud_reasons, product_reasons
 from planner.rules.topology import COMBINATIONS, combination_key
 from planner.services.facts import cloud_facts, product_facts, target_facts
 from planner.sizing.units import fmt_duration, parse_duration
+from portal.forms.ranges import show_ranges
 
 # The fields whose change alters what the form may offer: the page re-renders the form (htmx).
 REFRESH_FIELDS = (
@@ -44,7 +47,7 @@ REFRESH_FIELDS = (
 class DurationField(forms.CharField):
     """Minutes in the model, written and read as "90 min", "4 h", "2 d"."""
 
-    def __init__(self, *, max_minutes: int = 525_600 * 10, **kwargs):
+    def __init__(self, *, max_minutes: int = bounds.TEN_YEARS_MINUTES, **kwargs):
         self.max_minutes = max_minutes
         kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "e.g. 90 min, 4 h, 1 d"}))
         super().__init__(**kwargs)
@@ -84,7 +87,9 @@ class ApplicationForm(forms.ModelForm):
         help_text="Optional: maximum tolerable period of disruption; the RTO must fit within it.",
     )
     replication_interval_minutes = DurationField(
-        label="Replication interval", help_text="How often replicas are updated, e.g. 15 min."
+        label="Replication interval",
+        help_text="How often replicas are updated, e.g. 15 min (at most 1 d).",
+        max_minutes=bounds.REPLICATION_INTERVAL_MINUTES.high,
     )
 
     class Meta:
@@ -102,6 +107,7 @@ class ApplicationForm(forms.ModelForm):
             "allowed_countries",
             "scheme",
             "native_ha",
+            "ha_replication",
             "recovery_target",
             "backup_target",
             "policy",
@@ -118,6 +124,7 @@ class ApplicationForm(forms.ModelForm):
             "allow_service_provider": "A trusted service provider may hold this app's data",
             "allowed_countries": "Countries the data may be stored in",
             "native_ha": "The app supports HA natively or through clustering software",
+            "ha_replication": "How the app's HA replicates",
             "link_mbps": "Replication link (Mbit/s)",
             "link_other_mbps": "Other traffic on the link (Mbit/s)",
             "growth_horizon_days": "Sizing horizon (days)",
@@ -143,6 +150,7 @@ class ApplicationForm(forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        show_ranges(self)
         self.user = user
         self.refresh = False
         # Empty means no other traffic on the link (the model's default, 0 Mbit/s).
@@ -154,8 +162,27 @@ class ApplicationForm(forms.ModelForm):
         self.fields["source_cloud"].empty_label = "Choose the source cloud…"
         for name in REFRESH_FIELDS:
             self.fields[name].widget.attrs["data-refresh"] = "1"
+        if not self.instance.pk:
+            self._start_from_tier()
+        # Scripts and older forms that do not send it keep the model's default (synchronous).
+        self.fields["ha_replication"].required = False
         self.not_offered: dict[str, list[str]] = {}
         self._limit_choices()
+
+    def _start_from_tier(self) -> None:
+        """A new app starts from its tier's service level: shown as the initial objectives, and
+        an objective left empty takes the tier's (the seed: an SLA by priority of the apps)."""
+        tier = self._raw("tier") or self.initial.get("tier") or self.fields["tier"].initial
+        level = TierServiceLevel.for_tier(tier or 2)
+        self.tier_level = level
+        for name in ("rto_minutes", "rpo_minutes"):
+            self.fields[name].required = False
+            self.fields[name].help_text += " Empty: the tier's default, when operators set one."
+        if level is not None and not self.is_bound:
+            self.initial.setdefault("rto_minutes", level.rto_minutes)
+            self.initial.setdefault("rpo_minutes", level.rpo_minutes)
+            if level.mtpd_minutes is not None:
+                self.initial.setdefault("mtpd_minutes", level.mtpd_minutes)
 
     # --- the form's current state, bound or not -------------------------------------------------
 
@@ -252,6 +279,11 @@ class ApplicationForm(forms.ModelForm):
         value = self.cleaned_data.get("link_other_mbps")
         return 0.0 if value is None else value
 
+    def clean_ha_replication(self):
+        return self.cleaned_data.get("ha_replication") or (
+            self.instance.ha_replication or HaReplication.SYNCHRONOUS
+        )
+
     def clean(self):
         data = super().clean()
         scheme = data.get("scheme")
@@ -270,6 +302,18 @@ class ApplicationForm(forms.ModelForm):
             self.instance.no_protection_by = None
             self.instance.no_protection_at = None
             data["no_protection_why"] = ""
+        if not self.instance.pk:
+            level = TierServiceLevel.for_tier(data.get("tier"))
+            for name in ("rto_minutes", "rpo_minutes"):
+                if data.get(name) is not None or name in self.errors:
+                    continue
+                if level is None:
+                    self.add_error(
+                        name,
+                        "Enter this objective: operators have set no default for this tier.",
+                    )
+                else:
+                    data[name] = getattr(level, name)
         rto, mtpd = data.get("rto_minutes"), data.get("mtpd_minutes")
         if rto is not None and mtpd is not None and rto > mtpd:
             self.add_error(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from planner import bounds
 from planner.models import BackupPolicy, BackupTarget, Cloud, Scheme
 
 
@@ -24,14 +25,20 @@ class WhatIfForm(forms.Form):
         label="Backup policy",
     )
     retention_points = forms.IntegerField(
-        min_value=1, max_value=10_000, required=False, label="Retention points"
+        min_value=bounds.RETENTION_POINTS.low,
+        max_value=bounds.RETENTION_POINTS.high,
+        required=False,
+        label="Retention points",
     )
     link_mbps = forms.FloatField(
-        min_value=0.1, max_value=1_000_000, required=False, label="Link (Mbit/s)"
+        min_value=bounds.LINK_MBPS.low,
+        max_value=bounds.LINK_MBPS.high,
+        required=False,
+        label="Link (Mbit/s)",
     )
     growth_percent = forms.FloatField(
-        min_value=0,
-        max_value=1000,
+        min_value=bounds.GROWTH_PER_YEAR.low * 100,
+        max_value=bounds.GROWTH_PER_YEAR.high * 100,
         required=False,
         label="Growth per year (%)",
         help_text="Applied to every VM of the app.",

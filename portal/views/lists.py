@@ -23,7 +23,10 @@ def per_page(request, default: int = DEFAULT_PER_PAGE) -> int:
 def build_table(request, *, queryset, filterset_class, table_class, exclude=(), size=None):
     """The filtered, sorted table (paginated unless ``size`` is 0) and its FilterSet."""
     filterset = filterset_class(request.GET or None, queryset=queryset, request=request)
-    table = table_class(table_class.rows(filterset.qs), exclude=exclude)
+    # A refused filter (a search too long, a choice that does not exist) lists nothing rather
+    # than everything: the form says what to correct.
+    rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else queryset.none()
+    table = table_class(table_class.rows(rows), exclude=exclude)
     RequestConfig(request, paginate=False).configure(table)  # sorting from ?sort=
     if size != 0:
         size = size or per_page(request)

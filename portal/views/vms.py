@@ -9,6 +9,7 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 
 from planner.models import VirtualMachine
+from planner.services.decisions import stamp_vm_decision
 from planner.services.runs import request_app_resize
 from portal.filtersets import VirtualMachineFilterSet
 from portal.forms import DiskFormSet, VirtualMachineForm
@@ -39,7 +40,7 @@ def vm_detail(request, pk):
         request.user,
         pk,
         VirtualMachine.objects.select_related(
-            "application__owner", "subscription__cloud", "size", "result"
+            "application__owner", "subscription__cloud", "size", "result", "no_protection_by"
         ),
     )
     return render(
@@ -60,10 +61,12 @@ def vm_detail(request, pk):
 def _vm_form_page(request, vm, initial=None):
     apps = access.changeable_apps(request.user)
     if request.method == "POST":
+        before = vm.no_protection_why
         form = VirtualMachineForm(request.POST, instance=vm, apps=apps)
         disks = DiskFormSet(request.POST, instance=vm)
         if form.is_valid() and disks.is_valid():
             with transaction.atomic():
+                stamp_vm_decision(form.instance, request.user, before=before)
                 vm = form.save()
                 disks.instance = vm
                 disks.save()

@@ -46,7 +46,7 @@ def recompute(app_facts_):
     catalogs = Catalogs.load()
     sizing = assess.size(app_facts_, catalogs.prices, catalogs.limits)
     ctx = estate_context([app_facts_], [sizing], limits=catalogs.limits).for_app(
-        app_facts_, sizing, catalogs.limits, timezone.now()
+        app_facts_, sizing, catalogs.limits, timezone.now(), prices=catalogs.prices
     )
     return assess.assess(app_facts_, sizing, ctx)
 

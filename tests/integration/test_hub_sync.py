@@ -13,8 +13,10 @@ from itertools import count
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings as django_settings
 
+from planner import reference
 from planner.models import (
     Disk,
     Drift,
@@ -333,8 +335,16 @@ def test_beat_requests_a_sync_of_enabled_connections_only(armhub, estate):
     assert hubs.sync_due_connections() == 0  # the pending one is not doubled
 
 
+@pytest.fixture
+def reference_rows():
+    """A transactional test may follow one that flushed the reference rows (test_backup)."""
+    reference.load(django_apps)
+
+
 @pytest.mark.django_db(transaction=True)
-def test_sync_on_demand_runs_on_the_sizing_worker_with_progress(armhub, estate, start_worker):
+def test_sync_on_demand_runs_on_the_sizing_worker_with_progress(
+    reference_rows, armhub, estate, start_worker
+):
     far_end(armhub, pay_vms=400, web_vms=10, dev_vms=40, other=0)
     start_worker("sizing", **{SECRET_ENV: armhub.secret})
     s = hubs.request_sync(estate["conn"])

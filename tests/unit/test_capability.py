@@ -77,12 +77,22 @@ def test_replication_uses_the_assumptions():
     assert (cap.rto_minutes, cap.rpo_minutes) == (120, 5)
 
 
-def test_high_availability_detection_and_synchronous_commit_assumed():
+def test_high_availability_synchronous_has_rpo_zero():
     cap = scheme_capability(app(), "high_availability", 3, used_gib=100)
     assert (cap.rto_minutes, cap.rpo_minutes) == (1, 0)
     assert "failover detection 1 min" in cap.explanation[0]
-    assert "synchronous commit" in cap.explanation[1]
+    assert "synchronous-commit" in cap.explanation[1]
+
+
+def test_asynchronous_high_availability_has_the_rpo_of_its_interval():
+    """Asynchronous HA every 15 min loses up to 15 min of data; the RTO stays detection."""
+    a = replace(app(), ha_replication="asynchronous")
+    cap = scheme_capability(a, "high_availability", 3, used_gib=100)
+    assert (cap.rto_minutes, cap.rpo_minutes) == (1, 15)
+    assert "RPO = replication interval 15 min" in cap.explanation[1]
     assert "asynchronous" in cap.explanation[1]
+    slower = replace(a, assumptions=replace(a.assumptions, replication_interval_minutes=60))
+    assert scheme_capability(slower, "high_availability", 3, used_gib=100).rpo_minutes == 60
 
 
 def test_fault_tolerance_is_zero():

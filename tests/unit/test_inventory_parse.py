@@ -102,7 +102,7 @@ def test_documented_csv():
         (lambda vm: vm["storageProfile"]["osDisk"].pop("osType"), "no OS type"),
         (lambda vm: vm["storageProfile"]["osDisk"].update(osType="Plan9"), "not Windows or Linux"),
         (lambda vm: vm["storageProfile"]["osDisk"].update(diskSizeGb=None), "has no size"),
-        (lambda vm: vm["storageProfile"]["osDisk"].update(diskSizeGb=-5), "outside 1 to"),
+        (lambda vm: vm["storageProfile"]["osDisk"].update(diskSizeGb=-5), "allowed range, 1 to"),
         (lambda vm: vm["storageProfile"]["osDisk"].update(diskSizeGb="big"), "not a number"),
         (lambda vm: vm.update(tags={"role": "boss"}), "role 'boss'"),
     ],

@@ -4,10 +4,11 @@ quiet; and the registry is fully covered by these cases."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 import pytest
 
-from planner.facts import Assumptions, Disk
+from planner.facts import Assumptions, Decision, Disk, TierObjectives
 from planner.rules import CODES, CloudLoad, Dependent, ExternalVm, SizingFigures, TargetLoad
 from planner.rules.findings import RAISED_BY_SERVICES, SEVERITIES
 from tests.unit.rulefacts import (
@@ -38,6 +39,7 @@ from tests.unit.rulefacts import (
 
 SAME_CLOUD_APPLIANCE = replace(DEDICATED, kind="same_cloud_appliance", cloud_id=1, site_id=1)
 AZURE_TARGET = replace(DEDICATED, kind="azure", site_id=None, country="NL", capacity_gib=0)
+DECISION = Decision("owner", datetime(2026, 1, 5), "rebuilt from its template in minutes")
 HA_VMS = tuple(replace(v, scale_set="ss-" + v.name) for v in (DB, MID, WEB))
 
 
@@ -215,7 +217,7 @@ CASES = {
     ),
     "SCHEME_HA_SYNC_ASSUMED": (
         lambda: (ha(), ctx()),
-        lambda: (ha(scheme="fault_tolerance"), ctx()),
+        lambda: (ha(ha_replication="asynchronous"), ctx()),
     ),
     "SCHEME_NO_SCALE_SET": (
         lambda: (ha(vms=(DB, MID, WEB)), ctx()),
@@ -279,6 +281,14 @@ CASES = {
     "PROTECTION_NO_VMS_OPTED_IN": (
         lambda: (app(vms=tuple(replace(v, opted_in=False) for v in (DB, MID, WEB))), ctx()),
         lambda: (app(), ctx()),
+    ),
+    "PROTECTION_VM_NONE_DECIDED": (
+        lambda: (app(vms=(DB, MID, replace(WEB, opted_in=False, no_protection=DECISION))), ctx()),
+        lambda: (app(vms=(DB, MID, replace(WEB, opted_in=False, depends_on=()))), ctx()),
+    ),
+    "OBJECTIVES_LOOSER_THAN_TIER": (
+        lambda: (app(tier_objectives=TierObjectives(2, 240, 60)), ctx()),
+        lambda: (app(tier_objectives=TierObjectives(2, 240, 1440)), ctx()),
     ),
     "PROTECTION_VMS_NOT_OPTED_IN": (
         lambda: (app(vms=(DB, MID, replace(WEB, opted_in=False, depends_on=()))), ctx()),

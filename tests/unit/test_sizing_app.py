@@ -73,7 +73,7 @@ def test_result_fields_the_database_stores():
         "public_instances", "monthly_cost", "asr_appliances", "appliance_vcpu",
         "appliance_memory_gib", "cost_by_month", "storage_by_point", "explanation",
     } <= app_fields  # fmt: skip
-    assert ENGINE_VERSION == "2.0.0"
+    assert ENGINE_VERSION == "2.2.0"
 
 
 def test_only_opted_in_vms_are_sized():
@@ -83,11 +83,20 @@ def test_only_opted_in_vms_are_sized():
     assert s.provisioned_gib == pytest.approx(1280)
 
 
-def test_scale_set_members_are_sized():
+def test_scale_set_members_are_left_out_of_backup_storage_unless_kept():
     member = replace(WEB, id=5, name="web-vmss-0", scale_set="web-vmss")
     s = size_app(make_app("backup_restore", vms=(member,), backup_target=target("azure")), P, L)
     assert [v.vm_id for v in s.vms] == [5]
+    assert (s.vms[0].backup_gib, s.vms[0].monthly_cost, s.backup_gib) == (0, 0, 0)
+    assert "left out of backup storage" in "\n".join(s.vms[0].explanation)
+    assert "scale-set VMs left out of backup storage (1): web-vmss-0" in s.explanation
+    kept = replace(member, keep_in_backup=True)
+    s = size_app(make_app("backup_restore", vms=(kept,), backup_target=target("azure")), P, L)
     assert s.vms[0].backup_gib > 0
+    assert "scale-set VMs kept in backup storage by their owner (1): web-vmss-0" in s.explanation
+    # Replication keeps sizing them: the rule is about VM backup.
+    s = size_app(make_app("replication", vms=(member,)), P, L)
+    assert s.vms[0].replica_gib > 0
 
 
 # ---- backup_restore ---------------------------------------------------------------------------

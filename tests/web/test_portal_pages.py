@@ -353,3 +353,54 @@ def test_every_filter_has_a_readable_label(client, estate, alice, url):
     body = text(client.get(url))
     assert "invalid name" not in body.lower()
     assert ">Search<" in body or url == "/runs/"
+
+
+def test_vm_no_protection_decision_is_recorded_with_who_and_when(client, estate, alice, olga):
+    """The portal's VM form and the admin stamp the decision alike (planner.services.decisions)."""
+    client.force_login(alice)
+    data = {
+        "application": estate.app.pk,
+        "subscription": estate.vm.subscription_id,
+        "resource_group": "rg-x",
+        "name": "tmp-01",
+        "os_type": "linux",
+        "role": "other",
+        "opted_in": "on",
+        "no_protection_why": "scratch VM",
+        "change_rate": "0.05",
+        "growth_per_year": "0.1",
+        "disks-TOTAL_FORMS": "0",
+        "disks-INITIAL_FORMS": "0",
+    }
+    body = text(client.post(reverse("vm-create"), data))
+    assert "An opted-in VM is protected" in body
+    del data["opted_in"]
+    client.post(reverse("vm-create"), data)
+    vm = estate.app.vms.get(name="tmp-01")
+    assert (vm.no_protection_why, vm.no_protection_by, vm.no_protection_at is not None) == (
+        "scratch VM",
+        alice,
+        True,
+    )
+    page = text(client.get(vm.get_absolute_url()))
+    assert "No protection: scratch VM" in page and "recorded by alice" in page
+    # The admin keeps the author of an unchanged reason and stamps a changed one.
+    client.force_login(olga)
+    url = reverse("admin:planner_virtualmachine_change", args=[vm.pk])
+    form = client.get(url).context["adminform"].form
+    post = {k: v for k, v in form.initial.items() if v is not None and not isinstance(v, list)}
+    post.update(
+        {
+            "application": vm.application_id,
+            "subscription": vm.subscription_id,
+            "no_protection_why": "scratch VM, rebuilt nightly",
+            "disks-TOTAL_FORMS": "0",
+            "disks-INITIAL_FORMS": "0",
+        }
+    )
+    post.pop("opted_in", None)
+    post.pop("keep_in_backup", None)
+    response = client.post(url, post)
+    assert response.status_code == 302, text(response)[:2000]
+    vm.refresh_from_db()
+    assert (vm.no_protection_why, vm.no_protection_by) == ("scratch VM, rebuilt nightly", olga)

@@ -75,12 +75,12 @@ def test_dashboard(client, alice, bob, django_assert_num_queries, extra_vms):
     client.force_login(alice)
     # 1 session, 2 user, 3 the user's groups, 4 "sees all?" for apps, 5 app totals (one
     # aggregate), 6 "sees all?" for VMs, 7 VM totals, 8 apps needing attention, 9 their first
-    # blocking findings, 10 the apps table, 11-18 their plan status (plans.plan_statuses: the
-    # review period, the revisions, the apps' current inputs in five), 19 "sees all?" and 20
-    # the plans awaiting sign-off, 21 "sees all?" for runs, 22 recent runs, 23 the header's
-    # unread notifications, 24 the apps with drift from a hub sync (one aggregate). No revision
-    # yet: no waiver query.
-    with django_assert_num_queries(23):
+    # blocking findings, 10 the apps table, 11-19 their plan status (plans.plan_statuses: the
+    # review period, the revisions, the apps' current inputs in six, the tiers' service levels
+    # among them), 20 "sees all?" and 21 the plans awaiting sign-off, 22 "sees all?" for runs,
+    # 23 recent runs, 24 the header's unread notifications, 25 the apps with drift from a hub
+    # sync (one aggregate). No revision yet: no waiver query.
+    with django_assert_num_queries(24):
         assert client.get("/").status_code == 200
 
 
@@ -106,7 +106,7 @@ def test_dashboard_with_plans(
     # As above, plus 1 for the waivers of the latest revisions, less 1: every app is sized and
     # compliant now (taking a revision sizes it), so no app needs attention and there are no
     # first blocking findings to read.
-    with django_assert_num_queries(23):
+    with django_assert_num_queries(24):
         response = client.get("/")
     assert response.status_code == 200
     assert response.content.decode().count('class="plan-status"') == len(apps)  # not bob's

@@ -146,6 +146,33 @@ def test_metrics_token_reads_a_file(tmp_path):
     assert out.stdout.strip() == "from-a-file"
 
 
+def test_make_runs_dev_env_file_is_read_when_the_environment_sets_nothing(tmp_path):
+    # scripts/run.sh writes VAR_DIR/dev.env; commands typed later read it (README, issue 18).
+    (tmp_path / "dev.env").write_text("# written by run.sh\nDEBUG=1\nDEMO_PASSWORD=from-file\n")
+    code = (
+        "from django.conf import settings; print('DEBUG', settings.DEBUG, settings.DEMO_PASSWORD)"
+    )
+    out = manage("shell", "-c", code, VAR_DIR=str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert "DEBUG True from-file" in out.stdout
+    # Without the file the same command refuses to start without a secret key.
+    (tmp_path / "dev.env").unlink()
+    out = manage("check", VAR_DIR=str(tmp_path))
+    assert out.returncode != 0 and "SECRET_KEY is not set" in out.stderr
+
+
+def test_dev_env_file_never_overrides_the_environment_or_a_secret_key(tmp_path):
+    (tmp_path / "dev.env").write_text("DEBUG=1\nALLOWED_HOSTS=dev.example\n")
+    code = (
+        "from django.conf import settings; print('DEBUG', settings.DEBUG, settings.ALLOWED_HOSTS)"
+    )
+    out = manage("shell", "-c", code, VAR_DIR=str(tmp_path), ALLOWED_HOSTS="env.example")
+    assert "DEBUG True ['env.example']" in out.stdout, out.stderr
+    # A secret key in the environment means production: the file is ignored entirely.
+    out = manage("shell", "-c", code, VAR_DIR=str(tmp_path), SECRET_KEY=secrets.token_urlsafe(50))
+    assert "DEBUG False ['127.0.0.1', 'localhost']" in out.stdout, out.stderr
+
+
 def test_sso_and_smtp_settings_come_from_the_environment_and_secret_files(tmp_path):
     secret = tmp_path / "oidc_client_secret"
     secret.write_text("s3cret-from-a-file\n")
