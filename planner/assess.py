@@ -139,6 +139,9 @@ def candidate_figures(
                         s.backup_gib,
                         s.standby_memory_gib,
                         len(s.vms) if s.standby_memory_gib > 0 else 0,
+                        replication_mbps=(
+                            s.bandwidth_mbps if scheme in facts.REPLICATING_SCHEMES else 0.0
+                        ),
                     )
                     by_key[key] = fig
             out[(scheme, target.id if target is not None else 0)] = fig

@@ -109,6 +109,8 @@ class CandidateFigures(NamedTuple):
     backup_gib          backup storage it would need on the backup target
     standby_memory_gib  memory it would reserve or run on the recovery cloud
     standby_vm_count    stand-by VMs it would add to the recovery cloud
+    replication_mbps    replication bandwidth it needs on the app's link (replicating schemes;
+                        0 else): the candidate's RPO is checked against the usable link
     error               why it could not be sized ("" when sized)
     """
 
@@ -118,6 +120,7 @@ class CandidateFigures(NamedTuple):
     standby_memory_gib: float = 0.0
     standby_vm_count: int = 0
     error: str = ""
+    replication_mbps: float = 0.0
 
 
 class Dependent(NamedTuple):
