@@ -6,7 +6,7 @@ operator's figure for VMs the planner does not know (``Cloud.running_tenant_gib`
 ``running_vm_count``), the ASR resource provider when an app replicates to the hub with ASR and
 the ASR appliance VMs of apps replicating from it (``planner.sizing.hub_running``); then the
 memory left for tenant VMs with the Azure Stack Hub formula (``ash_available_memory``).
-Four queries whatever the number of hubs.
+Four queries whatever the number of hubs (five in the second pass of a two-pass estate run).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, Sum
 
-from planner.models import Application, AppResult, Cloud, CloudKind, VirtualMachine
+from planner.models import Application, AppResult, Cloud, CloudKind, RunFigures, VirtualMachine
 from planner.sizing import AshMemory, HubRunning, ash_available_memory, hub_running
 
 
@@ -47,11 +47,16 @@ def hub_figures(
     limits: Mapping[str, float],
     *,
     new: Iterable = (),
+    run=None,
 ) -> dict[int, HubFigures]:
     """Per Azure Stack Hub id (with nodes), what runs there and the memory left.
 
     ``new``: (facts.App, AppSizing) pairs sized now; their appliances and ASR use replace the
     stored ones (a what-if or a run in progress).
+    ``run``: the second pass of a two-pass estate run: the other apps' ASR appliances come from
+    its first pass (``RunFigures``), as the other loads do, so the count does not depend on which
+    chunk stored its results first; an app the first pass could not size counts with its stored
+    result. One more query.
     """
     new = list(new)
     ids = set(cloud_ids)
@@ -85,8 +90,20 @@ def hub_figures(
         .distinct()
     )
     appliances: dict[int, int] = defaultdict(int)
+    stored = AppResult.objects.all()
+    if run is not None:
+        figured = RunFigures.objects.filter(run=run)
+        for cid, k in (
+            figured.filter(source_cloud_id__in=hubs, asr_appliances__gt=0)
+            .exclude(application_id__in=new_ids)
+            .values("source_cloud_id")
+            .annotate(k=Sum("asr_appliances"))
+            .values_list("source_cloud_id", "k")
+        ):
+            appliances[cid] += k or 0
+        stored = stored.exclude(application_id__in=figured.values("application_id"))
     for cid, k in (
-        AppResult.objects.filter(application__source_cloud_id__in=hubs, asr_appliances__gt=0)
+        stored.filter(application__source_cloud_id__in=hubs, asr_appliances__gt=0)
         .exclude(application_id__in=new_ids)
         .values("application__source_cloud_id")
         .annotate(k=Sum("asr_appliances"))

@@ -7,8 +7,8 @@ see an app's previous results or its new ones, never half; an app whose sizing f
 figures are not finite, or whose rows the database refuses) keeps its previous results and gets
 a RunError naming it and the reason, and the other apps of the chunk are stored.
 
-Where the other apps' figures come from (the loads on backup targets and hubs, the capability
-of the apps a VM depends on):
+Where the other apps' figures come from (the loads on backup targets and hubs, the ASR
+appliances they run on a source hub, the capability of the apps a VM depends on):
 - an estate run sizes in two passes (``planner.services.runs``): ``figure_and_save`` stores every
   app's own figures and capability with the run (``RunFigures``), then ``size_and_save`` reads
   them back, so the findings do not depend on the order of the chunks or on an earlier run;
@@ -205,6 +205,8 @@ def figure_and_save(app_ids, *, run: SizingRun, chunk: RunChunk | None = None, n
             standby_memory_gib=s.standby_memory_gib,
             rto_capability_minutes=_capability(cap.rto_minutes),
             rpo_capability_minutes=_capability(cap.rpo_minutes),
+            source_cloud_id=app.source_cloud.id if app.source_cloud else None,
+            asr_appliances=s.asr_appliances,
         )
         bad = non_finite(
             {"backup_gib": row.backup_gib, "churn_gib_day": row.churn_gib_day},
@@ -329,7 +331,8 @@ def estate_context(apps: list[facts.App], sizings: list, run=None, limits=None) 
     app the first pass could not size; otherwise their stored results (``AppResult``), each
     named in ``sources``. The apps given here count with their new figures. Sums are exact
     (``math.fsum``), so they do not depend on the order of the apps. What already runs on a
-    target hub is counted by ``hub_capacity.hub_figures`` (inventory, operator's figure, ASR)."""
+    target hub is counted by ``hub_capacity.hub_figures`` (inventory, operator's figure, ASR),
+    with the other apps' ASR appliances from the same source as their loads."""
     ids = [a.id for a in apps]
     new = dict(zip(ids, sizings, strict=True))
     from_run = run is not None and run.two_phase
@@ -424,6 +427,7 @@ def estate_context(apps: list[facts.App], sizings: list, run=None, limits=None) 
         [c for c, cloud in clouds.items() if cloud.kind == "azure_stack_hub" and cloud.nodes],
         limits if limits is not None else Limit.in_force(),
         new=zip(apps, sizings, strict=True),
+        run=run if from_run else None,
     )
     for cloud_id, hub in hubs.items():
         cloud_loads[cloud_id] = CloudLoad(

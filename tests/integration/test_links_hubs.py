@@ -20,13 +20,17 @@ from planner.models import (
     BackupTarget,
     Disk,
     Finding,
+    Limit,
     Product,
+    RunFigures,
     Subscription,
+    Trigger,
     VirtualMachine,
     VmSize,
 )
-from planner.services import plans
+from planner.services import plans, runs
 from planner.services.estate import estate_overview
+from planner.services.hub_capacity import hub_figures
 from planner.services.sizing import size_and_save
 from portal.views.whatif import modified_facts, recompute
 
@@ -257,3 +261,41 @@ def test_pdf_shows_the_new_figures_and_their_sources(demo):
     assert "Initial seeding / first full" in text
     if app.recovery_target.kind == "azure_stack_hub" and app.recovery_target.nodes:
         assert "Target hub memory" in text and "inventoried VMs" in text
+
+
+def test_a_two_pass_run_counts_appliances_from_its_first_pass_not_stored_results(demo):
+    """The ASR appliances other apps run on a source hub come, in an estate run, from the run's
+    first pass (RunFigures), like the other loads: a stale stored result does not change them,
+    so the hub count does not depend on which chunk stored its results first."""
+    app = (
+        Application.objects.filter(
+            scheme="replication",
+            source_cloud__kind="azure_stack_hub",
+            recovery_target__kind="azure_stack_hub",
+        )
+        .filter(Q(product__isnull=True) | Q(product__vendor="microsoft"))
+        .order_by("name")
+        .first()
+    )
+    hub = app.source_cloud
+    run = runs.request_run(trigger=Trigger.CLI, dispatch=False)
+    queue = []
+    runs.plan_run(run.pk, enqueue=lambda run_id, index: queue.append(index))
+    while queue:
+        runs.run_chunk(run.pk, queue.pop(0), enqueue=lambda run_id, index: queue.append(index))
+    run.refresh_from_db()
+    assert run.two_phase and run.status == "succeeded"
+    mine = RunFigures.objects.get(run=run, application=app)
+    assert (mine.source_cloud_id, mine.asr_appliances) == (hub.id, resize(app).asr_appliances)
+    assert mine.asr_appliances >= 1
+    first_pass = RunFigures.objects.filter(run=run, source_cloud_id=hub.id).aggregate(
+        k=Sum("asr_appliances")
+    )["k"]
+    # An earlier run's result, stale: 40 appliances more than this run's first pass found.
+    AppResult.objects.filter(application=app).update(asr_appliances=mine.asr_appliances + 40)
+    limits = Limit.in_force()
+    stored = hub_figures([hub.id], limits)[hub.id]
+    in_run = hub_figures([hub.id], limits, run=run)[hub.id]
+    assert f"+ {first_pass + 40} ASR appliance VMs" in stored.running.explanation[0]
+    assert f"+ {first_pass} ASR appliance VMs" in in_run.running.explanation[0]
+    assert stored.running.vm_count - in_run.running.vm_count == 40
