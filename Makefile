@@ -1,5 +1,6 @@
 # Recovery Planner. `make run` serves the portal; `make test` runs every test. Both install first.
-.PHONY: install install-prod lock run prod upgrade test lint format bench
+# `make test-fast` (the edit loop: unit and web tests on SQLite) uses what `make install` put in.
+.PHONY: install install-prod lock run prod upgrade test test-fast lint format bench
 
 install:
 	bash scripts/install.sh
@@ -22,6 +23,9 @@ upgrade: install
 
 test: install
 	bash scripts/test.sh
+
+test-fast:
+	env -u DATABASE_URL .venv/bin/python -m pytest -n "$${TEST_WORKERS:-auto}" -q tests/unit tests/web
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .

@@ -20,7 +20,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from planner import reference
+from planner import catalog_defaults, reference
 from planner.models import (
     Application,
     BackupPolicy,
@@ -28,6 +28,7 @@ from planner.models import (
     Cloud,
     Disk,
     Drill,
+    Price,
     Product,
     Site,
     Subscription,
@@ -308,10 +309,40 @@ def seed(apps: int = 40, vms: int = 400, seed: int = 1, password: str = "") -> S
     rng = random.Random(seed)
     with transaction.atomic():
         reference.load(_RealApps())
+        _internal_rates()
         infra = _infrastructure()
         users = _accounts(password)
         created_apps, created_vms = _estate(rng, infra, users, apps, vms)
     return SeedResult(created_apps, created_vms, [u for u, _, _ in DEMO_ACCOUNTS])
+
+
+# Example internal rates for on-premises capacity, so the demo's recommendations compare real
+# costs: with every rate at 0, each on-premises candidate costs nothing and ties decide.
+DEMO_INTERNAL_RATES = {
+    "internal.hub_vcpu_month": 20.0,
+    "internal.hub_storage_gib_month": 0.05,
+    "internal.backup_storage_gib_month": 0.03,
+}
+
+
+def _internal_rates() -> None:
+    """The demo operator's internal rates, where no operator has set one yet (never overwrites)."""
+    in_force = Price.in_force()
+    for entry in catalog_defaults.PRICES:
+        rate = DEMO_INTERNAL_RATES.get(entry.key)
+        if rate is None or in_force.get(entry.key, 0) > 0:
+            continue
+        Price.objects.update_or_create(
+            key=entry.key,
+            effective_date=timezone.localdate(),
+            defaults={
+                "value": rate,
+                "unit": entry.unit,
+                "description": entry.description,
+                "source": "Demo estate: an example operator's internal rate (seed_demo); "
+                "operators set their own in the admin",
+            },
+        )
 
 
 class _RealApps:

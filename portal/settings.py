@@ -373,6 +373,9 @@ CELERY_BEAT_SCHEDULE = {
 # again in 5 s" for this long after the change that asked for it, then renders it in the web
 # process after all (no reports worker running?). planner.services.plans.revision_pdf.
 PDF_RENDER_WAIT_SECONDS = envint("PDF_RENDER_WAIT_SECONDS", 120)
+# A plan PDF's parts (the plan, annex A, annex B) rendered in parallel processes and joined
+# (planner/reports/parallel.py); off: one process renders the whole document.
+PLAN_PDF_PARALLEL = envbool("PLAN_PDF_PARALLEL", True)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Hub syncs: retries of one ARM request (429 after its Retry-After, 5xx, resets) before the sync
 # fails and says so on the connection.

@@ -123,7 +123,7 @@ class Worker:
     def __init__(self, redis: RedisServer, db_url: str, queues: str = "sizing,reports", env=None):
         Worker.count += 1
         self.name = f"test{Worker.count}-{os.getpid()}@localhost"
-        self.log = VAR / f"test-worker-{Worker.count}.log"
+        self.log = VAR / f"test-worker-{os.getpid()}-{Worker.count}.log"
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "portal.settings_test",
@@ -207,10 +207,14 @@ def start_worker(redis, transactional_db):
 
 
 def _user(username: str, group: str | None, staff: bool = False):
+    """The user, made once: a module's rows built once (tests/shared.py) may hold them already."""
     from django.contrib.auth.models import Group, User
 
     from planner.roles import ensure_groups
 
+    existing = User.objects.filter(username=username).first()
+    if existing is not None:
+        return existing
     ensure_groups()
     user = User.objects.create_user(username, f"{username}@example.com", "pw-" + username)
     user.is_staff = staff

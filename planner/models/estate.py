@@ -521,7 +521,12 @@ class VirtualMachine(models.Model):
                 violation_error_message="Boot groups run from 1 to 7.",
             ),
         ]
-        indexes = [models.Index(fields=["application", "opted_in"])]
+        indexes = [
+            models.Index(fields=["application", "opted_in"]),
+            # Serves the lists' ordering (the app's name, then the VM's name): with the app's
+            # unique name index, a page is a walk of two indexes instead of a sort of every VM.
+            models.Index(fields=["application", "name"], name="vm_app_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name

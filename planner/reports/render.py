@@ -589,6 +589,18 @@ def render_html(context: dict) -> str:
     return render_to_string(TEMPLATE, context)
 
 
+def _refuse_attachments(document) -> None:
+    """Attachments are fetched lazily, at write time: refuse them before that."""
+    attached = [a.name or a.description or "a file" for a in document.metadata.attachments]
+    attached += [
+        link[1] for page in document.pages for link in page.links if link[0] == "attachment"
+    ]
+    if attached:
+        raise RenderError(
+            f"The plan template asks to attach {attached[0]}: a plan PDF carries no attachment."
+        )
+
+
 def html_to_pdf(
     html: str, *, fetcher: LockedURLFetcher | None = None, base_url: str | None = None
 ) -> tuple[bytes, int]:
@@ -604,20 +616,42 @@ def html_to_pdf(
     base_url = base_url or static_root().resolve().as_uri() + "/"
     try:
         document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render()
-        # Attachments are fetched lazily, at write time: refuse them before that.
-        attached = [a.name or a.description or "a file" for a in document.metadata.attachments]
-        attached += [
-            link[1] for page in document.pages for link in page.links if link[0] == "attachment"
-        ]
-        if attached:
-            raise RenderError(
-                f"The plan template asks to attach {attached[0]}: a plan PDF carries no attachment."
-            )
+        _refuse_attachments(document)
         pdf = document.write_pdf()
     except FetchRefused as exc:
         # A BaseException: turn it into an ordinary error before it reaches Celery.
         raise RenderError(f"The plan template names a forbidden resource: {exc}") from None
     return pdf, len(document.pages)
+
+
+def plan_to_pdf(html: str, *, fetcher: LockedURLFetcher | None = None) -> tuple[bytes, int]:
+    """A plan's HTML -> (PDF bytes, page count): its parts in parallel processes, joined.
+
+    The plan and each annex start on a page of their own, so each is rendered on its own
+    (planner/reports/parallel.py) and the running header and footer are laid over the joined
+    pages afterwards: the same text as ``html_to_pdf`` of the whole, in the time of the largest
+    part. ``PLAN_PDF_PARALLEL = False`` (or a document of one part) renders in one piece.
+    """
+    from planner.reports import parallel
+
+    fetcher = fetcher or LockedURLFetcher()
+    parts = parallel.split(html) if getattr(settings, "PLAN_PDF_PARALLEL", True) else None
+    if parts is None:
+        return html_to_pdf(html, fetcher=fetcher)
+    base_url = static_root().resolve().as_uri() + "/"
+    try:
+        rendered = parallel.in_children(
+            [(parallel.render_part, (part, base_url, _refuse_attachments)) for part in parts]
+        )
+    except FetchRefused as exc:
+        raise RenderError(f"The plan template names a forbidden resource: {exc}") from None
+    except parallel.PartError as exc:
+        raise RenderError(f"The plan could not be rendered: {exc}") from None
+    for part in rendered:
+        fetcher.fetched.extend(url for url in part.fetched if url not in fetcher.fetched)
+    sizes = [size for part in rendered for size in part.sizes]
+    stamp, _ = html_to_pdf(parallel.stamp_html(html, sizes), fetcher=fetcher)
+    return parallel.join(rendered, stamp, rendered[0].pdf), len(sizes)
 
 
 def annex_csv(snapshot: dict) -> bytes:
@@ -728,7 +762,7 @@ def render_snapshot(
         annex_csv_name=annex_name(Path(pdf_name).name),
     )
     fetcher = LockedURLFetcher()
-    pdf, pages = html_to_pdf(render_html(context), fetcher=fetcher)
+    pdf, pages = plan_to_pdf(render_html(context), fetcher=fetcher)
     seconds = time.perf_counter() - started
     log.info(
         "plan %s r%s rendered: %d pages, %.2f s",

@@ -8,11 +8,27 @@ import pytest
 from django.core.cache import caches
 
 from portal.api import throttling
-from tests.api.support import Estate, build_estate
+from tests.api.support import USERS, Estate, build_estate
+from tests.conftest import _user
+from tests.shared import module_rows, refetch
+
+
+@pytest.fixture(scope="module")
+def estate_once(django_db_setup, django_db_blocker) -> Estate:
+    """The estate built once for a module whose tests read it (tests/shared.py): a module asks
+    for it with `pytestmark = pytest.mark.usefixtures("estate_once")`; `estate` then hands each
+    test fresh instances of these rows, and whatever a test writes is rolled back after it."""
+    with module_rows(django_db_blocker):
+        with django_db_blocker.unblock():
+            users = [_user(*role) for role in USERS]
+            estate = build_estate(users[0], users[1])
+        yield estate
 
 
 @pytest.fixture
-def estate(alice, bob, carol, olga) -> Estate:
+def estate(request, alice, bob, carol, olga) -> Estate:
+    if "estate_once" in request.fixturenames:
+        return refetch(request.getfixturevalue("estate_once"))
     return build_estate(alice, bob)
 
 

@@ -32,6 +32,13 @@ from tests.factories import (
 )
 
 ROLES = ("anonymous", "owner", "other owner", "approver", "operator")
+# The users of tests/conftest.py's fixtures (username, group, staff), for estates built once.
+USERS = (
+    ("alice", "owners"),
+    ("bob", "owners"),
+    ("carol", "approvers"),
+    ("olga", "operators", True),
+)
 WAIVER_WHY = "Accepted for this test estate: the risk is reviewed in the next quarter."
 
 

@@ -20,7 +20,8 @@ from tests.api.support import (
     client_for,
 )
 
-pytestmark = pytest.mark.django_db
+# One estate for the module (tests/shared.py): each test gets a clean copy of it.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("estate_once")]
 
 CSV = (
     "name,resource_group,os_type,vm_size,os_disk_gib,data_disks_gib\n"

@@ -28,6 +28,9 @@ from schemathesis.specs.openapi.checks import (
 
 from portal.wsgi import application
 
+# One estate for the module (tests/shared.py): each test gets a clean copy of it.
+pytestmark = pytest.mark.usefixtures("estate_once")
+
 EXAMPLES_PER_OPERATION = 8
 CHECKS = [
     not_a_server_error,

@@ -165,3 +165,20 @@ def test_export_plan_errors_say_what_to_do(alice, tmp_path):
         call_command("export_plan", app.pk, revision=4, output=str(tmp_path / "x.pdf"))
     with pytest.raises(CommandError, match=r"must name a \.pdf file"):
         call_command("export_plan", app.pk, output=str(tmp_path / "x.txt"))
+
+
+def test_parts_rendered_in_parallel_read_as_one_piece(alice, settings):
+    """The plan and its annexes rendered in parallel processes and joined (the default) carry,
+    page by page, the same text as the whole document rendered in one process: the running
+    header, "Page X of Y" and the SHA-256 footer included; landscape stays landscape."""
+    app = make_app(alice, name="split", vms=40)
+    rev = plans.create_revision(app, alice)
+    settings.PLAN_PDF_PARALLEL = True
+    joined, joined_pages = read(render_revision(rev).pdf)
+    settings.PLAN_PDF_PARALLEL = False
+    whole, whole_pages = read(render_revision(rev).pdf)
+    assert len(joined_pages) == len(whole_pages) >= 4
+    assert joined_pages == whole_pages
+    assert [p.mediabox for p in joined.pages] == [p.mediabox for p in whole.pages]
+    assert rev.sha256 in joined_pages[-1] and f"Page {len(whole_pages)} of" in joined_pages[-1]
+    assert joined.metadata.title == whole.metadata.title

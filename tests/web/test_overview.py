@@ -15,9 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import User
-from django.db import connection
 from django.db.models import Q, Sum
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -36,8 +34,11 @@ from planner.models import (
 from planner.services import plans
 from planner.services.estate import estate_overview
 from planner.services.sizing import size_and_save
+from tests.conftest import _user
+from tests.shared import module_rows, refetch
 
-pytestmark = pytest.mark.django_db
+# One estate for the module (tests/shared.py): each test gets a clean copy of it.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("estate_once")]
 
 URL = "/admin/overview/"
 REPLICATING = ("replication", "high_availability", "fault_tolerance")
@@ -47,9 +48,25 @@ def size_all():
     size_and_save(list(Application.objects.values_list("id", flat=True)))
 
 
+@pytest.fixture(scope="module")
+def estate_once(django_db_setup, django_db_blocker):
+    """The demo estate, sized, with an app of each protection state and plans of each age:
+    built once for the module (tests/shared.py), every test of which sees it (an empty estate
+    and the query counts of two sizes are in test_overview_queries.py)."""
+    with module_rows(django_db_blocker):
+        with django_db_blocker.unblock():
+            _user("olga", "operators", staff=True)
+            estate = _seed_the_estate()
+        yield estate
+
+
 @pytest.fixture
-def estate(olga):
-    """The demo estate, sized, with an app of each protection state and plans of each age."""
+def estate(estate_once, olga):
+    """Fresh instances of the module's rows; what a test writes is rolled back after it."""
+    return refetch(estate_once)
+
+
+def _seed_the_estate() -> dict:
     seed(apps=24, vms=150, seed=5, password="x")
     # An app without protection and without a recorded decision, one whose VMs are all opted out.
     none_app = Application.objects.filter(scheme="none").order_by("name").first()
@@ -550,12 +567,6 @@ def test_unknown_filters_and_tables_are_a_bad_request(client, olga):
     assert client.get("/admin/overview/export/nothing.csv").status_code == 400
 
 
-def test_an_empty_estate_renders(client, olga):
-    response = page(client, olga)
-    assert response.context["o"].vms.total == 0
-    assert b"Nothing to show yet." in response.content
-
-
 # --- who may see it ----------------------------------------------------------------------------
 
 
@@ -604,44 +615,6 @@ def test_the_admin_home_links_to_the_overview(client, olga, monkeypatch):
     response = client.get("/admin/")
     assert response.status_code == 200
     assert f'href="{URL}"' in response.content.decode()
-
-
-# --- speed -------------------------------------------------------------------------------------
-
-
-def queries(client, url) -> list[str]:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-        if getattr(response, "streaming", False):
-            b"".join(response.streaming_content)
-    assert response.status_code == 200
-    return [q["sql"] for q in ctx.captured_queries]
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        URL,
-        URL + "?months=36",
-        URL + "export/cost-by-subscription.csv",
-        URL + "apps/?state=protected",
-        URL + "vms/?state=protected",
-        URL + "vms/?night=1",
-    ],
-)
-def test_query_count_is_the_same_for_a_small_and_a_larger_estate(client, olga, url):
-    """A bounded number of queries whatever the estate: 12 apps / 60 VMs, then 48 / 400."""
-    client.force_login(olga)
-    seed(apps=12, vms=60, seed=7, password="x")
-    size_all()
-    queries(client, url)  # the session and the user, loaded once
-    small = queries(client, url)
-    seed(apps=48, vms=400, seed=7, password="x")
-    size_all()
-    assert VirtualMachine.objects.count() > 5 * 60
-    large = queries(client, url)
-    assert len(small) == len(large), "\n".join(large)
-    assert len(large) <= 25
 
 
 def test_subscription_cost_split_conserves_the_total(client, olga, estate):

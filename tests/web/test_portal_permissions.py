@@ -8,9 +8,12 @@ changes everything; an anonymous visitor is sent to the sign-in page.
 import pytest
 from django.urls import reverse
 
+from tests.conftest import _user
+from tests.shared import module_rows, refetch
 from tests.web.test_portal_estate import build
 
-pytestmark = pytest.mark.django_db
+# One estate for the module (tests/shared.py): each test gets a clean copy of it.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("estate_once")]
 
 # page -> (method, url builder, expected for alice (owner), bob (other owner), carol (approver),
 # olga (operator)). 302 for a POST that succeeds (it redirects back to the app).
@@ -60,9 +63,17 @@ PAGES = {
 ROLES = ("owner", "other owner", "approver", "operator")
 
 
+@pytest.fixture(scope="module")
+def estate_once(django_db_setup, django_db_blocker):
+    with module_rows(django_db_blocker):
+        with django_db_blocker.unblock():
+            estate = build(_user("alice", "owners"), _user("bob", "owners"))
+        yield estate
+
+
 @pytest.fixture
-def estate(alice, bob):
-    return build(alice, bob)
+def estate(estate_once, alice, bob):
+    return refetch(estate_once)
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -30,8 +30,10 @@ def test_vm_list(client, alice, bob, django_assert_num_queries, extra_vms, query
     # 1 session, 2 user, 3 the user's groups (role in the navigation, cached), 4 "sees all?"
     # (VirtualMachine.objects.for_user), 5 COUNT(*) for the paginator, 6 the clouds of the
     # "target" filter, 7 the page of VMs with their app, size, result and disk total (subquery),
-    # 8 the header's unread notifications (with their count, one query).
-    with django_assert_num_queries(8):
+    # 8 the header's unread notifications (with their count, one query). A page that is not the
+    # whole list reads its ids first, then its rows (portal/paging.py): one query more.
+    partial = extra_vms and "per_page=10" in query
+    with django_assert_num_queries(9 if partial else 8):
         assert client.get("/vms/" + query).status_code == 200
 
 
@@ -48,8 +50,9 @@ def test_app_list(client, alice, bob, django_assert_num_queries, extra_vms, quer
     # 1 session, 2 user, 3 "sees all?" (Application.objects.for_user), 4 the user's groups
     # (navigation), 5 COUNT(*), 6 the clouds and 7 the backup targets of the filters, 8 the page
     # of apps with owner, clouds and result, VM counts as subqueries, 9 the header's unread
-    # notifications.
-    with django_assert_num_queries(9):
+    # notifications; a page that is not the whole list reads its ids first (portal/paging.py).
+    partial = extra_vms and "per_page=1" in query and "per_page=10" not in query
+    with django_assert_num_queries(10 if partial else 9):
         assert client.get("/apps/" + query).status_code == 200
 
 

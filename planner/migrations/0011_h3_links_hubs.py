@@ -10,7 +10,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("planner", "0009_h2_bounds"),
+        ("planner", "0010_h10_vm_app_name"),
     ]
 
     operations = [

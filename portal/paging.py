@@ -1,0 +1,44 @@
+"""One page of an ordered queryset in two steps: the page's ids, then its rows (a "deferred join").
+
+A page read with ``LIMIT 50 OFFSET n`` makes the database sort every matching row, with every
+column the page shows (the joins, the per-row subqueries, a result's arithmetic text) before it
+throws away all but 50: on 10,000 VMs the last page of the VM list took 1.3 s. Here the first
+query selects only the primary keys, in the queryset's ordering (the joins the ordering needs and
+nothing else; an index that serves the ordering makes it a walk of the index, see the VM model's
+``vm_app_name`` index), and the second reads the full rows of those ids only. The rows come back
+in the first query's order. Used by the portal's tables.
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+
+
+def page_rows(queryset, key: slice, total: int | None = None) -> list:
+    """``list(queryset[key])``, reading the full rows of that slice only (see the module).
+
+    A page holding every row (``total``, when the caller has counted them) is read in one query.
+    """
+    whole = total is not None and not key.start and (key.stop is None or key.stop >= total)
+    if whole or not isinstance(queryset, QuerySet) or queryset.query.is_sliced:
+        return list(queryset[key])
+    ids = list(queryset.values_list("pk", flat=True)[key])
+    if not ids:
+        return []
+    by_pk = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
+    return [by_pk[pk] for pk in ids if pk in by_pk]
+
+
+class DeferredJoinPaginator(Paginator):
+    """Django's Paginator whose pages are read by ``page_rows``."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(
+            page_rows(self.object_list, slice(bottom, top), self.count), number, self
+        )
