@@ -43,7 +43,7 @@ from planner.models import (
     VmSize,
     Waiver,
 )
-from planner.services import decisions, hub, runs
+from planner.services import actions, decisions, hub
 
 
 @admin.action(description="Export selected rows as CSV")
@@ -394,10 +394,10 @@ class ApplicationAdmin(KeepsSignedPlans, PlannerAdmin):
         ("Latest sizing", {"fields": ["sizing_summary", "created_at", "changed_at"]}),
     ]
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # An edit re-sizes the app (coalesced: ten quick edits make one run).
-        runs.request_app_resize(form.instance, request.user)
+    def save_model(self, request, obj, form, change):
+        # An edit re-sizes the app (coalesced: ten quick edits make one run); its inlines are
+        # saved next, in the same transaction, before the run is dispatched.
+        actions.save_app(obj, request.user)
 
     def get_queryset(self, request):
         return (
@@ -496,11 +496,8 @@ class VirtualMachineAdmin(PlannerAdmin):
     def save_model(self, request, obj, form, change):
         before = form.initial.get("no_protection_why", "") if change else ""
         decisions.stamp_vm_decision(obj, request.user, before=before)
-        super().save_model(request, obj, form, change)
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        runs.request_app_resize(form.instance.application, request.user)
+        # Re-sizes every app the VM touched: the one it left as well when it moved.
+        actions.save_vm(obj, request.user)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_used=Sum("disks__used_gib"))
@@ -541,6 +538,9 @@ class DrillAdmin(PlannerAdmin):
     search_fields = ["application__name", "notes"]
     autocomplete_fields = ["application"]
     date_hierarchy = "started_at"
+
+    def save_model(self, request, obj, form, change):
+        actions.save_drill(obj, request.user)
 
     @admin.display(description="recovery (min)")
     def recovery(self, obj):

@@ -22,9 +22,9 @@ from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
+from planner import access
 from planner import overview_charts as charts
 from planner.exports import csv_response
-from planner.roles import OPERATORS, has_role
 from planner.services import estate
 from planner.services.estate import PROTECTED, STATE_LABELS, STATES
 from planner.sizing.units import fmt_gib, fmt_money, fmt_num
@@ -58,7 +58,7 @@ def _operators_only(func, admin_site):
 
     @wraps(func)
     def wrapped(request: HttpRequest, *args, **kwargs):
-        if request.user.is_authenticated and not has_role(request.user, OPERATORS):
+        if request.user.is_authenticated and not access.is_operator(request.user):
             raise PermissionDenied("The estate overview is for operators.")
         request.admin_site = admin_site
         return func(request, *args, **kwargs)

@@ -91,7 +91,10 @@ class VmFactory(factory.django.DjangoModelFactory):
         model = m.VirtualMachine
 
     application = factory.SubFactory(ApplicationFactory)
-    subscription = factory.SubFactory(SubscriptionFactory)
+    # In the app's source cloud, as VirtualMachine.clean requires.
+    subscription = factory.SubFactory(
+        SubscriptionFactory, cloud=factory.SelfAttribute("..application.source_cloud")
+    )
     resource_group = "rg-test"
     name = factory.Sequence(lambda n: f"vm-{n:04d}")
     opted_in = True

@@ -10,7 +10,9 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 
 from planner import bounds, facts
+from planner.access import RestrictedQuerySet
 from planner.models.catalog import BackupTarget, Cloud, CloudKind, Product, Subscription, VmSize
+from planner.sizing.units import fmt_duration
 
 
 class Scheme(models.TextChoices):
@@ -125,24 +127,14 @@ class Role(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class ApplicationQuerySet(models.QuerySet):
-    def for_user(self, user) -> ApplicationQuerySet:
-        """Row-level access: operators and approvers see every app, owners their own."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser or user.groups.filter(name__in=["operators", "approvers"]).exists():
-            return self
-        return self.filter(owner=user)
+class ApplicationQuerySet(RestrictedQuerySet):
+    """Row-level access (``for_user``): planner.access."""
+
+    owner_path = "owner"
 
 
-class VirtualMachineQuerySet(models.QuerySet):
-    def for_user(self, user) -> VirtualMachineQuerySet:
-        """Row-level access through the VM's app (see ``ApplicationQuerySet.for_user``)."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser or user.groups.filter(name__in=["operators", "approvers"]).exists():
-            return self
-        return self.filter(application__owner=user)
+class VirtualMachineQuerySet(RestrictedQuerySet):
+    """Row-level access through the VM's app (``for_user``): planner.access."""
 
 
 class BackupPolicy(models.Model):
@@ -420,6 +412,12 @@ class Application(models.Model):
             )
         if self.scheme == Scheme.NONE and self.no_protection_why and not self.no_protection_by_id:
             errors["no_protection_why"] = "A decision to go without protection needs who made it."
+        rto, mtpd = self.rto_minutes, self.mtpd_minutes
+        if rto is not None and mtpd is not None and rto > mtpd:
+            errors["mtpd_minutes"] = (
+                f"The RTO ({fmt_duration(rto)}) must fit within the MTPD ({fmt_duration(mtpd)}): "
+                "shorten the RTO or lengthen the MTPD."
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -535,18 +533,33 @@ class VirtualMachine(models.Model):
         return reverse("vm-detail", args=[self.pk])
 
     def clean(self) -> None:
+        errors = {}
         why = (self.no_protection_why or "").strip()
         if why and self.opted_in:
-            raise ValidationError(
-                {
-                    "no_protection_why": "An opted-in VM is protected: clear the reason, or opt "
-                    "the VM out to record that it goes without protection."
-                }
+            errors["no_protection_why"] = (
+                "An opted-in VM is protected: clear the reason, or opt the VM out to record that "
+                "it goes without protection."
             )
-        if any(ord(c) < 32 and c not in "\t\n\r" for c in why):
-            raise ValidationError(
-                {"no_protection_why": "Remove the control characters from the reason."}
-            )
+        elif any(ord(c) < 32 and c not in "\t\n\r" for c in why):
+            errors["no_protection_why"] = "Remove the control characters from the reason."
+        if self.application_id and self.subscription_id:
+            error = subscription_error(self.application, self.subscription)
+            if error:
+                errors["subscription"] = error
+        if errors:
+            raise ValidationError(errors)
+
+
+def subscription_error(application: Application, subscription: Subscription) -> str:
+    """Why the app's VMs cannot be in this subscription ("" when they can): the VMs of an app run
+    in its source cloud."""
+    if subscription.cloud_id == application.source_cloud_id:
+        return ""
+    return (
+        f"'{subscription}' is in '{subscription.cloud}', but the VMs of '{application}' run in "
+        f"'{application.source_cloud}': pick a subscription of that cloud, or change the app's "
+        "source cloud."
+    )
 
 
 class Disk(models.Model):

@@ -26,6 +26,7 @@ from django.db import models
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
+from planner.access import RestrictedQuerySet
 from planner.models.estate import Application
 from planner.reports.canonical import content_sha256
 
@@ -81,10 +82,9 @@ def _locked_message(what: str) -> str:
     )
 
 
-class PlanRevisionQuerySet(models.QuerySet):
-    def for_user(self, user) -> PlanRevisionQuerySet:
-        """Row-level access: the revisions of the apps the user may see."""
-        return self.filter(application__in=Application.objects.for_user(user))
+class PlanRevisionQuerySet(RestrictedQuerySet):
+    """Row-level access (``for_user``): the revisions of the apps the user may see
+    (planner.access)."""
 
     def approved(self) -> PlanRevisionQuerySet:
         return self.filter(state=PlanState.APPROVED)

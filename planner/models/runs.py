@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from planner.access import RestrictedQuerySet
 from planner.models.estate import Application, VirtualMachine
 
 
@@ -38,14 +39,9 @@ class Trigger(models.TextChoices):
     CLI = "cli", "Command line"
 
 
-class SizingRunQuerySet(models.QuerySet):
-    def for_user(self, user) -> SizingRunQuerySet:
-        """Operators and approvers see every run; owners the runs of their own apps."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser or user.groups.filter(name__in=["operators", "approvers"]).exists():
-            return self
-        return self.filter(application__owner=user)
+class SizingRunQuerySet(RestrictedQuerySet):
+    """Operators and approvers see every run; owners the runs of their own apps (``for_user``:
+    planner.access)."""
 
 
 class SizingRun(models.Model):

@@ -589,10 +589,9 @@ def run_sync(sync_id: int) -> str:
         status=SyncStatus.SUCCEEDED, status_message=message, last_synced_at=finished
     )
     if changed_apps:
-        from planner.services.runs import request_app_resize
+        from planner.services.actions import resize_apps
 
-        for app in Application.objects.filter(pk__in=changed_apps):
-            request_app_resize(app)
+        resize_apps(changed_apps)
     return f"sync {sync_id}: {message}"
 
 

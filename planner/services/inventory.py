@@ -40,10 +40,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models.functions import Lower
 
-from planner import bounds
+from planner import access, bounds
 from planner.models import Application, Disk, Subscription, VirtualMachine, VmSize
-from planner.models.estate import OsType, Role
-from planner.roles import OPERATORS, has_role
+from planner.models.estate import OsType, Role, subscription_error
 
 DEFAULT_FILL_RATIO = 0.6
 MAX_DISK_GIB = bounds.DISK_GIB.high  # the largest managed disk size Azure lists (64 TiB)
@@ -535,18 +534,15 @@ class Preview:
 
 
 def check_target(application: Application, subscription: Subscription) -> None:
-    if subscription.cloud_id != application.source_cloud_id:
-        raise InventoryError(
-            f"subscription '{subscription}' is in cloud '{subscription.cloud}', but the VMs of "
-            f"'{application}' run in '{application.source_cloud}': pick a subscription of that "
-            "cloud."
-        )
+    error = subscription_error(application, subscription)
+    if error:
+        raise InventoryError(error)
 
 
 def _may_change(user, owner_id) -> bool:
     if user is None or not user.is_authenticated:
         return False
-    return owner_id == user.pk or has_role(user, OPERATORS)
+    return access.can_change_owned(user, owner_id)
 
 
 def preview_import(

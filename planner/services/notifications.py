@@ -47,6 +47,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from planner import access
 from planner.models import (
     Drill,
     Finding,
@@ -60,7 +61,7 @@ from planner.models import (
     SizingRun,
 )
 from planner.models.notifications import Channel, DeliveryStatus
-from planner.roles import APPROVERS, OPERATORS, has_role
+from planner.roles import APPROVERS, OPERATORS
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +235,7 @@ def run_failed(run: SizingRun) -> list[int]:
     scope = f"'{run.application.name}'" if run.application_id else "the estate"
     created = []
     for user in sorted(recipients, key=lambda u: u.pk):
-        sees_all = user.is_superuser or has_role(user, OPERATORS) or has_role(user, APPROVERS)
+        sees_all = access.sees_all(user)
         mine = [
             e
             for e in errors

@@ -74,11 +74,12 @@ from functools import partial
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Max
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
+from planner import access
 from planner.models import (
     Application,
     AppResult,
@@ -99,7 +100,6 @@ from planner.models.plans import (
 )
 from planner.reports import snapshot as snap
 from planner.reports.canonical import content_sha256, sha256_hex
-from planner.roles import APPROVERS, has_role
 from planner.services import notifications, sizing
 from planner.services.facts import app_queryset, load_apps
 
@@ -149,7 +149,7 @@ def _require_owner(app: Application, user, doing: str) -> None:
 
 
 def _require_approver(rev: PlanRevision, user, doing: str) -> None:
-    if not has_role(user, APPROVERS):
+    if not access.is_approver(user):
         raise PlanError(
             f"Only an approver may {doing} a plan: ask a member of the approvers group to "
             f"review revision r{rev.number} of '{rev.application.name}'."
@@ -185,6 +185,30 @@ def _locked(rev: PlanRevision) -> PlanRevision:
         .select_related("application__owner", "created_by")
         .get(pk=rev.pk)
     )
+
+
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for NOWAIT finding the row locked
+
+
+def _claimed(rev: PlanRevision, doing: str) -> PlanRevision:
+    """The revision locked for a decision, or at once a ``PlanError`` when another approver's
+    decision holds it: the loser of two approvers racing for the same plan learns it at once,
+    instead of waiting seconds behind the winner's transaction to be told it is decided.
+    (SQLite has no row locks: its writers are serialised by the database itself.)"""
+    try:
+        return (
+            PlanRevision.objects.select_for_update(of=("self",), nowait=True)
+            .select_related("application__owner", "created_by")
+            .get(pk=rev.pk)
+        )
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        # No query here: the failed NOWAIT has aborted the transaction.
+        raise PlanError(
+            f"Another approver is deciding revision r{rev.number} right now, so you cannot "
+            f"{doing} it: reload the plans awaiting sign-off and take another one."
+        ) from None
 
 
 def _latest_number(app_id: int) -> int:
@@ -396,7 +420,7 @@ def _unwaived(rev: PlanRevision) -> list[str]:
 
 @transaction.atomic(durable=True)
 def approve_revision(rev: PlanRevision, user, comment: str = "") -> PlanRevision:
-    rev = _locked(rev)
+    rev = _claimed(rev, "approve")
     _require_approver(rev, user, "approve")
     if rev.state != PlanState.SUBMITTED:
         raise PlanError(
@@ -429,7 +453,7 @@ def approve_revision(rev: PlanRevision, user, comment: str = "") -> PlanRevision
 
 @transaction.atomic(durable=True)
 def reject_revision(rev: PlanRevision, user, comment: str) -> PlanRevision:
-    rev = _locked(rev)
+    rev = _claimed(rev, "reject")
     _require_approver(rev, user, "reject")
     if rev.state != PlanState.SUBMITTED:
         raise PlanError(
@@ -542,11 +566,12 @@ def _review_days() -> int:
 def plan_statuses(
     apps: Iterable[Application | int], *, now: datetime | None = None, detail: bool = False
 ) -> dict[int, dict]:
-    """Plan status of many apps: revisions (one query without snapshots), waivers (one), the
-    apps' current inputs (six), the review period (one). ``detail=True`` adds ``changes``."""
+    """Plan status of many apps: revisions (one query without snapshots), their waivers (one,
+    when there is a revision), and
+    when some of them have an approved plan, those apps' current inputs (six) and the review
+    period (one). ``detail=True`` adds ``changes``."""
     ids = sorted({a if isinstance(a, int) else a.pk for a in apps})
     now = now or timezone.now()
-    review = timedelta(days=_review_days())
     revisions = defaultdict(list)
     for rev in (
         PlanRevision.objects.filter(application_id__in=ids)
@@ -560,11 +585,22 @@ def plan_statuses(
         revisions[rev.application_id].append(rev)
     latest_ids = [r[0].pk for r in revisions.values()]
     waived = defaultdict(set)
-    for rev_id, code in Waiver.objects.filter(revision_id__in=latest_ids).values_list(
-        "revision_id", "code"
+    for rev_id, code in (
+        Waiver.objects.filter(revision_id__in=latest_ids).values_list("revision_id", "code")
+        if latest_ids
+        else ()
     ):
         waived[rev_id].add(code)
-    current = _current_inputs(ids)
+    # Only an approved plan can be stale: the apps' current inputs (six queries that read every
+    # VM and disk, then a SHA-256 of them) are loaded for those apps alone, and the review
+    # period (one query) only when there is an approved plan to review.
+    approved_ids = [
+        app_id
+        for app_id, revs in revisions.items()
+        if any(r.state == PlanState.APPROVED for r in revs)
+    ]
+    current = _current_inputs(approved_ids) if approved_ids else {}
+    review = timedelta(days=_review_days()) if approved_ids else None
     out = {}
     for app_id in ids:
         revs = revisions.get(app_id, [])

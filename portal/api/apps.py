@@ -29,9 +29,9 @@ from planner.models import (
     VirtualMachine,
 )
 from planner.rules.eligibility import backup_target_reasons, cloud_reasons, product_reasons
+from planner.services import actions
 from planner.services.facts import cloud_facts, product_facts, target_facts
-from planner.services.runs import request_app_resize
-from planner.sizing.units import fmt_duration
+from portal import access
 from portal.api.base import (
     ApiViewSet,
     ChangeableAppField,
@@ -43,7 +43,6 @@ from portal.api.base import (
 )
 from portal.api.filters import ApplicationFilter, DrillFilter
 from portal.api.permissions import EstatePermission
-from portal.views import access
 
 User = get_user_model()
 
@@ -191,12 +190,7 @@ class ApplicationSerializer(ModelCleanSerializer):
             attrs = self._tier_defaults(attrs)
         attrs = super().validate(attrs)
         app = Application(**{**self._current(), **attrs})
-        errors = {}
-        if app.mtpd_minutes is not None and app.rto_minutes > app.mtpd_minutes:
-            errors["mtpd_minutes"] = [
-                f"The RTO ({fmt_duration(app.rto_minutes)}) must fit within the MTPD "
-                f"({fmt_duration(app.mtpd_minutes)}): shorten the RTO or lengthen the MTPD."
-            ]
+        errors = {}  # "RTO within MTPD": Application.clean, through super().validate()
         if self.instance is None or any(name in attrs for name in ELIGIBILITY_INPUTS):
             errors.update(self._eligibility(app))
         if errors:
@@ -322,8 +316,7 @@ class ApplicationViewSet(
         return obj
 
     def perform_update(self, serializer):
-        app = serializer.save()
-        request_app_resize(app, self.request.user)
+        actions.save_app(serializer.instance, self.request.user, serializer.save)
 
     def perform_destroy(self, instance):
         if not access.is_operator(self.request.user):

@@ -28,10 +28,10 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from planner.bounds import Range
-from planner.services.runs import request_app_resize
+from planner.services import actions
+from portal import access
 from portal.api.errors import constraint_field, django_errors
 from portal.api.filters import OrderingFilter
-from portal.views import access
 
 ID_PATTERN = r"[0-9]{1,18}"  # fits a 64-bit primary key on every database
 
@@ -211,16 +211,10 @@ class ResizesItsApp:
         return obj.application
 
     def perform_create(self, serializer):
-        obj = serializer.save()
-        request_app_resize(obj.application, self.request.user)
+        actions.save_in_app(serializer.Meta.model(), self.request.user, serializer.save)
 
     def perform_update(self, serializer):
-        before = serializer.instance.application
-        obj = serializer.save()
-        for app in {before, obj.application}:
-            request_app_resize(app, self.request.user)
+        actions.save_in_app(serializer.instance, self.request.user, serializer.save)
 
     def perform_destroy(self, instance):
-        app = instance.application
-        instance.delete()
-        request_app_resize(app, self.request.user)
+        actions.delete_in_app(instance, self.request.user)

@@ -1,6 +1,6 @@
-"""The portal's access rules (portal.views.access) as DRF permissions.
+"""The access rules (planner.access, portal.access) as DRF permissions.
 
-Row-level access is in the querysets (``for_user``): another owner's app is a 404 before any of
+Row-level access is in the querysets (``for_user``, planner.access.restrict): another owner's app is a 404 before any of
 these run. Object permissions never apply to list or create, so each create checks its rights
 where it validates the app (``access.changeable_apps`` as the field's queryset).
 
@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from planner.roles import APPROVERS, has_role
-from portal.views import access
+from portal import access
 
 
 class EstatePermission(BasePermission):
@@ -61,4 +60,4 @@ class ApproverPermission(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        return bool(user and user.is_authenticated and has_role(user, APPROVERS))
+        return bool(user and user.is_authenticated and access.is_approver(user))

@@ -17,10 +17,10 @@ from rest_framework.response import Response
 from planner.assess import FIGURE_SOURCES
 from planner.models import Application, AppResult, Finding, RunError, SizingRun, Trigger
 from planner.services.runs import request_run
+from portal import access
 from portal.api.base import ApiViewSet, ChangeableAppField, IdentityUrlField
 from portal.api.filters import FindingFilter, RecommendationFilter, SizingRunFilter
 from portal.api.permissions import EstatePermission
-from portal.views import access
 
 MAX_ERRORS_SHOWN = 200
 

@@ -15,10 +15,9 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from planner import bounds
-from planner.models import Application, Disk, Subscription, VirtualMachine, VmResult, VmSize
-from planner.services import inventory
+from planner.models import Disk, Subscription, VirtualMachine, VmResult, VmSize
+from planner.services import actions, inventory
 from planner.services.decisions import stamp_vm_decision
-from planner.services.runs import request_app_resize
 from portal.api.base import (
     ApiViewSet,
     ChangeableAppField,
@@ -30,7 +29,6 @@ from portal.api.base import (
 )
 from portal.api.filters import MAX_ID, VirtualMachineFilter
 from portal.api.permissions import EstatePermission
-from portal.views import access
 
 MAX_DISKS_PER_VM = bounds.MAX_DATA_DISKS + 1  # the OS disk and at most 64 data disks
 MAX_BULK_VMS = 10_000
@@ -137,13 +135,8 @@ class VirtualMachineSerializer(ModelCleanSerializer):
     def validate(self, attrs):
         attrs = super().validate(attrs)
         current = self.instance
-        app = attrs.get("application") or current.application
         errors = {}
-        if "application" in attrs or "subscription" in attrs:
-            try:
-                inventory.check_target(app, attrs.get("subscription") or current.subscription)
-            except inventory.InventoryError as exc:
-                errors["subscription"] = [str(exc)]
+        # "The subscription is in the app's source cloud": VirtualMachine.clean.
         if current is not None and any(d.pk == current.pk for d in attrs.get("depends_on", ())):
             errors["depends_on"] = ["A VM cannot depend on itself."]
         names = [d["name"].lower() for d in attrs.get("disks", ())]
@@ -251,22 +244,7 @@ class OptInSerializer(serializers.Serializer):
     )
     opted_in = serializers.BooleanField(help_text="true: protect them; false: opt them out")
 
-    def validate_vms(self, ids):
-        ids = sorted(set(ids))
-        changeable = access.changeable_apps(self.context["request"].user)
-        found = set(
-            VirtualMachine.objects.filter(pk__in=ids, application__in=changeable).values_list(
-                "pk", flat=True
-            )
-        )
-        missing = [i for i in ids if i not in found]
-        if missing:
-            shown = ", ".join(map(str, missing[:20])) + (" …" if len(missing) > 20 else "")
-            raise serializers.ValidationError(
-                f"{len(missing)} of these VMs do not exist or are not yours to change "
-                f"({shown}): nothing was changed; send only VMs of your apps."
-            )
-        return ids
+    # All of them or none (VMs of apps you may change): planner.services.actions.set_opted_in.
 
 
 class OptInResultSerializer(serializers.Serializer):
@@ -338,13 +316,11 @@ class VirtualMachineViewSet(
         serializer = OptInSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         ids, wanted = serializer.validated_data["vms"], serializer.validated_data["opted_in"]
-        vms = VirtualMachine.objects.filter(pk__in=ids)
-        app_ids = sorted(set(vms.exclude(opted_in=wanted).values_list("application_id", flat=True)))
-        changed = vms.exclude(opted_in=wanted).update(opted_in=wanted)
-        for app in Application.objects.filter(pk__in=app_ids):
-            request_app_resize(app, request.user)
-        data = {"changed": changed, "unchanged": len(ids) - changed, "applications": app_ids}
-        return Response(OptInResultSerializer(data).data)
+        try:
+            outcome = actions.set_opted_in(request.user, ids, wanted)
+        except actions.OptInRefused as exc:
+            raise serializers.ValidationError({"vms": [str(exc)]}) from None
+        return Response(OptInResultSerializer(outcome.__dict__).data)
 
     @extend_schema(responses=VmResultSerializer)
     @action(detail=True, methods=["get"])
@@ -504,10 +480,7 @@ class InventoryViewSet(ApiViewSet):
                         + [f"line {r.line} ({r.name}): {r.detail}" for r in rejected[:50]]
                     }
                 )
-        outcome = inventory.import_inventory(parsed, **args)
-        run = None
-        if outcome.created or outcome.updated:
-            run = request_app_resize(args["application"], request.user)
+        outcome, run = actions.import_inventory(parsed, **args)
         data = {
             "created": outcome.created,
             "updated": outcome.updated,

@@ -314,14 +314,7 @@ class ApplicationForm(forms.ModelForm):
                     )
                 else:
                     data[name] = getattr(level, name)
-        rto, mtpd = data.get("rto_minutes"), data.get("mtpd_minutes")
-        if rto is not None and mtpd is not None and rto > mtpd:
-            self.add_error(
-                "mtpd_minutes",
-                f"The RTO ({fmt_duration(rto)}) must fit within the MTPD ({fmt_duration(mtpd)}): "
-                "shorten the RTO or lengthen the MTPD.",
-            )
-        return data
+        return data  # "RTO within MTPD": Application.clean
 
 
 def _int(value) -> int | None:

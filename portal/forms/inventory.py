@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 
 from planner.models import Application, Subscription
+from planner.models.estate import subscription_error
 from planner.services.inventory import CSV_COLUMNS, DEFAULT_FILL_RATIO
 
 
@@ -64,12 +65,8 @@ class InventoryUploadForm(forms.Form):
     def clean(self):
         data = super().clean()
         app, sub = data.get("application"), data.get("subscription")
-        if app and sub and sub.cloud_id != app.source_cloud_id:
-            self.add_error(
-                "subscription",
-                f"'{sub}' is in '{sub.cloud}', but '{app}' runs in '{app.source_cloud}': pick a "
-                "subscription of that cloud.",
-            )
+        if app and sub and subscription_error(app, sub):
+            self.add_error("subscription", subscription_error(app, sub))
         return data
 
 

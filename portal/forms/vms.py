@@ -88,17 +88,7 @@ class VirtualMachineForm(forms.ModelForm):
         value = self.cleaned_data.get("restore_approach")
         return value or self.instance.restore_approach or RestoreApproach.WHOLE_VM
 
-    def clean(self):
-        data = super().clean()
-        app, sub = data.get("application"), data.get("subscription")
-        if app and sub and sub.cloud_id != app.source_cloud_id:
-            self.add_error(
-                "subscription",
-                f"'{sub}' is in '{sub.cloud}', but the VMs of '{app}' run in "
-                f"'{app.source_cloud}': pick a subscription of that cloud, or change the app's "
-                "source cloud.",
-            )
-        return data
+    # "The subscription is in the app's source cloud": VirtualMachine.clean.
 
     def _save_m2m(self):
         super()._save_m2m()

@@ -7,7 +7,7 @@ from django.utils import formats
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
-from planner.roles import APPROVERS, OPERATORS, OWNERS, has_role
+from planner import access
 from planner.sizing import units
 
 register = template.Library()
@@ -74,11 +74,11 @@ def scheme_label(value):
 def role_of(user):
     if not user.is_authenticated:
         return ""
-    if has_role(user, OPERATORS):
+    if access.is_operator(user):
         return "operator"
-    if has_role(user, APPROVERS):
+    if access.is_approver(user):
         return "approver"
-    if has_role(user, OWNERS):
+    if access.is_owner(user):
         return "owner"
     return "no role"
 

@@ -5,19 +5,18 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from planner.assess import FIGURE_SOURCES
 from planner.facts import REPLICATING_SCHEMES
 from planner.models import Application, Finding, SizingRun, VirtualMachine
-from planner.services.runs import request_app_resize, request_run
-from portal import charts
+from planner.services import actions
+from planner.services.runs import request_run
+from portal import access, charts
 from portal.filtersets import ApplicationFilterSet, VirtualMachineFilterSet
 from portal.forms import ApplicationForm, WhatIfForm
 from portal.tables import ApplicationTable, SizingRunTable, VirtualMachineTable
-from portal.views import access
 from portal.views.drift import claims_context, open_drift
 from portal.views.lists import build_table, export_csv, list_page
 
@@ -64,7 +63,7 @@ def app_create(request):
         if request.POST.get("_refresh"):
             return _refreshed(request, form)
         if form.is_valid():
-            app = form.save()
+            app = actions.save_app(instance, request.user, form.save, resize=False)
             messages.success(
                 request,
                 f"App '{app}' registered. Next: import its VMs (or add them one by one), opt "
@@ -84,9 +83,7 @@ def app_edit(request, pk):
         if request.POST.get("_refresh"):
             return _refreshed(request, form, app)
         if form.is_valid():
-            with transaction.atomic():
-                app = form.save()
-                request_app_resize(app, request.user)
+            app = actions.save_app(app, request.user, form.save)
             messages.success(request, f"'{app}' saved; a sizing run will update its results.")
             return redirect(app)
     else:
@@ -206,7 +203,8 @@ def app_size(request, pk):
 @login_required
 @require_POST
 def vm_bulk_opt(request):
-    """Opt the selected VMs in or out; only VMs of apps the user may change are touched."""
+    """Opt the selected VMs in or out: all of them, or none when one is not the user's to change
+    (``actions.set_opted_in``, as the API does)."""
     action = request.POST.get("action")
     if action not in ("opt_in", "opt_out"):
         messages.error(request, "Choose “Opt in” or “Opt out” for the selected VMs.")
@@ -215,20 +213,16 @@ def vm_bulk_opt(request):
     if not ids:
         messages.error(request, "Select at least one VM (tick its box) first.")
         return _back(request)
-    vms = VirtualMachine.objects.filter(
-        pk__in=ids, application__in=access.changeable_apps(request.user)
-    )
-    with transaction.atomic():
-        app_ids = set(vms.values_list("application_id", flat=True))
-        changed = vms.exclude(opted_in=action == "opt_in").update(opted_in=action == "opt_in")
-        for app in Application.objects.filter(pk__in=app_ids):
-            request_app_resize(app, request.user)
-    skipped = len(ids) - vms.count()
+    try:
+        outcome = actions.set_opted_in(request.user, ids, action == "opt_in")
+    except actions.OptInRefused as exc:
+        messages.error(request, str(exc))
+        return _back(request)
+    changed = outcome.changed
     verb = "opted in" if action == "opt_in" else "opted out"
     messages.success(
         request,
         f"{changed} VM{'s' if changed != 1 else ''} {verb}"
-        + (f"; {skipped} not yours to change were left alone" if skipped else "")
         + (". The sizing will be updated." if changed else "."),
     )
     return _back(request)

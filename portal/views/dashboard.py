@@ -10,8 +10,8 @@ from django.template.loader import render_to_string
 
 from planner.models import Application, Finding, PlanRevision, PlanState, SizingRun, VirtualMachine
 from planner.services.plans import plan_statuses
+from portal import access
 from portal.tables import ApplicationTable, SizingRunTable
-from portal.views import access
 from portal.views.drift import drift_by_app
 
 ATTENTION = 8

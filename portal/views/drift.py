@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from planner.models import Drift, DriftKind, ResourceGroupClaim, Subscription
 from planner.services import hub
-from portal.views import access
+from portal import access
 
 SHOWN = 100
 DASHBOARD_APPS = 10

@@ -13,7 +13,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from planner.roles import OPERATORS, has_role
+from planner import access
 from portal.celery import app as celery_app
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def healthz(request):
     for part, state in checks.items():
         if state != "ok":
             log.warning("healthz: %s %s", part, state)
-    if not has_role(request.user, OPERATORS):
+    if not access.is_operator(request.user):
         checks = {part: "ok" if state == "ok" else "failing" for part, state in checks.items()}
     return JsonResponse(
         {"status": "ok" if healthy else "degraded", **checks}, status=200 if healthy else 503

@@ -19,10 +19,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from planner.models import Subscription
-from planner.services import inventory
-from planner.services.runs import request_app_resize
+from planner.services import actions, inventory
+from portal import access
 from portal.forms import InventoryUploadForm
-from portal.views import access
 
 SESSION_KEY = "inventory_imports"
 KEEP_SECONDS = 6 * 3600
@@ -127,14 +126,12 @@ def inventory_preview(request, token):
         )
         parsed = inventory.parse_inventory(path.read_bytes(), meta["filename"], sizes)
         if request.method == "POST":
-            outcome = inventory.import_inventory(parsed, **args)
+            outcome, _run = actions.import_inventory(parsed, **args)
             path.unlink(missing_ok=True)
             disks_path.unlink(missing_ok=True)
             pending = request.session.get(SESSION_KEY, {})
             pending.pop(token, None)
             request.session[SESSION_KEY] = pending
-            if outcome.created or outcome.updated:
-                request_app_resize(app, request.user)
             messages.success(
                 request,
                 f"Imported '{meta['filename']}' into '{app}': {outcome.created} created, "

@@ -22,8 +22,8 @@ from django.http import HttpResponse, HttpResponseForbidden
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from planner import access
 from planner.models import AppResult, Finding, RunChunk, RunStatus, SizingRun, Trigger
-from planner.roles import OPERATORS, has_role
 
 log = logging.getLogger(__name__)
 REQUESTS_KEY = "metrics:requests"
@@ -65,7 +65,7 @@ def _allowed(request) -> bool:
     scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
     if expected and scheme.lower() == "bearer" and presented.strip():
         return hmac.compare_digest(presented.strip().encode(), expected.encode())
-    return has_role(request.user, OPERATORS)
+    return access.is_operator(request.user)
 
 
 def _line(name: str, value, **labels) -> str:

@@ -22,7 +22,7 @@ from planner.models import Application, PlanRevision
 from planner.models.plans import PdfNotReady, PlanError, PlanState
 from planner.reports.canonical import sha256_hex
 from planner.services import plans
-from portal.views import access
+from portal import access
 
 MAX_COMMENT = 2000
 PDF_MAGIC = b"%PDF-"

@@ -7,9 +7,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from planner.models import SizingRun
+from portal import access
 from portal.filtersets import SizingRunFilterSet
 from portal.tables import SizingRunTable
-from portal.views import access
 from portal.views.lists import list_page
 
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.shortcuts import redirect, render
 
 from planner.models import VirtualMachine
+from planner.services import actions
 from planner.services.decisions import stamp_vm_decision
-from planner.services.runs import request_app_resize
+from portal import access
 from portal.filtersets import VirtualMachineFilterSet
 from portal.forms import DiskFormSet, VirtualMachineForm
 from portal.tables import VirtualMachineTable
-from portal.views import access
 from portal.views.lists import list_page
 
 
@@ -65,12 +64,16 @@ def _vm_form_page(request, vm, initial=None):
         form = VirtualMachineForm(request.POST, instance=vm, apps=apps)
         disks = DiskFormSet(request.POST, instance=vm)
         if form.is_valid() and disks.is_valid():
-            with transaction.atomic():
+
+            def save():
                 stamp_vm_decision(form.instance, request.user, before=before)
-                vm = form.save()
-                disks.instance = vm
+                saved = form.save()
+                disks.instance = saved
                 disks.save()
-                request_app_resize(vm.application, request.user)
+                return saved
+
+            # Re-sizes every app the VM touched: the one it left as well when it moved.
+            vm = actions.save_vm(vm, request.user, save)
             messages.success(request, f"VM '{vm}' saved; the app's sizing will be updated.")
             return redirect(vm)
     else:

@@ -21,8 +21,8 @@ from planner.models import BackupPolicy
 from planner.services.facts import app_facts, app_queryset, load_apps
 from planner.services.sizing import Catalogs, estate_context
 from planner.sizing.units import fmt_duration, fmt_gib, fmt_hours, fmt_mbps, fmt_money, fmt_num
+from portal import access
 from portal.forms import WhatIfForm
-from portal.views import access
 
 
 def modified_facts(app_id: int, changes: dict):

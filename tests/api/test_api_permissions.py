@@ -1,6 +1,6 @@
 """Who may do what through the API: every endpoint and action × every role, as one table.
 
-The portal's rules (portal/views/access.py), enforced on querysets and on actions: another
+The portal's rules (planner/access.py, portal/access.py), enforced on querysets and on actions: another
 owner's app (and what hangs off it) is a 404; an approver reads everything and changes nothing
 but plans (a 403 that says so); an operator changes the estate and the catalogs but signs no
 plan; creating something in another owner's app is a 400 naming the field; anonymous is a 401.

@@ -460,6 +460,61 @@ def test_statuses_of_many_apps_cost_a_fixed_number_of_queries(
     assert [statuses[a.pk]["stale"] for a in apps] == [False, True, False, False, False, False]
 
 
+def test_statuses_without_an_approved_plan_read_no_inputs(alice, django_assert_num_queries):
+    """Only an approved plan can be stale: apps without one never load their VMs and disks."""
+    apps = [make_app(alice, name=f"app{i}", vms=2) for i in range(3)]
+    plans.submit_revision(plans.create_revision(apps[0], alice), alice)
+    # revisions, waivers of the latest: no inputs, no review period
+    with django_assert_num_queries(2):
+        statuses = plans.plan_statuses(apps)
+    assert [statuses[a.pk]["state"] for a in apps] == ["submitted", "none", "none"]
+    assert [statuses[a.pk]["label"] for a in apps] == [plans.plan_status(a)["label"] for a in apps]
+    with django_assert_num_queries(1):  # revisions only: there is none to read waivers for
+        assert plans.plan_statuses(apps[1:])[apps[1].pk]["state"] == "none"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("decide", ["approve", "reject"])
+def test_the_approver_who_loses_the_race_learns_it_at_once(app, alice, carol, decide):
+    """Two approvers on the same plan: while one's decision holds the revision, the other is
+    told at once that it is being decided (PostgreSQL's NOWAIT), and nothing is written."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL (SQLite serialises writers itself)")
+    import threading
+
+    rev = plans.submit_revision(plans.create_revision(app, alice), alice)
+    locked, release = threading.Event(), threading.Event()
+
+    def winner():  # another approver's transaction, holding the row
+        try:
+            with transaction.atomic():
+                PlanRevision.objects.select_for_update().get(pk=rev.pk)
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=winner)
+    holder.start()
+    try:
+        assert locked.wait(30)
+        with pytest.raises(PlanError, match=f"Another approver is deciding revision r{rev.number}"):
+            if decide == "approve":
+                plans.approve_revision(rev, carol, "ok")
+            else:
+                plans.reject_revision(rev, carol, "Not yet: the restore was never tested.")
+    finally:
+        release.set()
+        holder.join()
+    rev.refresh_from_db()
+    assert rev.state == PlanState.SUBMITTED
+    assert trail(rev)[-1][2] == PlanState.SUBMITTED
+    # Once the other transaction is over, the plan is there to decide as before.
+    assert plans.approve_revision(rev, carol, "ok").state == PlanState.APPROVED
+
+
 # --- the stored PDF -----------------------------------------------------------------------------
 
 

@@ -27,13 +27,14 @@ def test_vm_list(client, alice, bob, django_assert_num_queries, extra_vms, query
     estate = build(alice, bob)
     grow(estate, extra_vms)
     client.force_login(alice)
-    # 1 session, 2 user, 3 the user's groups (role in the navigation, cached), 4 "sees all?"
-    # (VirtualMachine.objects.for_user), 5 COUNT(*) for the paginator, 6 the clouds of the
-    # "target" filter, 7 the page of VMs with their app, size, result and disk total (subquery),
-    # 8 the header's unread notifications (with their count, one query). A page that is not the
-    # whole list reads its ids first, then its rows (portal/paging.py): one query more.
+    # 1 session, 2 user, 3 the user's groups (read once per request: planner.roles.has_role, for
+    # VirtualMachine.objects.for_user and the navigation alike), 4 COUNT(*) for the paginator,
+    # 5 the clouds of the "target" filter, 6 the page of VMs with their app, size, result and
+    # disk total (subquery), 7 the header's unread notifications (with their count, one query).
+    # A page that is not the whole list reads its ids first, then its rows (portal/paging.py):
+    # one query more.
     partial = extra_vms and "per_page=10" in query
-    with django_assert_num_queries(9 if partial else 8):
+    with django_assert_num_queries(8 if partial else 7):
         assert client.get("/vms/" + query).status_code == 200
 
 
@@ -47,12 +48,12 @@ def test_app_list(client, alice, bob, django_assert_num_queries, extra_vms, quer
 
         ApplicationFactory(owner=alice, name=f"more-{i}", source_cloud=estate.app.source_cloud)
     client.force_login(alice)
-    # 1 session, 2 user, 3 "sees all?" (Application.objects.for_user), 4 the user's groups
-    # (navigation), 5 COUNT(*), 6 the clouds and 7 the backup targets of the filters, 8 the page
-    # of apps with owner, clouds and result, VM counts as subqueries, 9 the header's unread
+    # 1 session, 2 user, 3 the user's groups (once: Application.objects.for_user and the
+    # navigation), 4 COUNT(*), 5 the clouds and 6 the backup targets of the filters, 7 the page
+    # of apps with owner, clouds and result, VM counts as subqueries, 8 the header's unread
     # notifications; a page that is not the whole list reads its ids first (portal/paging.py).
     partial = extra_vms and "per_page=1" in query and "per_page=10" not in query
-    with django_assert_num_queries(10 if partial else 9):
+    with django_assert_num_queries(9 if partial else 8):
         assert client.get("/apps/" + query).status_code == 200
 
 
@@ -65,9 +66,9 @@ def test_run_list(client, alice, bob, django_assert_num_queries, runs):
         SizingRun(application=estate.app, trigger="edit") for _ in range(runs)
     )
     client.force_login(alice)
-    # 1 session, 2 user, 3 "sees all?", 4 COUNT(*), 5 the user's groups, 6 the page of runs
-    # with app, requester and error count (subquery), 7 the header's unread notifications.
-    with django_assert_num_queries(7):
+    # 1 session, 2 user, 3 the user's groups (once), 4 COUNT(*), 5 the page of runs with app,
+    # requester and error count (subquery), 6 the header's unread notifications.
+    with django_assert_num_queries(6):
         assert client.get("/runs/").status_code == 200
 
 
@@ -76,14 +77,13 @@ def test_dashboard(client, alice, bob, django_assert_num_queries, extra_vms):
     estate = build(alice, bob)
     grow(estate, extra_vms)
     client.force_login(alice)
-    # 1 session, 2 user, 3 the user's groups, 4 "sees all?" for apps, 5 app totals (one
-    # aggregate), 6 "sees all?" for VMs, 7 VM totals, 8 apps needing attention, 9 their first
-    # blocking findings, 10 the apps table, 11-19 their plan status (plans.plan_statuses: the
-    # review period, the revisions, the apps' current inputs in six, the tiers' service levels
-    # among them), 20 "sees all?" and 21 the plans awaiting sign-off, 22 "sees all?" for runs,
-    # 23 recent runs, 24 the header's unread notifications, 25 the apps with drift from a hub
-    # sync (one aggregate). No revision yet: no waiver query.
-    with django_assert_num_queries(24):
+    # 1 session, 2 user, 3 the user's groups (read once for every "sees all?": planner.access),
+    # 4 app totals (one aggregate), 5 VM totals, 6 apps needing attention, 7 their first blocking
+    # findings, 8 the apps table, 9 their plan revisions (plans.plan_statuses; no revision yet: no
+    # waivers, and no approved plan: neither the apps' current inputs nor the review period),
+    # 10 the plans awaiting sign-off, 11 recent runs, 12 the header's unread notifications, 13 the
+    # apps with drift from a hub sync (one aggregate).
+    with django_assert_num_queries(13):
         assert client.get("/").status_code == 200
 
 
@@ -109,7 +109,7 @@ def test_dashboard_with_plans(
     # As above, plus 1 for the waivers of the latest revisions, less 1: every app is sized and
     # compliant now (taking a revision sizes it), so no app needs attention and there are no
     # first blocking findings to read.
-    with django_assert_num_queries(24):
+    with django_assert_num_queries(20):
         response = client.get("/")
     assert response.status_code == 200
     assert response.content.decode().count('class="plan-status"') == len(apps)  # not bob's
