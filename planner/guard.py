@@ -22,8 +22,9 @@ Pure Python: no Django import.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from planner import facts
 
@@ -135,7 +136,7 @@ CATALOG_KEYS = {
 CATALOG_ORDER = (("azure_backup.small_instance_gib", "azure_backup.instance_gib"),)
 
 
-def _num(value) -> str:
+def _num(value: object) -> str:
     """A number as a message shows it: 3,000,000, 0.25, 1e-05, 1e+308, nan."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return repr(value)[:40]
@@ -153,7 +154,7 @@ def _num(value) -> str:
     return f"{value:g}"
 
 
-def _bound(value, r: Range):
+def _bound(value: Any, r: Range) -> float:
     """``value`` if it is in ``r``, else the nearest value in it."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         try:
@@ -165,13 +166,13 @@ def _bound(value, r: Range):
     value = min(max(value, r.low), r.high)
     if r.whole and not isinstance(value, int):
         value = math.floor(value)
-    return value
+    return float(value) if not isinstance(value, int) else value
 
 
-def _check(obj, label: str, notes: list[str]):
+def _check(obj: Any, label: str, notes: list[str]) -> Any:
     """``obj`` with its numbers in range (the same object when all are). A whole number given
     as a float (3.0) becomes an int without a note: nothing changes for the formulas."""
-    changes = {}
+    changes: dict[str, float] = {}
     for name, r in RANGES[type(obj)].items():
         value = getattr(obj, name)
         if value is None:  # optional (mtpd_minutes, full_every, boot_group): not given
@@ -190,7 +191,7 @@ def _check(obj, label: str, notes: list[str]):
 def bound_app(app: facts.App) -> tuple[facts.App, tuple[str, ...]]:
     """``app`` with every number in the engine's domain, and a note per number replaced."""
     notes: list[str] = []
-    changes: dict = {}
+    changes: dict[str, Any] = {}
     top = _check(app, "", notes)
     a = _check(app.assumptions, "", notes)
     if a.delta_mbps >= a.link_mbps and a.delta_mbps > 0:
@@ -253,9 +254,10 @@ def bound_app(app: facts.App) -> tuple[facts.App, tuple[str, ...]]:
     return replace(top, **changes), tuple(notes)
 
 
-def bound_catalog(table, name: str) -> tuple[dict, tuple[str, ...]]:
+def bound_catalog(table: Mapping[str, Any], name: str) -> tuple[dict[str, Any], tuple[str, ...]]:
     """A price or limit catalog with every value a finite number in ``CATALOG``."""
-    out, notes = {}, []
+    out: dict[str, Any] = {}
+    notes: list[str] = []
     for key, value in table.items():
         try:
             number = float(value)  # Decimal from the database, int, float

@@ -5,7 +5,7 @@ Wire it with ``overview_urls(admin.site)`` under ``admin/overview/`` (namespace 
 every page is for operators only: anyone signed in who is not one gets 403, anyone not signed in
 the admin login (``admin_site.admin_view``, which also keeps the admin's CSRF and no-cache). The figures come from ``planner.services.estate``; this
 module only lays them out: tables (django-tables2, also the CSV columns), charts
-(``planner.overview_charts``) and links.
+(``planner.charts``) and links.
 """
 
 from __future__ import annotations
@@ -22,12 +22,11 @@ from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
-from planner import access
-from planner import overview_charts as charts
+from planner import access, charts
 from planner.exports import csv_response
 from planner.services import estate
 from planner.services.estate import PROTECTED, STATE_LABELS, STATES
-from planner.sizing.units import fmt_gib, fmt_money, fmt_num
+from planner.units import fmt_gib, fmt_money, fmt_num
 
 STATE_COLOURS = {PROTECTED: charts.OK, estate.DECIDED: "#8fa3b8", estate.UNDECIDED: charts.BAD}
 PER_PAGE = 50

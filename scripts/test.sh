@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test`: ruff, then the whole pytest suite on SQLite and again on a throwaway PostgreSQL
+# `make test`: ruff, mypy on the engine, then the whole pytest suite on SQLite and again on a throwaway PostgreSQL
 # cluster on loopback under var/. Tests start their own Redis and Celery workers (tests/conftest.py).
 # Each pass runs in one pytest-xdist worker per core (TEST_WORKERS=auto; TEST_WORKERS=0 runs in
 # one process); each worker has its own SQLite file or PostgreSQL test database and its own Redis.
@@ -13,6 +13,9 @@ mkdir -p var test-output
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+
+echo "== mypy --strict (the engine: [tool.mypy] in pyproject.toml)"
+.venv/bin/mypy
 
 echo "== pytest on SQLite"
 env -u DATABASE_URL .venv/bin/python -m pytest "${WORKERS[@]}" "$@"

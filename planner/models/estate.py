@@ -11,18 +11,19 @@ from django.urls import reverse
 
 from planner import bounds, facts
 from planner.access import RestrictedQuerySet
+from planner.labels import scheme_title
 from planner.models.catalog import BackupTarget, Cloud, CloudKind, Product, Subscription, VmSize
-from planner.sizing.units import fmt_duration
+from planner.units import fmt_duration
 
 
 class Scheme(models.TextChoices):
     """The seed's five recovery options, cheapest first."""
 
-    NONE = "none", "No recovery"
-    BACKUP_RESTORE = "backup_restore", "Backup-restore"
-    REPLICATION = "replication", "Replication / manual failover"
-    HIGH_AVAILABILITY = "high_availability", "High availability / automatic failover"
-    FAULT_TOLERANCE = "fault_tolerance", "Fault tolerance (active/active)"
+    NONE = "none", scheme_title("none")
+    BACKUP_RESTORE = "backup_restore", scheme_title("backup_restore")
+    REPLICATION = "replication", scheme_title("replication")
+    HIGH_AVAILABILITY = "high_availability", scheme_title("high_availability")
+    FAULT_TOLERANCE = "fault_tolerance", scheme_title("fault_tolerance")
 
 
 class BackupMethod(models.TextChoices):

@@ -27,6 +27,7 @@ from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
 from planner.access import RestrictedQuerySet
+from planner.labels import PLAN_STATES
 from planner.models.estate import Application
 from planner.reports.canonical import content_sha256
 
@@ -49,10 +50,10 @@ class RevisionLocked(PlanError):
 
 
 class PlanState(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
+    DRAFT = "draft", PLAN_STATES["draft"][0]
+    SUBMITTED = "submitted", PLAN_STATES["submitted"][0]
+    APPROVED = "approved", PLAN_STATES["approved"][0]
+    REJECTED = "rejected", PLAN_STATES["rejected"][0]
 
 
 # Fields only the workflow (planner.services.plans) writes, through _service_update().

@@ -3,7 +3,7 @@
 
 Everything printed comes from the snapshot (and, for the sign-off block, the revision's
 decision, waivers and audit trail), never from the live database: a signed plan reads the same
-years later. Figures are formatted here with ``planner.sizing.units`` so the PDF reads like the
+years later. Figures are formatted here with ``planner.units`` so the PDF reads like the
 engine's explanations and the portal.
 
 Memory and time grow with the document (RELIABILITY.md: 2,000 rows, 49 pages, 236 MiB), so an
@@ -27,11 +27,12 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from planner.assess import FIGURE_SOURCES
+from planner.charts import cost_chart, storage_chart
 from planner.exports import safe_cell
+from planner.labels import plan_state_banner, scheme_title
 from planner.reports.canonical import sha256_hex
-from planner.reports.charts import cost_chart_svg, storage_chart_svg
 from planner.reports.fetcher import FetchRefused, LockedURLFetcher
-from planner.sizing.units import (
+from planner.units import (
     fmt_duration,
     fmt_gib,
     fmt_hours,
@@ -45,20 +46,7 @@ log = logging.getLogger(__name__)
 ANNEX_CSV_OVER_VMS = 300  # more VMs than this: the VM annex goes to a CSV beside the PDF
 PAPERS = {"a4": "A4", "letter": "letter"}
 TEMPLATE = "reports/plan.html"
-STATE_LABELS = {
-    "draft": "Draft — not submitted, not signed",
-    "submitted": "Submitted — awaiting approval",
-    "approved": "Approved",
-    "rejected": "Rejected",
-}
 SEVERITY_LABELS = {"blocking": "Blocking", "warning": "Warning", "info": "Info"}
-SCHEME_NAMES = {
-    "none": "no recovery",
-    "backup_restore": "backup-restore",
-    "replication": "replication / manual failover",
-    "high_availability": "high availability / automatic failover",
-    "fault_tolerance": "fault tolerance",
-}
 KIND_NAMES = {
     "azure_stack_hub": "another Azure Stack Hub",
     "azure": "global Azure",
@@ -446,7 +434,7 @@ def plan_context(
         "app": s["app"],
         "inputs": inputs,
         "state": meta.state,
-        "state_label": STATE_LABELS.get(meta.state, meta.state),
+        "state_label": plan_state_banner(meta.state),
         "draft": meta.state == "draft",
         "sha256": meta.sha256,
         "revision": s["revision"]["number"],
@@ -458,7 +446,7 @@ def plan_context(
         "verdict": _verdict(s, set(waivers), objectives_ok, meta.state),
         "scheme": s["scheme"],
         "recommended": rec.get("scheme") or "",
-        "recommended_label": SCHEME_NAMES.get(rec.get("scheme") or "", ""),
+        "recommended_label": scheme_title(rec.get("scheme") or ""),
         "recommendation_reasons": rec.get("reasons", []),
         "candidates": [
             {
@@ -520,8 +508,8 @@ def plan_context(
         "sizing_lines": detail.get("explanation", []),
         "capability_lines": (detail.get("capability") or {}).get("explanation", []),
         "appliances": detail.get("appliances") or {},
-        "storage_svg": mark_safe(storage_chart_svg(detail.get("storage_by_point") or [])),  # noqa: S308 - escaped by charts
-        "cost_svg": mark_safe(cost_chart_svg(cost, months=36)),  # noqa: S308 - escaped by charts
+        "storage_svg": mark_safe(storage_chart(detail.get("storage_by_point") or [])),  # noqa: S308 - escaped by charts
+        "cost_svg": mark_safe(cost_chart(cost, months=36)),  # noqa: S308 - escaped by charts
         "cost_rows": [(m, fmt_money(cost[m - 1])) for m in (1, 6, 12, 24, 36) if m <= len(cost)],
         # Nothing billed in any month: a sentence says so instead of a flat, empty chart.
         "cost_zero": not any(cost),

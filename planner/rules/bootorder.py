@@ -27,8 +27,9 @@ Pure Python: no Django import.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from planner.facts import Vm
 from planner.rules import _units as u
@@ -88,7 +89,7 @@ class BootPlan:
     external: tuple[tuple[int, int], ...] = ()
     notes: tuple[str, ...] = ()
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """Plain lists and strings; ``from_json`` gives back an equal plan."""
         return {
             "groups": [list(g) for g in self.groups],
@@ -101,7 +102,7 @@ class BootPlan:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping) -> BootPlan:
+    def from_json(cls, data: Mapping[str, Any]) -> BootPlan:
         groups = tuple(tuple(int(v) for v in g) for g in data.get("groups", ()))
         return cls(
             groups=groups,
@@ -142,11 +143,12 @@ def layer_vms(vms: Sequence[Vm], *, max_groups: int = 7) -> Layering:
         else:
             deps[v.id] = ()
 
-    def order_key(vid: int) -> tuple:
+    def order_key(vid: int) -> tuple[Any, ...]:
         vm = by_id[vid]
         return (ROLE_RANK.get(vm.role, _OTHER), vm.name, vid)
 
     cycles: list[tuple[int, ...]] = []
+    layer: dict[int, int] | None
     if not any_dep:
         layer = floor
     else:
@@ -201,7 +203,9 @@ def layer_vms(vms: Sequence[Vm], *, max_groups: int = 7) -> Layering:
     )
 
 
-def cycle_edges(cycle: Sequence[int], deps: Mapping[int, tuple[int, ...]], by_id) -> str:
+def cycle_edges(
+    cycle: Sequence[int], deps: Mapping[int, tuple[int, ...]], by_id: Mapping[int, Vm]
+) -> str:
     """ "a needs b, b needs a": the dependencies inside one cycle."""
     inside = set(cycle)
     return ", ".join(
@@ -210,7 +214,7 @@ def cycle_edges(cycle: Sequence[int], deps: Mapping[int, tuple[int, ...]], by_id
 
 
 def _kahn(
-    components: list[tuple[int, ...]] | list[list[int]],
+    components: Sequence[Sequence[int]],
     deps: Mapping[int, tuple[int, ...]],
     floor: Mapping[int, int],
 ) -> dict[int, int] | None:
@@ -292,11 +296,17 @@ def _tarjan(nodes: list[int], deps: Mapping[int, tuple[int, ...]]) -> list[list[
     return result
 
 
-def _merge(layers, deps, max_groups, by_id, order_key):
+def _merge(
+    layers: list[list[int]],
+    deps: Mapping[int, tuple[int, ...]],
+    max_groups: int,
+    by_id: Mapping[int, Vm],
+    order_key: Callable[[int], tuple[Any, ...]],
+) -> tuple[list[list[int]], tuple[int, ...], list[str]]:
     """Merge layers down to ``max_groups`` (module docstring, step 4)."""
     layers = [list(x) for x in layers]
     original = len(layers)
-    notes = []
+    notes: list[str] = []
     merged_free = 0
     while len(layers) > max_groups:
         pos = {vid: i for i, layer in enumerate(layers) for vid in layer}
@@ -327,7 +337,11 @@ def _merge(layers, deps, max_groups, by_id, order_key):
     return layers, sequenced, notes
 
 
-def _topological(members: Iterable[int], deps, order_key) -> list[int]:
+def _topological(
+    members: Iterable[int],
+    deps: Mapping[int, tuple[int, ...]],
+    order_key: Callable[[int], tuple[Any, ...]],
+) -> list[int]:
     """``members`` in dependency order (dependencies first), ties by role, name and id."""
     members = list(members)
     inside = set(members)

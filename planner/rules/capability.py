@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from planner.facts import REPLICATING_SCHEMES, SCHEMES, App, Assumptions, BackupPolicy
 from planner.rules import _units as u
@@ -119,7 +120,7 @@ class Capability:
     def meets(self, rto_minutes: float, rpo_minutes: float) -> bool:
         return self.rto_minutes <= rto_minutes and self.rpo_minutes <= rpo_minutes
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """JSON-ready; infinity is written as None ("unrecoverable")."""
         return {
             "rto_minutes": None if math.isinf(self.rto_minutes) else self.rto_minutes,

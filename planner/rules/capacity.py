@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from planner.facts import REPLICATING_SCHEMES, App
+from planner.facts import REPLICATING_SCHEMES, App, Cloud
 from planner.rules import _units as u
 from planner.rules.capability import link_backlog, usable_link
 from planner.rules.eligibility import same_cloud
 from planner.rules.findings import Finding, finding
 
+if TYPE_CHECKING:
+    from planner.rules.context import RuleContext
+    from planner.rules.engine import Derived
+
 _EPS = 1e-9
 ASH = "azure_stack_hub"
 
 
-def check(app: App, ctx, d) -> Iterator[Finding]:
+def check(app: App, ctx: RuleContext, d: Derived) -> Iterator[Finding]:
     yield from _vm_sizes(app)
     if app.scheme == "none":
         return
@@ -34,8 +39,9 @@ def check(app: App, ctx, d) -> Iterator[Finding]:
         and not same_cloud(app, rt)
     ):
         yield from _target_hub(app, ctx, rt)
-        if app.uses_asr:
-            yield from _asr(app, ctx, d, app.source_cloud, rt)
+        src = app.source_cloud
+        if app.uses_asr and src is not None:
+            yield from _asr(app, ctx, d, src, rt)
 
 
 def _vm_sizes(app: App) -> Iterator[Finding]:
@@ -54,7 +60,7 @@ def _vm_sizes(app: App) -> Iterator[Finding]:
     )
 
 
-def _link(app: App, ctx) -> Iterator[Finding]:
+def _link(app: App, ctx: RuleContext) -> Iterator[Finding]:
     """Replication bandwidth needed against the usable link (DESIGN §4)."""
     if app.scheme not in REPLICATING_SCHEMES or ctx.sizing is None:
         return
@@ -70,7 +76,7 @@ def _link(app: App, ctx) -> Iterator[Finding]:
     )
 
 
-def _backup_window(app: App, ctx) -> Iterator[Finding]:
+def _backup_window(app: App, ctx: RuleContext) -> Iterator[Finding]:
     """One backup run must fit the window at min(usable link, target ingest) (DESIGN §4)."""
     bt = app.backup_target
     if app.scheme != "backup_restore" or bt is None or ctx.sizing is None:
@@ -99,7 +105,7 @@ def _backup_window(app: App, ctx) -> Iterator[Finding]:
     )
 
 
-def _backup_target(app: App, ctx) -> Iterator[Finding]:
+def _backup_target(app: App, ctx: RuleContext) -> Iterator[Finding]:
     bt = app.backup_target
     if bt is None:
         return
@@ -118,7 +124,7 @@ def _backup_target(app: App, ctx) -> Iterator[Finding]:
                 f"{u.gib(free)} free: {u.gib(load.needed_gib - free)} short",
             )
     if bt.ingest_mbps > 0 and bt.window_hours > 0:
-        night = bt.ingest_mbps * bt.window_hours * 3600 / u.MBIT_PER_GIB
+        night = u.gib_moved(bt.ingest_mbps, bt.window_hours)
         if load.nightly_ingest_gib > night + _EPS and night > 0:  # 0: 5e-324 Mbit/s underflows
             yield finding(
                 "CAPACITY_BACKUP_INGEST",
@@ -130,7 +136,7 @@ def _backup_target(app: App, ctx) -> Iterator[Finding]:
             )
 
 
-def _target_hub(app: App, ctx, rt) -> Iterator[Finding]:
+def _target_hub(app: App, ctx: RuleContext, rt: Cloud) -> Iterator[Finding]:
     load = ctx.cloud_loads.get(rt.id)
     if load is None:
         return
@@ -164,7 +170,7 @@ def _target_hub(app: App, ctx, rt) -> Iterator[Finding]:
         )
 
 
-def _asr(app: App, ctx, d, src, rt) -> Iterator[Finding]:
+def _asr(app: App, ctx: RuleContext, d: Derived, src: Cloud, rt: Cloud) -> Iterator[Finding]:
     vms = d.protected
     if not vms:
         return

@@ -12,15 +12,20 @@ Pure Python: no Django import.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
-from planner.facts import PROTECTING_SCHEMES, App
+from planner.facts import PROTECTING_SCHEMES, App, Vm
 from planner.rules import _units as u
 from planner.rules.bootorder import cycle_edges
 from planner.rules.findings import Finding, finding
 
+if TYPE_CHECKING:
+    from planner.rules.context import RuleContext
+    from planner.rules.engine import Derived
 
-def check(app: App, ctx, d) -> Iterator[Finding]:
+
+def check(app: App, ctx: RuleContext, d: Derived) -> Iterator[Finding]:
     by_id = {v.id: v for v in app.vms}
     lay = d.all_layers
     if lay.cycle:
@@ -61,7 +66,7 @@ def check(app: App, ctx, d) -> Iterator[Finding]:
     yield from _shared(app, ctx, by_id, d)
 
 
-def _unprotected(app: App, by_id, d) -> Iterator[Finding]:
+def _unprotected(app: App, by_id: Mapping[int, Vm], d: Derived) -> Iterator[Finding]:
     bad = []
     for v in d.protected:
         for dep in v.depends_on:
@@ -78,7 +83,9 @@ def _unprotected(app: App, by_id, d) -> Iterator[Finding]:
         )
 
 
-def _prerequisites(app: App, ctx, by_id, needs: dict[int, list[int]]) -> Iterator[Finding]:
+def _prerequisites(
+    app: App, ctx: RuleContext, by_id: Mapping[int, Vm], needs: dict[int, list[int]]
+) -> Iterator[Finding]:
     if not needs:
         return
     listed = []
@@ -94,8 +101,8 @@ def _prerequisites(app: App, ctx, by_id, needs: dict[int, list[int]]) -> Iterato
             rto = rpo = math.inf
         else:
             why = f"uses {u.scheme(ext.scheme)}"
-            rto, rpo = ext.rto_capability_minutes, ext.rpo_capability_minutes
-            if rto is None or rpo is None:
+            known_rto, known_rpo = ext.rto_capability_minutes, ext.rpo_capability_minutes
+            if known_rto is None or known_rpo is None:
                 yield finding(
                     "DEPENDENCY_PREREQUISITE_UNVERIFIED",
                     app.id,
@@ -104,6 +111,7 @@ def _prerequisites(app: App, ctx, by_id, needs: dict[int, list[int]]) -> Iterato
                     vm_ids=users,
                 )
                 continue
+            rto, rpo = known_rto, known_rpo
         if rto > app.rto_minutes or rpo > app.rpo_minutes:
             yield finding(
                 "DEPENDENCY_PREREQUISITE_AT_RISK",
@@ -123,7 +131,7 @@ def _prerequisites(app: App, ctx, by_id, needs: dict[int, list[int]]) -> Iterato
     )
 
 
-def _shared(app: App, ctx, by_id, d) -> Iterator[Finding]:
+def _shared(app: App, ctx: RuleContext, by_id: Mapping[int, Vm], d: Derived) -> Iterator[Finding]:
     if not ctx.dependents:
         return
     protecting = app.scheme in PROTECTING_SCHEMES

@@ -13,10 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from planner.facts import PROTECTING_SCHEMES, App, Drill
 from planner.rules import _units as u
 from planner.rules.findings import Finding, finding
+
+if TYPE_CHECKING:
+    from planner.rules.context import RuleContext
+    from planner.rules.engine import Derived
 
 __all__ = [
     "DrillSummary",
@@ -92,7 +97,7 @@ def summarize(drills: Iterable[Drill]) -> DrillSummary:
     )
 
 
-def check(app: App, ctx, d) -> Iterator[Finding]:
+def check(app: App, ctx: RuleContext, d: Derived) -> Iterator[Finding]:
     """DRILL_NEVER, DRILL_OVERDUE, DRILL_LOSS_OVER_RPO, OBJECTIVE_MTTR_OVER_RTO."""
     s: DrillSummary = d.drill
     if s.mttr_minutes is not None and s.mttr_minutes > app.rto_minutes:

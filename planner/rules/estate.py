@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
-from planner.facts import REPLICATING_SCHEMES, App
+from planner.facts import REPLICATING_SCHEMES, App, Vm
 from planner.rules.bootorder import layer_vms
 from planner.rules.capability import Capability, scheme_capability
 from planner.rules.context import Dependent, ExternalVm, SizingFigures
@@ -52,7 +52,7 @@ def dependency_maps(
     apps = list(apps)
     caps = capabilities or {}
     owner: dict[int, App] = {}
-    vm_of: dict[int, object] = {}
+    vm_of: dict[int, Vm] = {}
     for app in apps:
         for v in app.vms:
             owner[v.id] = app
@@ -66,7 +66,7 @@ def dependency_maps(
                 users.setdefault(dep, []).append(vid)
     work = list(users)
     while work:
-        nxt = set()
+        nxt: set[int] = set()
         for dep in work:
             rto, rpo = eff[dep]
             for user in users[dep]:
@@ -92,7 +92,8 @@ def dependency_maps(
                 pv = vm_of[dep]
                 cap = caps.get(provider.id)
                 if provider.scheme == "none":
-                    crto = crpo = math.inf
+                    crto: float | None = math.inf
+                    crpo: float | None = math.inf
                 elif cap is not None:
                     crto, crpo = cap.rto_minutes, cap.rpo_minutes
                 else:

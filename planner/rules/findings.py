@@ -11,6 +11,7 @@ Pure Python: no Django import.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from planner.catalog_defaults import ASH_COMPUTE, ASR_ASH_CAPACITY
 
@@ -99,10 +100,10 @@ class Finding:
     def blocking(self) -> bool:
         return self.severity == BLOCKING
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[Any, ...]:
         return (SEVERITY_RANK[self.severity], self.code, self.vm_ids, self.message)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form (the ``Finding`` model's fields)."""
         return {
             "code": self.code,

@@ -7,13 +7,18 @@ for each VM"). MTTR against the RTO is in ``drills``. Pure Python: no Django imp
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from planner.facts import App
 from planner.rules import _units as u
 from planner.rules.findings import CODES, Finding, finding
 
+if TYPE_CHECKING:
+    from planner.rules.context import RuleContext
+    from planner.rules.engine import Derived
 
-def _remedy(code: str, d) -> str:
+
+def _remedy(code: str, d: Derived) -> str:
     rec = d.recommendation
     base = CODES[code].remedy
     if rec.scheme and rec.scheme != d.app.scheme:
@@ -50,7 +55,7 @@ def _looser_than_tier(app: App) -> list[str]:
     return out
 
 
-def check(app: App, ctx, d) -> Iterator[Finding]:
+def check(app: App, ctx: RuleContext, d: Derived) -> Iterator[Finding]:
     looser = _looser_than_tier(app)
     if looser:
         yield finding(
@@ -112,7 +117,7 @@ def check(app: App, ctx, d) -> Iterator[Finding]:
                 f"{u.names([v.name for v in left])}",
                 vm_ids=[v.id for v in left],
             )
-    decided = [v for v in app.vms if not v.opted_in and v.no_protection is not None]
+    decided = [(v, dec) for v in app.vms if not v.opted_in and (dec := v.no_protection) is not None]
     if decided:
         yield finding(
             "PROTECTION_VM_NONE_DECIDED",
@@ -120,12 +125,10 @@ def check(app: App, ctx, d) -> Iterator[Finding]:
             f"{u.plural(len(decided), 'VM')} of '{app.name}' "
             f"{'goes' if len(decided) == 1 else 'go'} without protection by recorded decision: "
             + "; ".join(
-                f"{v.name} ({v.no_protection.by}, {v.no_protection.at:%Y-%m-%d}: "
-                f"{v.no_protection.why})"
-                for v in decided[:10]
+                f"{v.name} ({dec.by}, {dec.at:%Y-%m-%d}: {dec.why})" for v, dec in decided[:10]
             )
             + (f"; and {len(decided) - 10} more" if len(decided) > 10 else ""),
-            vm_ids=[v.id for v in decided],
+            vm_ids=[v.id for v, _ in decided],
         )
     cap = d.capability
     how = "; ".join(cap.explanation)

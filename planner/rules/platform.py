@@ -8,14 +8,19 @@ meets the objectives. Pure Python: no Django import.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from planner.facts import PROTECTING_SCHEMES, App
 from planner.rules import _units as u
 from planner.rules.findings import Finding, finding
 from planner.rules.recommend import COST_RANK
 
+if TYPE_CHECKING:
+    from planner.rules.context import RuleContext
+    from planner.rules.engine import Derived
 
-def check(app: App, ctx, d) -> Iterator[Finding]:
+
+def check(app: App, ctx: RuleContext, d: Derived) -> Iterator[Finding]:
     scheme = app.scheme
     if scheme not in PROTECTING_SCHEMES:
         return

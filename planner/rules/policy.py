@@ -12,12 +12,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from planner.facts import REPLICATING_SCHEMES, App, BackupPolicy, effective_policy
+from planner.facts import (
+    DEFAULT_REDUCTION,
+    REPLICATING_SCHEMES,
+    App,
+    BackupPolicy,
+    effective_policy,
+)
 from planner.rules import _units as u
 from planner.rules.capability import usable_link
 from planner.rules.findings import Finding, finding
 from planner.rules.stagger import stagger
+
+if TYPE_CHECKING:
+    from planner.rules.context import RuleContext
+    from planner.rules.engine import Derived
 
 
 def retention_days(policy: BackupPolicy) -> tuple[float, str]:
@@ -34,7 +45,7 @@ def retention_days(policy: BackupPolicy) -> tuple[float, str]:
     return max(spans, key=lambda s: s[0])
 
 
-def check(app: App, ctx, d) -> Iterator[Finding]:
+def check(app: App, ctx: RuleContext, d: Derived) -> Iterator[Finding]:
     if app.scheme == "none":
         return
     p = app.policy
@@ -77,7 +88,7 @@ def check(app: App, ctx, d) -> Iterator[Finding]:
     yield from _onboarding(app, ctx, d, goal)
 
 
-def _onboarding(app: App, ctx, d, goal: float) -> Iterator[Finding]:
+def _onboarding(app: App, ctx: RuleContext, d: Derived, goal: float) -> Iterator[Finding]:
     bt = app.backup_target
     if (
         app.scheme != "backup_restore"
@@ -88,7 +99,9 @@ def _onboarding(app: App, ctx, d, goal: float) -> Iterator[Finding]:
         or bt.streams < 1
     ):
         return
-    reduction = effective_policy(app)[0].reduction
+    # effective_policy() always states the reduction; the default only satisfies the type.
+    stated = effective_policy(app)[0].reduction
+    reduction = stated if stated is not None else DEFAULT_REDUCTION
     per_vm = ctx.sizing.vms if ctx.sizing is not None else {}
     items = []
     for v in d.protected:

@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from planner.facts import REPLICATING_SCHEMES, SCHEMES, App, BackupTarget, Cloud, Vm
 from planner.rules import _units as u
@@ -105,7 +105,7 @@ class Candidate(NamedTuple):
             return u.scheme(self.scheme)
         return f"{u.scheme(self.scheme)} to '{self.target.name}'"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "scheme": self.scheme,
             "target": (
@@ -133,7 +133,7 @@ class Recommendation:
     rpo_minutes: float
     chosen: Candidate | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         c = self.chosen
         return {
             "scheme": self.scheme,
@@ -187,13 +187,17 @@ def candidate_targets(
     ``[None]`` for ``none`` or when nothing is known. The sizing service sizes the same list."""
     if scheme == "none":
         return [None]
+    items: list[BackupTarget | Cloud]
     if scheme == "backup_restore":
-        items = list(backup_targets) or ([app.backup_target] if app.backup_target else [])
+        own = app.backup_target
+        items = list(backup_targets) or ([own] if own is not None else [])
     else:
         items = [c for c in clouds if not same_cloud(app, c)]
         if app.recovery_target is not None and all(c.id != app.recovery_target.id for c in items):
             items.append(app.recovery_target)
-    return sorted(items, key=lambda t: t.name) or [None]
+    by_name = sorted(items, key=lambda t: t.name)
+    ordered: list[BackupTarget | Cloud | None] = [*by_name]
+    return ordered or [None]
 
 
 def _own_target(app: App, scheme: str) -> int | None:
@@ -208,7 +212,7 @@ def _vms(app: App) -> Sequence[Vm]:
     return app.protected_vms or app.vms
 
 
-def _product_line(app: App, ctx: RuleContext, scheme: str, vms) -> tuple[bool, str]:
+def _product_line(app: App, ctx: RuleContext, scheme: str, vms: Sequence[Vm]) -> tuple[bool, str]:
     products = list(ctx.products) or ([app.product] if app.product else [])
     if not products:
         return True, "no product chosen or listed: not checked"
@@ -224,7 +228,9 @@ def _product_line(app: App, ctx: RuleContext, scheme: str, vms) -> tuple[bool, s
     return False, f"no allowed product: {shown}"
 
 
-def _backup_capacity(app: App, ctx: RuleContext, t: BackupTarget, fig) -> str | None:
+def _backup_capacity(
+    app: App, ctx: RuleContext, t: BackupTarget, fig: CandidateFigures | None
+) -> str | None:
     """Why target ``t`` cannot hold this app's backups besides the other apps' (None: it can)."""
     if fig is None or t.capacity_gib <= 0:
         return None
@@ -242,7 +248,7 @@ def _backup_capacity(app: App, ctx: RuleContext, t: BackupTarget, fig) -> str | 
     return None
 
 
-def _hub_capacity(app: App, ctx: RuleContext, c: Cloud, fig) -> list[str]:
+def _hub_capacity(app: App, ctx: RuleContext, c: Cloud, fig: CandidateFigures | None) -> list[str]:
     """Why hub ``c`` cannot take this app's stand-by besides the other apps' (empty: it can)."""
     if fig is None or c.kind != "azure_stack_hub" or not fig.standby_memory_gib:
         return []
@@ -278,11 +284,11 @@ def _candidate(
     app: App,
     ctx: RuleContext,
     scheme: str,
-    target,
+    target: Any,
     rto: float,
     rpo: float,
-    boot_groups,
-    used,
+    boot_groups: int,
+    used: float,
     product: tuple[bool, str],
 ) -> Candidate:
     if scheme == "backup_restore" and target is not None:
@@ -341,7 +347,8 @@ def _candidate(
             if refused:
                 problems.extend(refused)
             else:
-                mine = " (the app's choice)" if ref.id == _own_target(app, scheme) else ""
+                own = ref is not None and ref.id == _own_target(app, scheme)
+                mine = " (the app's choice)" if own else ""
                 good.append(f"target '{target.name}'{mine} is allowed and has room")
         ok, line = product
         (good if ok else problems).append(line)
@@ -400,7 +407,7 @@ def recommend_scheme(
     costed = bool(ctx.candidates)
     own = {s: _own_target(app, s) for s in SCHEMES}
 
-    def rank(c: Candidate):
+    def rank(c: Candidate) -> tuple[Any, ...]:
         mine = c.scheme != app.scheme or (c.target.id if c.target else None) != own[c.scheme]
         finite_rto = c.capability.rto_minutes if math.isfinite(c.capability.rto_minutes) else 1e18
         if costed:

@@ -31,6 +31,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from planner.rules import _units as u
 
@@ -105,7 +106,7 @@ class Schedule:
             out.setdefault(s.night, []).append(s)
         return {n: tuple(v) for n, v in out.items()}
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "nights": self.nights,
             "total_hours": self.total_hours,
@@ -175,7 +176,7 @@ def stagger(
     stream_mbps = ingest_mbps / streams
     # A rate that underflows to 0 (5e-324 Mbit/s over 2 streams) moves nothing: infinite time.
     minutes_per_gib = u.MBIT_PER_GIB / stream_mbps / 60.0 if stream_mbps > 0 else math.inf
-    night_capacity = ingest_mbps * window_hours * 3600 / u.MBIT_PER_GIB
+    night_capacity = u.gib_moved(ingest_mbps, window_hours)
 
     used: list[list[float]] = []  # used[night][stream], minutes
     placed: list[tuple[int, str, float, int, int, float, float, int, bool, float]] = []

@@ -7,6 +7,7 @@ Pure Python: no Django import.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from planner.facts import PROTECTING_SCHEMES, REPLICATING_SCHEMES, App, Cloud
 from planner.rules import _units as u
@@ -20,6 +21,10 @@ from planner.rules.eligibility import (
     same_site,
 )
 from planner.rules.findings import Finding, finding
+
+if TYPE_CHECKING:
+    from planner.rules.context import RuleContext
+    from planner.rules.engine import Derived
 
 # The seed's "Source/target combinations" table: (source operator, target column) -> cell.
 COMBINATIONS = {
@@ -51,7 +56,7 @@ def combination_key(source: Cloud, target: Cloud) -> tuple[str, str]:
     return src, col
 
 
-def check(app: App, ctx, d) -> Iterator[Finding]:
+def check(app: App, ctx: RuleContext, d: Derived) -> Iterator[Finding]:
     scheme = app.scheme
     if scheme not in PROTECTING_SCHEMES:
         return
@@ -59,7 +64,7 @@ def check(app: App, ctx, d) -> Iterator[Finding]:
     yield from _recovery_target(app)
 
 
-def _backup_target(app: App, ctx, d) -> Iterator[Finding]:
+def _backup_target(app: App, ctx: RuleContext, d: Derived) -> Iterator[Finding]:
     bt = app.backup_target
     if bt is None:
         if app.scheme == "backup_restore":
@@ -167,12 +172,14 @@ def _recovery_target(app: App) -> Iterator[Finding]:
             )
         return
     problems = False
+    # same_site() is only true with a source cloud: "?" is never written.
+    src_name = src.name if src is not None else "?"
     if same_site(app, rt.site_id) and not replicating:
         yield finding(
             "TOPOLOGY_RESTORE_SAME_SITE",
             app.id,
             f"backups are restored to '{rt.name}', in the same datacenter "
-            f"('{rt.site_name or rt.site_id}') as the source '{src.name}': this recovers from "
+            f"('{rt.site_name or rt.site_id}') as the source '{src_name}': this recovers from "
             "the loss of the cloud but not of the datacenter",
         )
     elif same_site(app, rt.site_id):
@@ -181,7 +188,7 @@ def _recovery_target(app: App) -> Iterator[Finding]:
             "TOPOLOGY_SAME_SITE_TARGET",
             app.id,
             f"the recovery target '{rt.name}' is in the same datacenter "
-            f"('{rt.site_name or rt.site_id}') as the source '{src.name}': the recovery "
+            f"('{rt.site_name or rt.site_id}') as the source '{src_name}': the recovery "
             "environment must be in a different datacenter",
         )
     reason = cloud_kind_reason(app, rt)

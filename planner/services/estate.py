@@ -39,6 +39,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from planner.facts import REPLICATING_SCHEMES
+from planner.labels import PROTECTION_STATES
 from planner.models import (
     Application,
     BackupTarget,
@@ -58,18 +59,13 @@ from planner.models import (
     VmResult,
     VmSize,
 )
-from planner.rules._units import MBIT_PER_GIB
 from planner.services.hub_capacity import hub_figures
 from planner.sizing import ENGINE_VERSION, ash_vm_capacity
-from planner.sizing.units import fmt_gib, fmt_num
+from planner.units import fmt_gib, fmt_num, gib_moved
 
 PROTECTED, DECIDED, UNDECIDED = "protected", "decided", "undecided"
 STATES = (PROTECTED, DECIDED, UNDECIDED)
-STATE_LABELS = {
-    PROTECTED: "Protected",
-    DECIDED: "Unprotected, decision recorded",
-    UNDECIDED: "Unprotected, no decision",
-}
+STATE_LABELS = PROTECTION_STATES
 REVIEW_SOON_DAYS = 30  # "due for review": the yearly review falls within this many days
 FORECAST_DAYS = 10 * 365  # growth that exhausts a target later than this is shown as "> 10 years"
 MONTHS = 36
@@ -99,12 +95,20 @@ def app_state() -> Case:
     )
 
 
+def vm_protected(prefix: str = "") -> Q:
+    """A protected VM: opted in, in an app with a protecting scheme (not "none").
+
+    The one definition of "VMs protected": the dashboard, the overview and the drill-downs count
+    with it (``prefix`` reaches the VM through a relation, e.g. "vms__")."""
+    return Q(**{f"{prefix}opted_in": True}) & ~Q(**{f"{prefix}application__scheme": Scheme.NONE})
+
+
 def vm_state() -> Case:
     """protected: opted in, in an app with a protecting scheme; decided: otherwise, with a
     recorded decision to go without protection for the VM itself or for its app; undecided: the
     rest."""
     return Case(
-        When(Q(opted_in=True) & ~Q(application__scheme=Scheme.NONE), then=Value(PROTECTED)),
+        When(vm_protected(), then=Value(PROTECTED)),
         When(_decision_recorded(), then=Value(DECIDED)),
         When(_decision_recorded("application__"), then=Value(DECIDED)),
         default=Value(UNDECIDED),
@@ -570,7 +574,7 @@ class TargetCapacity:
 
     @property
     def night_capacity_gib(self) -> float:
-        return self.ingest_mbps * self.window_hours * 3600 / MBIT_PER_GIB
+        return gib_moved(self.ingest_mbps, self.window_hours)
 
     @property
     def ingest_headroom_gib(self) -> float:
@@ -960,7 +964,7 @@ def _target_capacity(apps, targets, vm_figures, today) -> list[TargetCapacity]:
         churn = sum(a["result__churn_gib_day"] or 0.0 for a in rows)
         g_storage = _weighted(storage_w[key])
         g_ingest = _weighted(ingest_w[key])
-        night = t.ingest_mbps * t.window_hours * 3600 / MBIT_PER_GIB
+        night = gib_moved(t.ingest_mbps, t.window_hours)
         out.append(
             TargetCapacity(
                 id=t.id,
@@ -1114,7 +1118,7 @@ def _onboarding(apps, targets, clouds, today):
             cap, label = None, "replication seeding (each app's own link)"
             if key.startswith("bt-"):
                 t = targets[int(key[3:])]
-                cap = t.ingest_mbps * t.window_hours * 3600 / MBIT_PER_GIB
+                cap = gib_moved(t.ingest_mbps, t.window_hours)
                 label = "backup target (initial fulls)"
             out[key] = OnboardingTarget(key, name, label, cap)
         loads, starts = _app_loads(slots)

@@ -3,8 +3,11 @@
 Every formula lives in one function of ``backup``, ``replication``, ``compute`` or ``cost``,
 whose docstring names its public source; ``app`` sizes a VM and an application from
 ``planner.facts`` and the price and limit catalogs (``planner.catalog_defaults`` keys);
-``units`` formats and parses the figures. See docs/sizing.md.
+``planner.units`` (shared with the rules and the portal) formats and parses the figures. See
+docs/sizing.md.
 """
+
+from planner.units import fmt_duration, fmt_gib, fmt_money, parse_duration
 
 from .app import ENGINE_VERSION, AppSizing, VmSizing, size_app, size_vm
 from .backup import (
@@ -56,7 +59,6 @@ from .replication import (
     seeding_hours,
     transfer_rate,
 )
-from .units import fmt_duration, fmt_gib, fmt_money, parse_duration
 
 __all__ = [
     "ENGINE_VERSION",

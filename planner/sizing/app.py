@@ -17,12 +17,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from planner.facts import (
+    DEFAULT_REDUCTION,
     REPLICATING_SCHEMES,
     SCHEMES,
     App,
     BackupPolicy,
     Vm,
     effective_policy,
+)
+from planner.units import (
+    fmt_duration,
+    fmt_gib,
+    fmt_hours,
+    fmt_mbps,
+    fmt_money,
+    fmt_num,
+    fmt_price,
+    fmt_ratio,
 )
 
 from .backup import (
@@ -59,16 +70,6 @@ from .replication import (
     replication_bandwidth,
     seeding,
     transfer_rate,
-)
-from .units import (
-    fmt_duration,
-    fmt_gib,
-    fmt_hours,
-    fmt_mbps,
-    fmt_money,
-    fmt_num,
-    fmt_price,
-    fmt_ratio,
 )
 
 __all__ = ["ENGINE_VERSION", "AppSizing", "VmSizing", "size_app", "size_vm"]
@@ -212,8 +213,8 @@ class _Context:
             elif self.backup_kind == "service_provider":
                 self.public = "service_provider"
         elif self.scheme in REPLICATING_SCHEMES:
-            target = app.recovery_target
-            self.target_kind = target.kind if target is not None else None
+            rt = app.recovery_target
+            self.target_kind = rt.kind if rt is not None else None
             if self.target_kind == "azure":
                 self.public = "azure"
                 self.disk_gib = lookup(prices, "azure.managed_disk_gib_month", "prices")
@@ -228,6 +229,12 @@ class _Context:
         if self.public == "service_provider":
             self.sp_instance = lookup(prices, "service_provider.instance_month", "prices")
             self.sp_storage = lookup(prices, "service_provider.storage_gib_month", "prices")
+
+    def backup_policy(self) -> BackupPolicy:
+        """The policy a backup-restore app is sized with (set for that scheme only)."""
+        if self.policy is None:
+            raise ValueError(f"scheme {self.scheme} has no backup policy")
+        return self.policy
 
 
 def _header(vm: Vm, used: float, provisioned: float) -> str:
@@ -245,14 +252,15 @@ def _backup_vm(
     """Backup_restore: storage, churn, one run's transfer, first full, instances, monthly cost."""
     app = ctx.app
     a = app.assumptions
-    policy = ctx.policy
+    policy = ctx.backup_policy()
     run = change_per_run(vm.change_rate, ctx.interval_days)
     lines.extend(run.explanation)
     per_run = run.value
     bs = backup_storage(
         used,
         change_rate=per_run,
-        reduction=policy.reduction,
+        # effective_policy() always states the reduction; the default only satisfies the type.
+        reduction=policy.reduction if policy.reduction is not None else DEFAULT_REDUCTION,
         retention_points=policy.retention_points,
         method=policy.method,
         full_every=policy.full_every,
@@ -292,7 +300,7 @@ def _backup_vm(
         )
         lines.extend(inst.explanation)
         lines.append(
-            f"Azure Backup storage {ctx.policy.redundancy.upper()} (policy '{ctx.policy.name}'): "
+            f"Azure Backup storage {policy.redundancy.upper()} (policy '{policy.name}'): "
             f"{fmt_price(ctx.storage_gib)}/GiB-month"
         )
         fig = azure_backup_cost(
@@ -327,8 +335,8 @@ def _backup_vm(
         lines.extend(fig.explanation)
         monthly = fig.value
         if monthly:
-            rate = fig.value / bs.total_gib
-            _project_backup(vm, ctx, bs, cost, rate, None)
+            gib_rate = fig.value / bs.total_gib
+            _project_backup(vm, ctx, bs, cost, gib_rate, None)
     return bs, churn.value, mbps, first.value, instances, monthly
 
 
@@ -487,14 +495,14 @@ def _size_vm_unchecked(vm: Vm, ctx: _Context) -> tuple[VmSizing, _Cost, BackupSt
     scheme = ctx.scheme
     bs = None
     if scheme == "backup_restore" and vm.scale_set and not vm.keep_in_backup:
-        grown = grown_used(used, vm.growth_per_year, ctx.horizon_days)
+        grown_figure = grown_used(used, vm.growth_per_year, ctx.horizon_days)
         lines.append(
             f"scale-set VM in {vm.scale_set}: left out of backup storage (scale-set VMs are "
             "ephemeral: back up their durable data, not the VM; the seed). Keep it in backup "
             "on the VM's page to size it"
         )
         sizing = VmSizing(
-            vm.id, used, grown.value, provisioned, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+            vm.id, used, grown_figure.value, provisioned, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
             0.0, 0.0, 0, 0.0, tuple(lines),
         )  # fmt: skip
     elif scheme == "backup_restore":
@@ -546,12 +554,12 @@ def _size_vm_unchecked(vm: Vm, ctx: _Context) -> tuple[VmSizing, _Cost, BackupSt
             tuple(lines),
         )
     else:
-        grown = grown_used(used, vm.growth_per_year, ctx.horizon_days)
+        grown_figure = grown_used(used, vm.growth_per_year, ctx.horizon_days)
         lines.append("scheme none: nothing is protected, no storage, bandwidth or cost")
         sizing = VmSizing(
             vm.id,
             used,
-            grown.value,
+            grown_figure.value,
             provisioned,
             0.0,
             0.0,
@@ -697,7 +705,8 @@ def size_app(app: App, prices: Mapping[str, float], limits: Mapping[str, float])
                 explicit[index] += value
 
     def total(field: str) -> float:
-        return sum(getattr(s, field) for s in sizings)
+        value: float = sum(getattr(s, field) for s in sizings)
+        return value
 
     used = total("used_gib")
     used_h = total("used_gib_horizon")
@@ -737,7 +746,7 @@ def size_app(app: App, prices: Mapping[str, float], limits: Mapping[str, float])
 
     lines.append(f"used = Σ {vm_word} = {fmt_gib(used)} now, {fmt_gib(used_h)} at horizon")
     if scheme == "backup_restore":
-        policy = ctx.policy
+        policy = ctx.backup_policy()
         lines.extend(ctx.policy_lines)
         left_out = [v.name for v in vms if v.scale_set and not v.keep_in_backup]
         kept = [v.name for v in vms if v.scale_set and v.keep_in_backup]

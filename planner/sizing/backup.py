@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 
 from planner.facts import BACKUP_METHODS
+from planner.units import fmt_duration, fmt_gib, fmt_num, fmt_ratio
 
 from .explain import (
     Figure,
@@ -24,7 +25,6 @@ from .explain import (
     check_positive,
     check_range,
 )
-from .units import fmt_duration, fmt_gib, fmt_num, fmt_ratio
 
 __all__ = [
     "DAYS_PER_MONTH",
@@ -140,7 +140,8 @@ def growth_factor(growth_per_year: float, days: float) -> float:
     """Compound growth over ``days``: (1 + g)^(t / 365) (DESIGN §4, "growth: U(t) = U₀·(1+g)^(t/365)")."""
     if growth_per_year == 0 or days == 0:
         return 1.0
-    return (1.0 + growth_per_year) ** (days / DAYS_PER_YEAR)
+    factor: float = (1.0 + growth_per_year) ** (days / DAYS_PER_YEAR)
+    return factor
 
 
 def grown_used(used_gib: float, growth_per_year: float, days: float) -> Figure:

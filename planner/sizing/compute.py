@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from planner.facts import SCHEMES
+from planner.units import fmt_gib, fmt_num
 
 from .explain import Figure, check_choice, check_count, check_nonnegative, check_positive
-from .units import fmt_gib, fmt_num
 
 __all__ = [
     "OS_RESERVE",

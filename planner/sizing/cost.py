@@ -18,9 +18,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from planner.units import fmt_gib, fmt_money, fmt_num, fmt_price
+
 from .backup import DAYS_PER_MONTH, growth_factor
 from .explain import Figure, check_count, check_nonnegative, check_positive
-from .units import fmt_gib, fmt_money, fmt_num, fmt_price
 
 __all__ = [
     "HOURS_PER_MONTH",

@@ -95,10 +95,10 @@ def check_choice(name: str, value: object, choices: tuple[str, ...]) -> str:
     """``value`` if it is one of ``choices``, else ValueError naming ``name`` and the choices."""
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
-    return value  # type: ignore[return-value]
+    return str(value)
 
 
-def lookup(table: Mapping[str, float], key: str, table_name: str) -> float:
+def lookup(table: Mapping[str, float | Decimal], key: str, table_name: str) -> float:
     """``table[key]`` from the price or limit catalog, or ValueError naming the missing key."""
     try:
         value = table[key]

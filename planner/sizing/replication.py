@@ -11,8 +11,9 @@ Pure Python: no Django import.
 
 from __future__ import annotations
 
+from planner.units import MBIT_PER_GIB, fmt_gib, fmt_hours, fmt_mbps, fmt_num, fmt_ratio
+
 from .explain import Figure, check_fraction, check_nonnegative, check_positive, check_range
-from .units import fmt_gib, fmt_hours, fmt_mbps, fmt_num, fmt_ratio
 
 __all__ = [
     "MBIT_PER_GIB",
@@ -26,7 +27,7 @@ __all__ = [
     "transfer_rate",
 ]
 
-MBIT_PER_GIB = 1024**3 * 8 / 1e6  # 8,589.934592 Mbit in one GiB
+
 SECONDS_PER_DAY = 86_400.0
 MINUTES_PER_DAY = 1440.0
 REPLICA_OVERHEAD_RANGE = (1.0, 3.0)  # ASR on ASH guidance is 1.5-2; outside 1..3 is a typo

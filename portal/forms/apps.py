@@ -30,7 +30,7 @@ from planner.models import (
 from planner.rules.eligibility import backup_target_reasons, cloud_reasons, product_reasons
 from planner.rules.topology import COMBINATIONS, combination_key
 from planner.services.facts import cloud_facts, product_facts, target_facts
-from planner.sizing.units import fmt_duration, parse_duration
+from planner.units import fmt_duration, parse_duration
 from portal.forms.ranges import show_ranges
 
 # The fields whose change alters what the form may offer: the page re-renders the form (htmx).

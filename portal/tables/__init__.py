@@ -17,7 +17,7 @@ from django_tables2.rows import BoundRow, BoundRows
 from django_tables2.utils import signature
 
 from planner.models import Application, Disk, RunError, SizingRun, VirtualMachine
-from planner.sizing.units import fmt_duration, fmt_gib, fmt_money
+from planner.units import fmt_duration, fmt_gib, fmt_money
 from portal.paging import page_rows
 
 ATTRS = {"class": "table"}

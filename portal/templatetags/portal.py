@@ -7,8 +7,8 @@ from django.utils import formats
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
-from planner import access
-from planner.sizing import units
+from planner import access, units
+from planner.labels import scheme_title
 
 register = template.Library()
 
@@ -59,15 +59,13 @@ def severity(value):
 
 @register.filter
 def svg(value):
-    """A chart made by portal.charts (which escapes its own text)."""
+    """A chart made by planner.charts (which escapes its own text)."""
     return mark_safe(value)  # noqa: S308
 
 
 @register.filter
 def scheme_label(value):
-    from planner.models import Scheme
-
-    return dict(Scheme.choices).get(value, value or "—")
+    return scheme_title(value) or "—"
 
 
 @register.simple_tag

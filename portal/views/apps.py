@@ -8,12 +8,13 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from planner import charts
 from planner.assess import FIGURE_SOURCES
 from planner.facts import REPLICATING_SCHEMES
 from planner.models import Application, Finding, SizingRun, VirtualMachine
 from planner.services import actions
 from planner.services.runs import request_run
-from portal import access, charts
+from portal import access
 from portal.filtersets import ApplicationFilterSet, VirtualMachineFilterSet
 from portal.forms import ApplicationForm, WhatIfForm
 from portal.tables import ApplicationTable, SizingRunTable, VirtualMachineTable

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 
 from planner.models import Application, Finding, PlanRevision, PlanState, SizingRun, VirtualMachine
+from planner.services.estate import vm_protected
 from planner.services.plans import plan_statuses
 from portal import access
 from portal.tables import ApplicationTable, SizingRunTable
@@ -50,7 +51,7 @@ def dashboard(request):
         cost=Sum("result__monthly_cost"),
     )
     vms = VirtualMachine.objects.for_user(user).aggregate(
-        total=Count("pk"), protected=Count("pk", filter=Q(opted_in=True))
+        total=Count("pk"), protected=Count("pk", filter=vm_protected())
     )
     # What needs attention first: apps with blocking findings (most first, most critical tier
     # first), then apps never sized.

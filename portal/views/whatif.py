@@ -17,10 +17,18 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from planner import assess
+from planner.labels import SCHEMES, scheme_title
 from planner.models import BackupPolicy
 from planner.services.facts import app_facts, app_queryset, load_apps
 from planner.services.sizing import Catalogs, estate_context
-from planner.sizing.units import fmt_duration, fmt_gib, fmt_hours, fmt_mbps, fmt_money, fmt_num
+from planner.units import (
+    fmt_gib,
+    fmt_hours,
+    fmt_mbps,
+    fmt_money,
+    fmt_num,
+    fmt_recovery,
+)
 from portal import access
 from portal.forms import WhatIfForm
 
@@ -51,25 +59,21 @@ def recompute(app_facts_):
     return assess.assess(app_facts_, sizing, ctx)
 
 
-def _dur(value):
-    return "unrecoverable" if value is None or value == float("inf") else fmt_duration(value)
-
-
 def _rpo(scheme):
     """An unbounded RPO of a protecting scheme is a link too slow for the change."""
 
     def fmt(value):
         if (value is None or value == float("inf")) and scheme != "none":
             return "unbounded (backlog grows)"
-        return _dur(value)
+        return fmt_recovery(value)
 
     return fmt
 
 
 def _scheme(value):
-    from planner.models import Scheme
-
-    return dict(Scheme.choices).get(value, "none meets the objectives") if value else "none fits"
+    if not value:
+        return "none fits"
+    return scheme_title(value) if value in SCHEMES else "none meets the objectives"
 
 
 def comparison(result, a) -> list[tuple[str, str, str, bool]]:
@@ -88,7 +92,7 @@ def comparison(result, a) -> list[tuple[str, str, str, bool]]:
         ("Stand-by memory", "standby_memory_gib", s.standby_memory_gib, fmt_gib),
         ("ASR appliances", "asr_appliances", s.asr_appliances, str),
         ("Public-cloud cost / month", "monthly_cost", s.monthly_cost, fmt_money),
-        ("RTO capability", "rto_capability_minutes", cap.rto_minutes, _dur),
+        ("RTO capability", "rto_capability_minutes", cap.rto_minutes, fmt_recovery),
         ("RPO capability", "rpo_capability_minutes", cap.rpo_minutes, _rpo(a.app.scheme)),
         ("Blocking findings", "blocking_count", a.blocking, str),
         ("Warnings", "warning_count", a.warnings, str),

@@ -14,6 +14,7 @@ import json
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -134,9 +135,8 @@ def test_owner_journey(demo, live_server, start_worker, browser_page, output_dir
     page.click("button:has-text('Save')")
     page.wait_for_selector("text=a sizing run will update its results")
     wait_for_run(page)
-    page.wait_for_function(
-        "!document.querySelector('#findings').innerText.includes('PRODUCT_LINUX_MICROSOFT')"
-    )
+    # Playwright's expect polls without eval (the page's CSP allows no 'unsafe-eval').
+    expect(page.locator("#findings")).not_to_contain_text("PRODUCT_LINUX_MICROSOFT")
     assert not app.findings.filter(code="PRODUCT_LINUX_MICROSOFT").exists()
 
     # What if we kept 30 points and grew 50 % a year? Compared, nothing saved.

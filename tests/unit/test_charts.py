@@ -1,10 +1,10 @@
-"""portal.charts: plain lists in, a well-formed SVG string out (the PDF reuses it)."""
+"""planner.charts: plain lists in, a well-formed SVG string out (portal, PDF and overview)."""
 
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from portal.charts import bar_chart, cost_chart, nice_ticks, storage_chart
+from planner.charts import bar_chart, cost_chart, nice_ticks, storage_chart
 
 NS = "{http://www.w3.org/2000/svg}"
 
@@ -51,7 +51,8 @@ def test_text_is_escaped():
 
 
 def test_empty_and_zero_data():
-    assert "No data yet" in storage_chart([])
+    assert "not protected by backup-restore" in storage_chart([])
+    assert "No data yet" in bar_chart([], [], title="t", unit="GiB")
     parse(cost_chart([0.0] * 36))
 
 
@@ -75,3 +76,29 @@ def test_a_cost_chart_with_nothing_billed_says_so_instead_of_drawing_an_empty_fr
     assert root.findall(f"{NS}rect") == []
     text = "".join(t.text or "" for t in root.iter(f"{NS}text"))
     assert "12 months: none" in text and "Nothing is billed in a public cloud" in text
+
+
+def test_quotes_are_escaped_inside_attributes_in_every_kind_of_chart():
+    from planner.charts import Bar, capacity_bars, empty_chart, stacked_bars, stacked_columns
+
+    name = 'Ops "blue" & <b>'
+    svgs = [
+        bar_chart(["a"], [1.0], title=name, unit="GiB"),
+        empty_chart(name),
+        capacity_bars([Bar(name, 1.0, 2.0, href='/x?a="1"')], title=name, unit="GiB"),
+        stacked_bars([(name, [])], [], title=name),
+        stacked_columns(["m1"], [(name, [1.0])], title=name, unit="USD"),
+    ]
+    for svg in svgs:
+        root = parse(svg)
+        assert root.get("aria-label") == name
+        assert '"blue"' not in svg and "&quot;blue&quot;" in svg
+
+
+def test_the_portal_and_the_pdf_draw_the_same_storage_chart():
+    from planner.reports import render
+
+    points = [["full 1", 100.0], ["inc 1", 110.0]]
+    assert render.storage_chart is storage_chart
+    title = parse(storage_chart(points)).find(f"{NS}title").text
+    assert title == "Backup storage by restore point (GiB, cumulative)"

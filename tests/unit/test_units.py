@@ -1,8 +1,8 @@
-"""Formatting and parsing of the engine's units (planner.sizing.units)."""
+"""Formatting and parsing of the engine's units (planner.units)."""
 
 import pytest
 
-from planner.sizing.units import (
+from planner.units import (
     fmt_duration,
     fmt_gib,
     fmt_hours,
@@ -113,3 +113,17 @@ def test_money():
     assert fmt_price(0.0224) == "USD 0.0224"
     assert fmt_price(25) == "USD 25.00"
     assert fmt_price(0.05) == "USD 0.05"
+
+
+def test_one_module_for_every_unit_infinity_reads_the_same_everywhere():
+    from planner.rules import _units as u
+    from planner.units import MBIT_PER_GIB, fmt_num, fmt_recovery, gib_moved
+
+    assert MBIT_PER_GIB == 8589.934592
+    assert fmt_num(float("inf")) == u.num(float("inf")) == "unlimited"
+    assert fmt_recovery(float("inf")) == u.duration(float("inf")) == "unrecoverable"
+    assert fmt_recovery(None) == "unrecoverable"
+    assert fmt_recovery(-5) == "0 min"
+    assert fmt_recovery(240) == "4 h"
+    # 1,000 Mbit/s over an 8 h window: 1,000 x 8 x 3,600 / 8,589.934592 GiB.
+    assert gib_moved(1000, 8) == pytest.approx(3352.761, abs=1e-3)

@@ -55,7 +55,7 @@ def test_app_detail_shows_results_arithmetic_findings_and_charts(client, sized, 
         "Start-up order",
         "Drills and MTTR",
         "<svg",
-        "Backup storage by retention point",
+        "Backup storage by restore point",
         "Public-cloud cost per month, 12 months",
         'id="findings"',
         "alice-vm-00",
@@ -353,6 +353,22 @@ def test_every_filter_has_a_readable_label(client, estate, alice, url):
     body = text(client.get(url))
     assert "invalid name" not in body.lower()
     assert ">Search<" in body or url == "/runs/"
+
+
+def test_dashboard_counts_vms_protected_as_the_overview_does(client, alice):
+    """One definition (planner.services.estate.vm_protected): opted in, in an app whose scheme
+    protects. An opted-in VM of an app with scheme "none" is not protected."""
+    from tests.factories import ApplicationFactory, VmFactory
+
+    protecting = ApplicationFactory(owner=alice, name="alice-protected")
+    unprotected = ApplicationFactory(owner=alice, name="alice-none", scheme="none")
+    VmFactory(application=protecting, name="p1")
+    VmFactory(application=protecting, name="p2", opted_in=False)
+    VmFactory(application=unprotected, name="n1")
+    client.force_login(alice)
+    body = text(client.get("/"))
+    assert "1 of 3 opted in with a protecting scheme" in body
+    assert "33 %" in body
 
 
 def test_vm_no_protection_decision_is_recorded_with_who_and_when(client, estate, alice, olga):

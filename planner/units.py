@@ -3,37 +3,66 @@
 Storage in GiB (1 GiB = 1,024³ bytes), bandwidth in Mbit/s (10⁶ bit/s), durations in minutes in
 the model and shown as "90 min", "4 h", "2 d", money in the price catalog's currency (USD).
 The engine's explanations and the portal use these helpers, so a figure reads the same everywhere.
-Pure Python: no Django import.
+Pure Python: no Django import and no engine import, so ``planner.sizing``, ``planner.rules``, the
+services and the portal all use this one module.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 __all__ = [
+    "MBIT_PER_GIB",
+    "MINUTES_PER_DAY",
+    "MINUTES_PER_HOUR",
+    "fmt_count",
     "fmt_duration",
+    "fmt_duration_with_minutes",
     "fmt_gib",
     "fmt_hours",
     "fmt_mbps",
+    "fmt_minutes",
     "fmt_money",
+    "fmt_names",
     "fmt_num",
     "fmt_price",
     "fmt_ratio",
+    "fmt_recovery",
+    "gib_moved",
     "parse_duration",
 ]
 
+# 1 GiB = 1,024^3 bytes x 8 bits / 10^6 = 8,589.934592 Mbit.
+MBIT_PER_GIB = 1024**3 * 8 / 1e6
 MINUTES_PER_HOUR = 60
 MINUTES_PER_DAY = 1440
 _SPECS = tuple(f",.{n}f" for n in range(7))
 
 
+def gib_moved(mbps: float, hours: float) -> float:
+    """GiB a stream of ``mbps`` Mbit/s moves in ``hours`` hours: mbps x hours x 3,600 / 8,589.93.
+
+    The nightly capacity of a backup target is ``gib_moved(ingest_mbps, window_hours)``: 1,000
+    Mbit/s over an 8 h window moves 1,000 x 8 x 3,600 / 8,589.934592 = 3,352.76 GiB (DESIGN §5,
+    stagger: ingest throughput x window). One formula for the rules, the stagger and the overview."""
+    return mbps * hours * 3600 / MBIT_PER_GIB
+
+
+@lru_cache(maxsize=8192)
 def fmt_num(value: float, decimals: int = 1) -> str:
     """``value`` with thousands separators and at most ``decimals`` decimals, trailing zeros cut.
 
-    >>> fmt_num(1150.0), fmt_num(7065.6), fmt_num(0.125, 3)
-    ('1,150', '7,065.6', '0.125')
+    An infinite value reads "unlimited" (a capacity without a limit), never "inf".
+
+    >>> fmt_num(1150.0), fmt_num(7065.6), fmt_num(0.125, 3), fmt_num(float("inf"))
+    ('1,150', '7,065.6', '0.125', 'unlimited')
     """
+    if isinstance(value, float) and not math.isfinite(value):
+        if math.isnan(value):
+            return "nan"
+        return "unlimited" if value > 0 else "-unlimited"
     text = format(value, _SPECS[decimals] if decimals < 7 else f",.{decimals}f")
     if decimals and text[-1] == "0":
         text = text.rstrip("0").rstrip(".")
@@ -114,6 +143,47 @@ def fmt_duration(minutes: float) -> str:
     if minutes >= 2 * MINUTES_PER_DAY:
         return f"{fmt_num(minutes / MINUTES_PER_DAY, 1)} d"
     return f"{fmt_num(minutes / MINUTES_PER_HOUR, 1)} h"
+
+
+def fmt_minutes(value: float) -> str:
+    """Minutes as a plain figure with unit: "144.5 min"; infinity reads "unrecoverable"."""
+    if math.isinf(value):
+        return "unrecoverable"
+    return f"{fmt_num(value, 1)} min"
+
+
+def fmt_recovery(minutes: float | None) -> str:
+    """A recovery time or data loss as ``fmt_duration`` writes it, for figures that may be infinite.
+
+    Infinity (or None: nothing computed) reads "unrecoverable", the seed's "No recovery"; a
+    negative value reads "0 min". Rule messages and the what-if page use it."""
+    if minutes is None or math.isinf(minutes):
+        return "unrecoverable"
+    if minutes <= 0:
+        return "0 min"
+    return fmt_duration(minutes)
+
+
+def fmt_duration_with_minutes(value: float) -> str:
+    """ "144.5 min (2.4 h)" when the natural unit is not minutes, else "90 min"."""
+    natural = fmt_recovery(value)
+    plain = fmt_minutes(value)
+    if natural == plain or math.isinf(value):
+        return natural
+    return f"{plain} ({natural})"
+
+
+def fmt_names(items: list[str] | tuple[str, ...], limit: int = 8) -> str:
+    """'a', 'b' and 2 more: quoted names, cut after ``limit``."""
+    quoted = [f"'{n}'" for n in items]
+    if len(quoted) > limit:
+        return ", ".join(quoted[:limit]) + f" and {len(quoted) - limit} more"
+    return ", ".join(quoted)
+
+
+def fmt_count(count: int, word: str, many: str | None = None) -> str:
+    """ "1 VM", "3 VMs", "1,200 VMs"."""
+    return f"{count:,} {word if count == 1 else (many or word + 's')}"
 
 
 _UNITS = {

@@ -1,9 +1,17 @@
-"""SVG charts of the operators' overview: plain lists in, an SVG string out.
+"""Every chart the planner draws: plain lists in, an SVG string out.
 
-Server-rendered, no JavaScript, no assets. Every bar can carry a link (an SVG ``<a>``) to the
-apps or VMs behind it, and a tooltip (``<title>``) with its figure. Pure Python: no Django; all
-text is escaped here. ``portal/charts.py`` draws the single-series charts of the owners' pages;
-these are the kinds the overview needs besides: stacked bars, stacked columns and capacity bars.
+The owners' pages, the plan PDF and the operators' overview use this one module, so a chart has
+one title, one look and one escaping wherever it appears: the portal's app page and the PDF draw
+the same ``storage_chart`` and ``cost_chart``. Server-rendered: no JavaScript, no external asset
+(WeasyPrint renders inline SVG), sizes in user units with a ``viewBox`` so CSS can scale them.
+Pure Python, no Django: every text is escaped here with ``html.escape``, quotes included, so a
+name is safe inside ``aria-label="…"`` as well as inside an element (mark the result safe in a
+template).
+
+    bar_chart(labels, values, title=..., unit=...)   one series of bars with tooltips
+    storage_chart([["full 1", 4227.1], ...])         backup storage by restore point
+    cost_chart([2012.5, 2037.1, ...], months=36)     public-cloud cost per month
+    stacked_bars / capacity_bars / stacked_columns   the overview's kinds, each bar a link
 """
 
 from __future__ import annotations
@@ -13,10 +21,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
-from planner.reports.charts import nice_ticks
-from planner.sizing.units import fmt_num
+from planner.units import fmt_money, fmt_num
 
-__all__ = ["Bar", "Segment", "capacity_bars", "nice_ticks", "stacked_bars", "stacked_columns"]
+__all__ = [
+    "Bar",
+    "Segment",
+    "bar_chart",
+    "capacity_bars",
+    "cost_chart",
+    "empty_chart",
+    "nice_ticks",
+    "stacked_bars",
+    "stacked_columns",
+    "storage_chart",
+]
 
 # A presentation attribute, not style="...": the Content-Security-Policy refuses inline styles.
 FONT = "system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif"
@@ -24,6 +42,8 @@ TEXT = "#3b4350"
 MUTED = "#6b7480"
 GRID = "#e3e7ed"
 TRACK = "#eef1f5"
+BAR = "#2f6fb0"
+BAR_LIGHT = "#9bb7d8"
 OK, WARN, BAD = "#3a9a5b", "#d99a1e", "#c2453d"
 PALETTE = (
     "#2f6fb0",
@@ -37,6 +57,166 @@ PALETTE = (
     "#6b7480",
     "#5a8f29",
 )
+
+
+def nice_ticks(top: float, count: int = 5) -> list[float]:
+    """Round tick values from 0 to at least ``top``: 0, 1,000, 2,000, … (1, 2, 2.5 or 5 × 10ⁿ).
+
+    The one axis rule of every chart."""
+    if not math.isfinite(top) or top <= 0:
+        return [0.0, 1.0]
+    raw = top / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    n = math.ceil(top / step - 1e-9)
+    return [round(i * step, 10) for i in range(n + 1)]
+
+
+def _open(width: int, height: int, title: str, x: int = 0) -> list[str]:
+    """The ``<svg>`` element with its accessible name, tooltip and visible title."""
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}" '
+        f'class="chart" font-family="{FONT}">',
+        f"<title>{escape(title)}</title>",
+        f'<text x="{x}" y="16" font-size="13" font-weight="600" fill="{TEXT}">{escape(title)}</text>',
+    ]
+
+
+def _empty(out: list[str], width: int, height: int, message: str) -> str:
+    out.append(
+        f'<text x="{width / 2:.0f}" y="{height / 2:.0f}" font-size="13" fill="{MUTED}" '
+        f'text-anchor="middle">{escape(message)}</text></svg>'
+    )
+    return "".join(out)
+
+
+def empty_chart(message: str, width: int = 720) -> str:
+    """A one-line chart that says why there is nothing to draw (never a flat, empty frame)."""
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart empty" viewBox="0 0 {width} 40" '
+        f'width="{width}" height="40" role="img" aria-label="{escape(message)}" '
+        f'font-family="{FONT}"><text x="{width / 2:.0f}" y="24" text-anchor="middle" '
+        f'font-size="12" fill="{TEXT}">{escape(message)}</text></svg>'
+    )
+
+
+def bar_chart(
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    title: str,
+    unit: str,
+    width: int = 720,
+    height: int = 260,
+    fmt: Callable[[float], str] | None = None,
+    colours: Sequence[str] | None = None,
+    max_labels: int = 12,
+) -> str:
+    """A bar chart as an SVG string: one bar per value, a labelled y axis, a title.
+
+    ``labels`` and ``values`` have the same length; values are finite and >= 0; ``colours`` (one
+    per bar, default all ``BAR``). Only about ``max_labels`` x labels are written so they never
+    overlap; every bar has a tooltip."""
+    if len(labels) != len(values):
+        raise ValueError(f"{len(labels)} labels for {len(values)} values")
+    values = [float(v) for v in values]
+    _check(values)
+    if colours is not None and len(colours) != len(values):
+        raise ValueError(f"{len(colours)} colours for {len(values)} values")
+    fmt = fmt or (lambda v: fmt_num(v, 1))
+    left, right, top, bottom = 64, 12, 34, 44
+    plot_w, plot_h = width - left - right, height - top - bottom
+    out = _open(width, height, title, x=left)
+    if not values:
+        return _empty(out, width, height, "No data yet: run a sizing.")
+    ticks = nice_ticks(max(values))
+    y_max = ticks[-1]
+
+    def y(v: float) -> float:
+        return top + plot_h - (v / y_max) * plot_h
+
+    for t in ticks:
+        out.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" '
+            f'stroke="{GRID}" stroke-width="1"/>'
+            f'<text x="{left - 6}" y="{y(t) + 4:.1f}" font-size="11" fill="{TEXT}" '
+            f'text-anchor="end">{escape(fmt(t))}</text>'
+        )
+    out.append(
+        f'<text x="12" y="{top + plot_h / 2:.0f}" font-size="11" fill="{TEXT}" '
+        f'text-anchor="middle" transform="rotate(-90 12 {top + plot_h / 2:.0f})">'
+        f"{escape(unit)}</text>"
+    )
+    n = len(values)
+    slot = plot_w / n
+    bar_w = max(1.0, slot * 0.72)
+    every = max(1, math.ceil(n / max_labels))
+    for i, (label, v) in enumerate(zip(labels, values, strict=True)):
+        x = left + i * slot + (slot - bar_w) / 2
+        colour = colours[i] if colours is not None else BAR
+        h = max(0.0, top + plot_h - y(v))
+        out.append(
+            f'<rect x="{x:.1f}" y="{y(v):.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
+            f'fill="{colour}"><title>{escape(str(label))}: {escape(fmt(v))} {escape(unit)}'
+            "</title></rect>"
+        )
+        if i % every == 0:
+            out.append(
+                f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 16}" font-size="11" '
+                f'fill="{TEXT}" text-anchor="middle">{escape(str(label))}</text>'
+            )
+    out.append(
+        f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" '
+        f'stroke="{TEXT}" stroke-width="1"/></svg>'
+    )
+    return "".join(out)
+
+
+def storage_chart(storage_by_point: Sequence[Sequence], **kwargs) -> str:
+    """Backup storage on the target after each restore point (cumulative GiB), as bars.
+
+    ``storage_by_point`` are the sizing's ``[label, GiB]`` pairs in chain order ("full 1",
+    "inc 1", …, "workspace"): fulls dark, incrementals and the merge workspace light."""
+    labels = [str(p[0]) for p in storage_by_point]
+    if not labels:
+        return empty_chart("No backup storage: the app is not protected by backup-restore.")
+    values = [float(p[1]) for p in storage_by_point]
+    colours = [BAR_LIGHT if s.startswith(("inc", "workspace")) else BAR for s in labels]
+    return bar_chart(
+        labels,
+        values,
+        title="Backup storage by restore point (GiB, cumulative)",
+        unit="GiB",
+        colours=colours,
+        **kwargs,
+    )
+
+
+def cost_chart(cost_by_month: Sequence[float], months: int = 12, **kwargs) -> str:
+    """Public-cloud cost per month over the first ``months`` (12 or 36) months; every 12th
+    month light. Nothing billed: a sentence instead of a flat, empty chart."""
+    if months not in (12, 36):
+        raise ValueError(f"months must be 12 or 36, got {months!r}")
+    values = [float(v) for v in list(cost_by_month)[:months]]
+    if not any(values):
+        return empty_chart(
+            f"Public-cloud cost per month, {months} months: none. Nothing is billed in a public "
+            "cloud; the copies stay on targets the organisation runs."
+        )
+    labels = [f"M{i}" for i in range(1, len(values) + 1)]
+    return bar_chart(
+        labels,
+        values,
+        title=f"Public-cloud cost per month, {months} months (total {fmt_money(sum(values))})",
+        unit="USD / month",
+        fmt=lambda v: fmt_num(v, 2),
+        colours=[BAR_LIGHT if i % 12 == 0 else BAR for i in range(1, len(values) + 1)],
+        **kwargs,
+    )
+
+
+# --- the operators' overview: stacked bars, capacity bars and stacked columns, each a link ---
 
 
 @dataclass(frozen=True)
@@ -58,24 +238,6 @@ class Bar:
     available: float | None
     href: str = ""
     note: str = ""
-
-
-def _open(width: int, height: int, title: str) -> list[str]:
-    return [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}" '
-        f'class="chart" font-family="{FONT}">',
-        f"<title>{escape(title)}</title>",
-        f'<text x="0" y="16" font-size="13" font-weight="600" fill="{TEXT}">{escape(title)}</text>',
-    ]
-
-
-def _empty(out: list[str], width: int, height: int, message: str) -> str:
-    out.append(
-        f'<text x="{width / 2:.0f}" y="{height / 2:.0f}" font-size="13" fill="{MUTED}" '
-        f'text-anchor="middle">{escape(message)}</text></svg>'
-    )
-    return "".join(out)
 
 
 def _rect(x: float, y: float, w: float, h: float, colour: str, href: str, title: str) -> str:
