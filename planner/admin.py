@@ -170,18 +170,16 @@ class CloudAdmin(PlannerAdmin):
 
     @admin.display(description="memory for tenant VMs (GiB)")
     def available_memory(self, obj):
-        """The ASH compute capacity formula (planner.sizing), for stamps only."""
-        if obj.kind != "azure_stack_hub" or not obj.nodes:
+        """The ASH compute capacity formula, with what runs on the stamp counted as the sizing
+        run, the overview and the plans count it (planner.services.hub_capacity), for stamps only."""
+        if obj.kind != "azure_stack_hub" or not obj.nodes or not obj.pk:
             return "—"
-        from planner.sizing import ash_available_memory_gib
+        from planner.services.hub_capacity import hub_figures
 
-        try:
-            value = ash_available_memory_gib(
-                obj.nodes, obj.memory_per_node_gib, obj.largest_vm_gib, obj.running_tenant_gib
-            )
-        except ValueError as exc:
-            return f"cannot compute: {exc}"
-        return f"{value:,.0f}"
+        hub = hub_figures([obj.pk], Limit.in_force()).get(obj.pk)
+        if hub is None or hub.memory is None:
+            return f"cannot compute: {hub.problem if hub else 'not a stamp'}"
+        return f"{hub.available_gib:,.0f}"
 
 
 @admin.register(Subscription)
@@ -210,6 +208,7 @@ class BackupTargetAdmin(PlannerAdmin):
         "used_gib",
         "needed_gib",
         "ingest_mbps",
+        "restore_mbps",
         "streams",
         "continuous_external_copy",
     ]
@@ -377,6 +376,7 @@ class ApplicationAdmin(KeepsSignedPlans, PlannerAdmin):
                     "product",
                     "native_ha",
                     "link_mbps",
+                    "link_other_mbps",
                     "replication_interval_minutes",
                     "growth_horizon_days",
                     "manual_steps",

@@ -16,6 +16,7 @@ from planner import facts
 from planner.guard import bound_app, bound_catalog
 from planner.rules import evaluate
 from planner.rules.bootorder import BootPlan, boot_order
+from planner.rules.capability import usable_link
 from planner.rules.context import CandidateFigures, RuleContext, SizingFigures, VmFigures
 from planner.rules.drills import DrillSummary
 from planner.rules.engine import derive
@@ -27,6 +28,31 @@ from planner.sizing import AppSizing, size_app
 # Replication seeding runs around the clock over the app's link, a few VMs at a time.
 SEEDING_WINDOW_HOURS = 24.0
 SEEDING_STREAMS = 4
+
+# The source of every sizing figure an app result shows (page, API "detail.sources", PDF).
+FIGURE_SOURCES = {
+    "used_gib": "inventory (disks' used GiB)",
+    "backup_gib": "DESIGN §4 backup storage; Veeam restore point simulator and best-practice "
+    "guide (repository sizing)",
+    "replica_gib": "DESIGN §4 replication; Azure Site Recovery on Azure Stack Hub capacity "
+    "planning (replica 1.5–2 × provisioned)",
+    "churn_gib_day": "DESIGN §4 (daily churn = U · d)",
+    "bandwidth_mbps": "DESIGN §4 (required bandwidth: change × 8,589.93 Mbit/GiB ÷ time ÷ "
+    "efficiency)",
+    "seeding_hours": "DESIGN §4 seeding (72 h goal) and the seed's \"Planning your backup "
+    'strategy" (staggered onboarding): one schedule at min(target ingest, usable link)',
+    "standby_vcpu": "DESIGN §4 stand-by compute; Azure Stack Hub VM sizes (catalog)",
+    "standby_memory_gib": "DESIGN §4 stand-by compute; Azure Stack Hub VM sizes (catalog)",
+    "asr_appliances": "Azure Site Recovery on Azure Stack Hub capacity planning (ASR products "
+    "only)",
+    "monthly_cost": "price catalog: Azure Backup, Site Recovery, Managed Disks and Virtual "
+    "Machines pricing; the provider's contract",
+    "rto_capability_minutes": "DESIGN §4 capability: backup RTO = data ÷ min(target restore "
+    "throughput, usable link) + redeploy; the seed's restore approaches",
+    "rpo_capability_minutes": "DESIGN §4 capability: backup interval, replication interval "
+    "while the link carries the change",
+    "hub_memory": "Azure Stack Hub compute capacity planning; inventoried VMs at catalog sizes",
+}
 
 
 def size(app: facts.App, prices: Mapping[str, float], limits: Mapping[str, float]) -> AppSizing:
@@ -113,6 +139,9 @@ def candidate_figures(
                         s.backup_gib,
                         s.standby_memory_gib,
                         len(s.vms) if s.standby_memory_gib > 0 else 0,
+                        replication_mbps=(
+                            s.bandwidth_mbps if scheme in facts.REPLICATING_SCHEMES else 0.0
+                        ),
                     )
                     by_key[key] = fig
             out[(scheme, target.id if target is not None else 0)] = fig
@@ -149,15 +178,17 @@ def rule_context(
     products=(),
     candidates=None,
 ) -> RuleContext:
+    schedule = onboarding(app, sizing, limits)
     figures = SizingFigures(
         backup_gib=sizing.backup_gib,
         replica_gib=sizing.replica_gib,
-        seeding_hours=sizing.seeding_hours,
+        seeding_hours=schedule.total_hours if schedule is not None else sizing.seeding_hours,
         standby_memory_gib=sizing.standby_memory_gib,
         standby_vcpu=sizing.standby_vcpu,
         bandwidth_mbps=sizing.bandwidth_mbps,
         asr_appliances=sizing.asr_appliances,
         vms={v.vm_id: VmFigures(v.backup_gib, v.used_gib, v.provisioned_gib) for v in sizing.vms},
+        backup_run_gib=sizing.backup_run_gib,
     )
     return RuleContext(
         limits=limits,
@@ -184,6 +215,7 @@ class Assessment:
     capability: object  # planner.rules.capability.Capability
     recommendation: object  # planner.rules.recommend.Recommendation
     drills: DrillSummary
+    target_hub: tuple[str, ...] = ()  # how the target hub's memory was counted (rules agree)
 
     @property
     def blocking(self) -> int:
@@ -238,7 +270,7 @@ class Assessment:
             "replica_gib": s.replica_gib,
             "churn_gib_day": s.churn_gib_day,
             "bandwidth_mbps": s.bandwidth_mbps,
-            "seeding_hours": s.seeding_hours,
+            "seeding_hours": self.onboarding_hours,
             "standby_vcpu": s.standby_vcpu,
             "standby_memory_gib": s.standby_memory_gib,
             "public_instances": s.public_instances,
@@ -255,10 +287,22 @@ class Assessment:
             "detail": self.detail(),
         }
 
+    @property
+    def onboarding_hours(self) -> float:
+        """The app's seeding or first-full time: the staggered schedule's elapsed hours when there
+        is one (one computation for the page, the API and the PDF), else the sizing's figure."""
+        if self.schedule is not None:
+            return self.schedule.total_hours
+        return self.sizing.seeding_hours
+
     def detail(self) -> dict:
         s = self.sizing
+        explanation = list(s.explanation)
+        if self.schedule is not None:
+            explanation += [f"onboarding: {line}" for line in self.schedule.explanation]
         return {
-            "explanation": list(s.explanation),
+            "explanation": explanation,
+            "sources": dict(FIGURE_SOURCES),
             "cost_by_month": [round(c, 2) for c in s.cost_by_month],
             "storage_by_point": [[label, round(g, 1)] for label, g in s.storage_by_point],
             "appliances": {
@@ -267,6 +311,7 @@ class Assessment:
                 "memory_gib": s.appliance_memory_gib,
             },
             "capability": self.capability.to_json(),
+            "target_hub": list(self.target_hub),
             "recommendation": self.recommendation.to_json(),
             "boot": self.boot.to_json(),
             "schedule": self.schedule.to_json() if self.schedule else None,
@@ -299,36 +344,45 @@ def _finite(value: float) -> float | None:
 
 
 def onboarding(app: facts.App, sizing: AppSizing, limits: Mapping[str, float]) -> Schedule | None:
-    """Spread the initial fulls (backup) or the seeding (replication) over nights."""
+    """Spread the initial fulls (backup) or the seeding (replication) over nights.
+
+    The one onboarding computation: its elapsed hours are the app's "seeding / first full"
+    figure (``Assessment.onboarding_hours``) and the ONBOARDING_* rules read the same schedule.
+    Backup: the initial fulls (used × reduction) move at min(target ingest, usable link) in the
+    target's window. Replication: the seeding (used × wire ratio) moves at the usable link around
+    the clock. Streams are used as the data needs: never more streams than VMs, so one VM gets
+    the whole rate rather than a stream's share.
+    """
     goal = float(limits.get("seeding.goal_hours", 72))
     used = {v.vm_id: v.used_gib for v in sizing.vms}
     names = {v.id: v.name for v in app.vms}
     if not used:
         return None
+    link, _ = usable_link(app.assumptions)
     if app.scheme == "backup_restore" and app.backup_target is not None:
         t = app.backup_target
         reduction = facts.effective_policy(app)[0].reduction
         items = [(vm_id, names[vm_id], gib * reduction) for vm_id, gib in used.items()]
-        if t.ingest_mbps <= 0:
+        rate = min(t.ingest_mbps, link) if link > 0 else t.ingest_mbps
+        if not (0 < rate < math.inf) or not 0 < t.window_hours <= 24:
             return None
         return stagger(
             items,
-            ingest_mbps=t.ingest_mbps,
+            ingest_mbps=rate,
             window_hours=t.window_hours,
-            streams=max(1, t.streams),
+            streams=max(1, min(t.streams, len(items))),
             goal_hours=goal,
         )
     if app.scheme in facts.REPLICATING_SCHEMES:
         a = app.assumptions
-        rate = (a.link_mbps - a.delta_mbps) * a.efficiency
-        if rate <= 0:
+        if link <= 0:
             return None
         items = [(vm_id, names[vm_id], gib * a.wire_ratio) for vm_id, gib in used.items()]
         return stagger(
             items,
-            ingest_mbps=rate,
+            ingest_mbps=link,
             window_hours=SEEDING_WINDOW_HOURS,
-            streams=SEEDING_STREAMS,
+            streams=max(1, min(SEEDING_STREAMS, len(items))),
             goal_hours=goal,
         )
     return None
@@ -360,4 +414,18 @@ def assess(app: facts.App, sizing: AppSizing, ctx: RuleContext) -> Assessment:
         capability=derived.capability,
         recommendation=derived.recommendation,
         drills=derived.drill,
+        target_hub=_target_hub(app, ctx),
+    )
+
+
+def _target_hub(app: facts.App, ctx: RuleContext) -> tuple[str, ...]:
+    """The target hub's memory as the CAPACITY_ASH_* rules count it, for the page and the PDF."""
+    rt = app.recovery_target
+    load = ctx.cloud_loads.get(rt.id) if rt is not None else None
+    if load is None or app.scheme not in facts.REPLICATING_SCHEMES:
+        return ()
+    return (
+        f"target hub '{rt.name}': stand-by VMs need {load.standby_memory_gib:,.1f} GiB "
+        f"estate-wide; {load.available_memory_gib:,.1f} GiB is available for tenant VMs",
+        *load.explanation,
     )

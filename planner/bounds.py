@@ -107,6 +107,12 @@ LINK_MBPS = Range(
     "0.1 Mbit/s is a dial-up line; 400,000 is 400 GbE, faster than any hub's uplink. "
     "Below 0.1 the onboarding schedule of an ordinary VM runs for years.",
 )
+LINK_OTHER_MBPS = Range(
+    0,
+    400_000,
+    "Mbit/s",
+    "Other traffic on the replication link: none up to the fastest link (400 GbE).",
+)
 GROWTH_HORIZON_DAYS = Range(
     0, 3_650, "days", "Sizing further than ten years ahead is guesswork (0: today's size)."
 )
@@ -165,6 +171,12 @@ TARGET_GIB = Range(
     0, 1_073_741_824, "GiB (1 EiB)", "Backup targets: far beyond any appliance or account."
 )
 INGEST_MBPS = Range(0, 400_000, "Mbit/s", "As a link: at most 400 GbE.")
+RESTORE_MBPS = Range(
+    0,
+    400_000,
+    "Mbit/s",
+    "As a link: at most 400 GbE (0: the 1,000 Mbit/s restore assumption of DESIGN §4).",
+)
 WINDOW_HOURS = Range(0.1, 24, "hours", "A backup window is part of a day.")
 STREAMS = Range(1, 1_024, "streams", "Backup products run tens of concurrent streams.")
 SIZE_VCPU = Range(1, 1_024, "vCPU", "The largest Azure sizes have a few hundred vCPU.")

@@ -43,6 +43,11 @@ OS_TYPES = ("windows", "linux")
 ROLES = ("database", "middleware", "web", "other")  # start-up rank, first boots first
 PRODUCT_VENDORS = ("microsoft", "partner")
 PRODUCT_LEVELS = ("guest", "api", "hypervisor")  # ASH supports guest and API only
+# The seed's restore options ("Planning your backup strategy", Restore): "Backup products can
+# restore virtual disks, app data within an existing VM, or the entire VM resource and associated
+# virtual disks ... it may be easier to redeploy SQL server from a template and then restore the
+# databases". What each one moves and whether a redeploy is added: planner.rules.capability.
+RESTORE_APPROACHES = ("whole_vm", "disks", "app_data", "redeploy")
 # How a product keeps its backup chain: incrementals forever after one full, or periodic fulls.
 PRODUCT_CHAINS = ("incremental_forever", "periodic_full")
 REDUNDANCIES = ("lrs", "grs")  # Azure storage: locally or geo-redundant
@@ -80,6 +85,7 @@ class BackupTarget:
     streams: int = 1  # concurrent backup streams
     window_hours: float = 8.0  # nightly backup window
     continuous_external_copy: bool = False  # all data copied on to an external location
+    restore_mbps: float = 0.0  # restore throughput the operator measured; 0: not set (default)
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,7 @@ class Disk:
     name: str
     provisioned_gib: float
     used_gib: float
+    os_disk: bool = False  # the OS disk (no LUN); the others hold data
 
 
 @dataclass(frozen=True)
@@ -134,8 +141,14 @@ class Vm:
     growth_per_year: float = 0.0
     boot_group: int | None = None
     depends_on: tuple[int, ...] = ()  # ids of VMs (of this or another app) it needs running
+    restore_approach: str = "whole_vm"  # one of RESTORE_APPROACHES
     keep_in_backup: bool = False  # a scale-set VM the owner keeps in backup storage anyway
     no_protection: Decision | None = None  # the owner decided this VM goes unprotected
+
+    @property
+    def size_known(self) -> bool:
+        """Whether the VM's size is in the catalog (vCPU and memory known)."""
+        return self.vcpu > 0 and self.memory_gib > 0
 
     @property
     def used_gib(self) -> float:
@@ -229,6 +242,23 @@ class App:
     @property
     def protected_vms(self) -> tuple[Vm, ...]:
         return tuple(v for v in self.vms if v.opted_in)
+
+    @property
+    def uses_asr(self) -> bool:
+        """Replication from one Azure Stack Hub to another with Azure Site Recovery: the scheme
+        is replication, both clouds are hubs and the product is Microsoft's (or not chosen yet,
+        in which case ASR, the hub-to-hub replication Microsoft documents, is assumed). Only then
+        are ASR appliances and the ASR resource provider counted (sizing and rules alike)."""
+        src, rt = self.source_cloud, self.recovery_target
+        return (
+            self.scheme == "replication"
+            and src is not None
+            and rt is not None
+            and src.kind == "azure_stack_hub"
+            and rt.kind == "azure_stack_hub"
+            and src.id != rt.id
+            and (self.product is None or self.product.vendor == "microsoft")
+        )
 
 
 DEFAULT_REDUCTION = 0.5  # DESIGN §4: stored / original when neither policy nor product says

@@ -73,10 +73,15 @@ class Cloud(models.Model):
     )
     running_tenant_gib = models.FloatField(
         default=0,
-        help_text="Memory already used by tenant VMs outside the planner",
+        help_text="Memory used by tenant VMs the planner does not know (not in its inventory); "
+        "inventoried VMs are counted at their catalog sizes",
         validators=[bounds.STAMP_MEMORY_GIB],
     )
-    running_vm_count = models.PositiveIntegerField(default=0, validators=[bounds.RUNNING_VMS])
+    running_vm_count = models.PositiveIntegerField(
+        default=0,
+        help_text="Tenant VMs on the stamp the planner does not know",
+        validators=[bounds.RUNNING_VMS],
+    )
 
     class Meta:
         ordering = ["name"]
@@ -152,6 +157,12 @@ class BackupTarget(models.Model):
     window_hours = models.FloatField(
         default=8, help_text="Nightly backup window", validators=[bounds.WINDOW_HOURS]
     )
+    restore_mbps = models.FloatField(
+        default=0,
+        validators=[bounds.RESTORE_MBPS],
+        help_text="Restore throughput you measured, Mbit/s (0: the default 1,000 Mbit/s "
+        "restore throughput assumption of DESIGN §4 is used, and the plan says so)",
+    )
     continuous_external_copy = models.BooleanField(
         default=False, help_text="All data is continuously copied to an external location"
     )
@@ -178,6 +189,11 @@ class BackupTarget(models.Model):
                 condition=Q(ingest_mbps__gte=0),
                 name="backup_target_ingest_not_negative",
                 violation_error_message="Ingest throughput cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=bounds.RESTORE_MBPS.q("restore_mbps"),
+                name="backup_target_restore_range",
+                violation_error_message=f"The restore throughput is {bounds.RESTORE_MBPS.text}.",
             ),
         ]
 

@@ -110,6 +110,15 @@ class OsType(models.TextChoices):
     LINUX = "linux", "Linux"
 
 
+class RestoreApproach(models.TextChoices):
+    """The seed's restore options ("Planning your backup strategy", Restore)."""
+
+    WHOLE_VM = "whole_vm", "The whole VM and its disks"
+    DISKS = "disks", "Its disks (a VM created from them)"
+    APP_DATA = "app_data", "App data into the existing VM"
+    REDEPLOY = "redeploy", "Redeploy from a template, then restore the data"
+
+
 class Role(models.TextChoices):
     """Start-up rank: databases boot first, then middleware, then web, then the rest."""
 
@@ -305,6 +314,11 @@ class Application(models.Model):
         help_text="Replication link to the target, Mbit/s",
         validators=[bounds.LINK_MBPS],
     )
+    link_other_mbps = models.FloatField(
+        default=0,
+        validators=[bounds.LINK_OTHER_MBPS],
+        help_text="Part of the link other traffic already uses, Mbit/s",
+    )
     replication_interval_minutes = models.PositiveIntegerField(
         default=15, validators=[bounds.REPLICATION_INTERVAL_MINUTES]
     )
@@ -331,6 +345,13 @@ class Application(models.Model):
                 condition=bounds.LINK_MBPS.q("link_mbps"),
                 name="app_link_range",
                 violation_error_message=f"The replication link is {bounds.LINK_MBPS.text}.",
+            ),
+            models.CheckConstraint(
+                condition=bounds.LINK_OTHER_MBPS.q("link_other_mbps"),
+                name="app_link_other_range",
+                violation_error_message=(
+                    f"The link's other traffic is {bounds.LINK_OTHER_MBPS.text}."
+                ),
             ),
             models.CheckConstraint(
                 condition=bounds.GROWTH_HORIZON_DAYS.q("growth_horizon_days"),
@@ -380,6 +401,11 @@ class Application(models.Model):
                 "List two-letter ISO codes separated by commas, e.g. DE, AT."
             )
         self.allowed_countries = ", ".join(c.upper() for c in codes)
+        if (self.link_other_mbps or 0) >= (self.link_mbps or 0) > 0:
+            errors["link_other_mbps"] = (
+                "Other traffic must leave part of the link free: enter less than the link's "
+                f"{self.link_mbps:g} Mbit/s."
+            )
         if self.recovery_target_id and self.recovery_target_id == self.source_cloud_id:
             errors["recovery_target"] = (
                 "Pick another cloud than the source: a separate environment in another "
@@ -453,6 +479,12 @@ class VirtualMachine(models.Model):
     )
     boot_group = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Start-up group set by the owner (1 boots first)"
+    )
+    restore_approach = models.CharField(
+        max_length=10,
+        choices=RestoreApproach.choices,
+        default=RestoreApproach.WHOLE_VM,
+        help_text="What a restore brings back: it decides the data moved and the redeploy time",
     )
     depends_on = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="dependents"

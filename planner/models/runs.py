@@ -166,6 +166,9 @@ class RunFigures(models.Model):
     standby_memory_gib = models.FloatField(default=0)
     rto_capability_minutes = models.FloatField(null=True)
     rpo_capability_minutes = models.FloatField(null=True)
+    # The ASR appliance VMs the app runs on its source hub (hub_capacity counts them there).
+    source_cloud_id = models.IntegerField(null=True)
+    asr_appliances = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from planner.assess import FIGURE_SOURCES
 from planner.charts import cost_chart, storage_chart
 from planner.exports import safe_cell
 from planner.labels import plan_state_banner, scheme_title
@@ -164,7 +165,13 @@ def _objectives(s: dict) -> tuple[list[dict], bool]:
         {
             "what": "Recovery point (RPO)",
             "objective": objective(rpo, eff_rpo),
-            "capability": dur(cap_rpo, "complete data loss"),
+            # None: no protection (complete loss), or a link too slow for the change (backlog).
+            "capability": dur(
+                cap_rpo,
+                "complete data loss"
+                if (s.get("scheme") or {}).get("name", "none") == "none"
+                else "unbounded: the link is too slow, the backlog grows",
+            ),
             "ok": met(cap_rpo, eff_rpo),
         }
     )
@@ -402,6 +409,7 @@ def plan_context(
     """Everything the template prints, formatted; pure (no database)."""
     s = snapshot
     inputs, res, detail = s["inputs"], s["result"], s["result"]["detail"]
+    sources = detail.get("sources") or FIGURE_SOURCES
     waivers = {w["code"]: w for w in meta.waivers}
     objectives, objectives_ok = _objectives(s)
     rec = detail.get("recommendation") or {}
@@ -458,20 +466,39 @@ def plan_context(
             for c in rec.get("candidates", [])
         ],
         "figures": [
-            ("VMs protected", f"{res['protected_vm_count']:,} of {res['vm_count']:,}"),
-            ("Used data now", fmt_gib(res["used_gib"])),
-            ("Backup storage on the target", fmt_gib(res["backup_gib"])),
-            ("Replica storage on the target", fmt_gib(res["replica_gib"])),
-            ("Daily change (churn)", f"{fmt_gib(res['churn_gib_day'])}/day"),
-            ("Bandwidth needed", fmt_mbps(res["bandwidth_mbps"])),
-            ("Initial seeding", fmt_hours(res["seeding_hours"])),
-            (
-                "Stand-by compute on the target",
-                f"{fmt_num(res['standby_vcpu'], 1)} vCPU, {fmt_gib(res['standby_memory_gib'])}",
-            ),
-            ("ASR appliances", f"{res['asr_appliances']}"),
-            ("Public cloud, steady month", fmt_money(res["monthly_cost"])),
+            (label, value, sources.get(key, ""))
+            for label, value, key in (
+                (
+                    "VMs protected",
+                    f"{res['protected_vm_count']:,} of {res['vm_count']:,}",
+                    "",
+                ),
+                ("Used data now", fmt_gib(res["used_gib"]), "used_gib"),
+                ("Backup storage on the target", fmt_gib(res["backup_gib"]), "backup_gib"),
+                ("Replica storage on the target", fmt_gib(res["replica_gib"]), "replica_gib"),
+                (
+                    "Daily change (churn)",
+                    f"{fmt_gib(res['churn_gib_day'])}/day",
+                    "churn_gib_day",
+                ),
+                ("Bandwidth needed", fmt_mbps(res["bandwidth_mbps"]), "bandwidth_mbps"),
+                (
+                    "Initial seeding / first full",
+                    fmt_hours(res["seeding_hours"]),
+                    "seeding_hours",
+                ),
+                (
+                    "Stand-by compute on the target",
+                    f"{fmt_num(res['standby_vcpu'], 1)} vCPU, {fmt_gib(res['standby_memory_gib'])}",
+                    "standby_vcpu",
+                ),
+                ("ASR appliances", f"{res['asr_appliances']}", "asr_appliances"),
+                ("Public cloud, steady month", fmt_money(res["monthly_cost"]), "monthly_cost"),
+            )
         ],
+        "target_hub_lines": detail.get("target_hub") or [],
+        "capability_source": sources.get("rto_capability_minutes", ""),
+        "hub_source": sources.get("hub_memory", ""),
         "topology": s["topology"],
         "settings_rows": _settings_rows(inputs),
         "sovereignty": {

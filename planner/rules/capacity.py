@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from planner.facts import REPLICATING_SCHEMES, App, Cloud
 from planner.rules import _units as u
+from planner.rules.capability import link_backlog, usable_link
 from planner.rules.eligibility import same_cloud
 from planner.rules.findings import Finding, finding
 
@@ -24,9 +25,12 @@ ASH = "azure_stack_hub"
 
 
 def check(app: App, ctx: RuleContext, d: Derived) -> Iterator[Finding]:
+    yield from _vm_sizes(app)
     if app.scheme == "none":
         return
+    yield from _link(app, ctx)
     yield from _backup_target(app, ctx)
+    yield from _backup_window(app, ctx)
     rt = app.recovery_target
     if (
         rt is not None
@@ -36,13 +40,69 @@ def check(app: App, ctx: RuleContext, d: Derived) -> Iterator[Finding]:
     ):
         yield from _target_hub(app, ctx, rt)
         src = app.source_cloud
-        if (
-            app.scheme == "replication"
-            and src is not None
-            and src.kind == ASH
-            and (app.product is None or app.product.vendor == "microsoft")
-        ):
+        if app.uses_asr and src is not None:
             yield from _asr(app, ctx, d, src, rt)
+
+
+def _vm_sizes(app: App) -> Iterator[Finding]:
+    """VMs whose size is not in the catalog: their compute is unknown, never counted as 0."""
+    unknown = [v for v in app.vms if not v.size_known]
+    if not unknown:
+        return
+    shown = ", ".join(f"'{v.name}'" + (f" (size '{v.size}')" if v.size else "") for v in unknown)
+    yield finding(
+        "VM_SIZE_UNKNOWN",
+        app.id,
+        f"{u.plural(len(unknown), 'VM')} of '{app.name}' {'has' if len(unknown) == 1 else 'have'} "
+        f"a size not in the VM size catalog, so vCPU and memory are unknown (stand-by compute "
+        f"and the hubs' running memory leave them out): {shown}",
+        vm_ids=[v.id for v in unknown],
+    )
+
+
+def _link(app: App, ctx: RuleContext) -> Iterator[Finding]:
+    """Replication bandwidth needed against the usable link (DESIGN §4)."""
+    if app.scheme not in REPLICATING_SCHEMES or ctx.sizing is None:
+        return
+    needed = ctx.sizing.bandwidth_mbps
+    backlog = link_backlog(app, needed) if needed > 0 else None
+    if backlog is None:
+        return
+    yield finding(
+        "LINK_TOO_SLOW_FOR_RPO",
+        app.id,
+        f"'{app.name}' needs {u.mbps(needed)} of link for {u.scheme(app.scheme)}: {backlog[1]}; "
+        f"the RPO {u.dur_with_minutes(app.rpo_minutes)} cannot be met",
+    )
+
+
+def _backup_window(app: App, ctx: RuleContext) -> Iterator[Finding]:
+    """One backup run must fit the window at min(usable link, target ingest) (DESIGN §4)."""
+    bt = app.backup_target
+    if app.scheme != "backup_restore" or bt is None or ctx.sizing is None:
+        return
+    gib = ctx.sizing.backup_run_gib
+    if gib <= 0:
+        return
+    a = app.assumptions
+    link, how = usable_link(a)
+    interval_h = (app.policy.interval_minutes if app.policy else 1440) / 60
+    window = min(bt.window_hours, interval_h) if bt.window_hours > 0 else interval_h
+    rate = min(link, bt.ingest_mbps) if bt.ingest_mbps > 0 else link
+    if rate <= 0:
+        return
+    hours = gib * a.wire_ratio * u.MBIT_PER_GIB / rate / 3600
+    if hours <= window + _EPS:
+        return
+    ingest = f", target ingest {u.mbps(bt.ingest_mbps)}" if bt.ingest_mbps > 0 else ""
+    yield finding(
+        "BACKUP_WINDOW_EXCEEDED",
+        app.id,
+        f"one backup run moves {u.gib(gib)}; at min(usable link {how}{ingest}) = {u.mbps(rate)} "
+        f"it takes {u.gib(gib)} × {u.num(a.wire_ratio, 2)} × {u.num(u.MBIT_PER_GIB, 2)} Mbit/GiB "
+        f"÷ {u.mbps(rate)} ÷ 3,600 s/h = {u.hours(hours)}, longer than the "
+        f"{u.hours(window)} window of '{bt.name}'",
+    )
 
 
 def _backup_target(app: App, ctx: RuleContext) -> Iterator[Finding]:
@@ -81,13 +141,15 @@ def _target_hub(app: App, ctx: RuleContext, rt: Cloud) -> Iterator[Finding]:
     if load is None:
         return
     apps = f" for {u.plural(load.apps, 'app')}{load.basis}" if load.apps else ""
+    counted = f" ({'; '.join(load.explanation)})" if load.explanation else ""
     if load.standby_memory_gib > load.available_memory_gib + _EPS:
         yield finding(
             "CAPACITY_ASH_MEMORY",
             app.id,
             f"target hub '{rt.name}' needs {u.gib(load.standby_memory_gib)} of memory for stand-by "
             f"VMs estate-wide{apps}, but only {u.gib(load.available_memory_gib)} is available for "
-            f"tenant VMs: {u.gib(load.standby_memory_gib - load.available_memory_gib)} short",
+            f"tenant VMs: {u.gib(load.standby_memory_gib - load.available_memory_gib)} short"
+            f"{counted}",
         )
     stamp = ctx.limit("ash.max_vms_per_stamp")
     per_node = ctx.limit("ash.max_vms_per_node")
@@ -96,12 +158,13 @@ def _target_hub(app: App, ctx: RuleContext, rt: Cloud) -> Iterator[Finding]:
     if rt.nodes > 0 and rt.nodes * per_node < stamp:
         limit = rt.nodes * per_node
         how = f"{rt.nodes} nodes × {u.num(per_node, 0)} VMs per node"
-    total = rt.running_vm_count + load.vm_count
+    running = rt.running_vm_count if load.running_vms is None else load.running_vms
+    total = running + load.vm_count
     if total > limit:
         yield finding(
             "CAPACITY_ASH_VM_COUNT",
             app.id,
-            f"target hub '{rt.name}' would hold {rt.running_vm_count:,} running + "
+            f"target hub '{rt.name}' would hold {running:,} running + "
             f"{load.vm_count:,} stand-by VMs{apps} = {total:,}, over its limit of "
             f"{u.num(limit, 0)} ({how})",
         )

@@ -38,6 +38,7 @@ class SizingFigures:
     standby_vcpu        vCPU reserved or running on the recovery target
     bandwidth_mbps      replication bandwidth needed
     asr_appliances      ASR appliance VMs needed on the source hub (0 when not ASR)
+    backup_run_gib      data one backup run moves (backup-restore; Σ U_h × change per run)
     vms                 per VM id: ``VmFigures(backup_gib, used_gib, provisioned_gib)``; when a
                         VM is listed, its ``used_gib`` replaces the facts' figure in the
                         capability estimate (restore time) and onboarding schedule
@@ -51,6 +52,7 @@ class SizingFigures:
     bandwidth_mbps: float = 0.0
     asr_appliances: int = 0
     vms: Mapping[int, VmFigures] = field(default_factory=dict)
+    backup_run_gib: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,10 @@ class CloudLoad:
                          formula: N*H - reserve - infrastructure - running tenant VMs
     apps                 how many apps fail over to it (for the message; 0 when unknown)
     basis                as ``TargetLoad.basis``
+    running_vms          VMs already running on the stamp as the planner counts them
+                         (``planner.sizing.hub_running``: inventoried + operator's figure + ASR
+                         appliances); None: the cloud's ``running_vm_count`` alone
+    explanation          how the running memory and the available memory were counted
     """
 
     standby_memory_gib: float
@@ -89,6 +95,8 @@ class CloudLoad:
     available_memory_gib: float
     apps: int = 0
     basis: str = ""
+    running_vms: int | None = None
+    explanation: tuple[str, ...] = ()
 
 
 class CandidateFigures(NamedTuple):
@@ -101,6 +109,8 @@ class CandidateFigures(NamedTuple):
     backup_gib          backup storage it would need on the backup target
     standby_memory_gib  memory it would reserve or run on the recovery cloud
     standby_vm_count    stand-by VMs it would add to the recovery cloud
+    replication_mbps    replication bandwidth it needs on the app's link (replicating schemes;
+                        0 else): the candidate's RPO is checked against the usable link
     error               why it could not be sized ("" when sized)
     """
 
@@ -110,6 +120,7 @@ class CandidateFigures(NamedTuple):
     standby_memory_gib: float = 0.0
     standby_vm_count: int = 0
     error: str = ""
+    replication_mbps: float = 0.0
 
 
 class Dependent(NamedTuple):

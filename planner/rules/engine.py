@@ -15,6 +15,7 @@ from planner.rules import capacity, dependencies, drills, objectives, platform, 
 from planner.rules.bootorder import Layering, layer_vms
 from planner.rules.capability import Capability, scheme_capability
 from planner.rules.context import RuleContext
+from planner.rules.estate import replication_mbps
 from planner.rules.findings import Finding, finding
 from planner.rules.recommend import Recommendation, recommend_scheme
 
@@ -72,7 +73,11 @@ class Derived:
             self.layers = layer_vms(self.protected, max_groups=self.max_groups)
         self.boot_groups = len(self.layers.groups)
         self.capability: Capability = scheme_capability(
-            app, app.scheme, self.boot_groups, used_gib=self.used_gib
+            app,
+            app.scheme,
+            self.boot_groups,
+            used_gib=self.used_gib,
+            replication_mbps=replication_mbps(app, ctx.sizing),
         )
         self.drill = drills.summarize(app.drills)
         self._recommendation: Recommendation | None = None

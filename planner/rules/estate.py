@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
-from planner.facts import App, Vm
+from planner.facts import REPLICATING_SCHEMES, App, Vm
 from planner.rules.bootorder import layer_vms
 from planner.rules.capability import Capability, scheme_capability
 from planner.rules.context import Dependent, ExternalVm, SizingFigures
@@ -28,7 +28,16 @@ def app_capability(
     per_vm = sizing.vms if sizing is not None else {}
     used = sum(per_vm[v.id].used_gib if v.id in per_vm else v.used_gib for v in protected)
     groups = len(layer_vms(protected, max_groups=int(limits["boot.max_groups"])).groups)
-    return scheme_capability(app, app.scheme, groups, used_gib=used)
+    return scheme_capability(
+        app, app.scheme, groups, used_gib=used, replication_mbps=replication_mbps(app, sizing)
+    )
+
+
+def replication_mbps(app: App, sizing: SizingFigures | None) -> float | None:
+    """The replication bandwidth the link must carry, for a replicating scheme (None else)."""
+    if sizing is None or app.scheme not in REPLICATING_SCHEMES:
+        return None
+    return sizing.bandwidth_mbps
 
 
 def dependency_maps(

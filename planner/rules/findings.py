@@ -54,6 +54,8 @@ S_STORAGE = "DESIGN §4 (backup storage and throughput on the target)"
 S_HORIZON = "DESIGN §4: the horizon is never shorter than the longest retention"
 S_SEEDING = "DESIGN §4: initial seeding goal (72 h by default), split into batches beyond"
 S_BOOT = "DESIGN §5 (start-up order: at most 7 groups)"
+S_LINK = "DESIGN §4 (required bandwidth against the link: (link − other traffic) × efficiency)"
+S_VM_SIZES = "Azure Stack Hub VM sizes (azure-stack-docs, azure-stack/user/azure-stack-vm-sizes.md)"
 S_INPUTS = "planner.guard: the engine's domain, the entrances' ranges (planner.bounds)"
 S_DRIFT = (
     "Issue 20: the inventory synced from the hub's Azure Resource Manager endpoint differs from "
@@ -494,6 +496,30 @@ _RULES: tuple[RuleInfo, ...] = (
         "Target Azure Stack Hub VM count limit exceeded",
         S_ASH,
         "Move apps to another target hub or add nodes (per-stamp limit permitting).",
+    ),
+    RuleInfo(
+        "LINK_TOO_SLOW_FOR_RPO",
+        BLOCKING,
+        "The link carries less than the replication needs: the backlog grows, no RPO holds",
+        S_LINK,
+        "Raise the link to at least the figure shown, lower the other traffic on it, or choose "
+        "a scheme that moves less data (backup-restore).",
+    ),
+    RuleInfo(
+        "BACKUP_WINDOW_EXCEEDED",
+        WARNING,
+        "One backup run does not fit the window at min(link, target ingest)",
+        S_STORAGE,
+        "Widen the backup window, raise the link or the target's ingest, or back up less often "
+        "per run.",
+    ),
+    RuleInfo(
+        "VM_SIZE_UNKNOWN",
+        WARNING,
+        "A VM's size is not in the VM size catalog: its vCPU and memory are unknown",
+        S_VM_SIZES,
+        "Set the VM's size to one of the catalog's Azure Stack Hub sizes (or add the size to "
+        "the catalog) so its compute is counted.",
     ),
     # --- Azure Site Recovery on Azure Stack Hub ---
     RuleInfo(

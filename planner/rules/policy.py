@@ -22,6 +22,7 @@ from planner.facts import (
     effective_policy,
 )
 from planner.rules import _units as u
+from planner.rules.capability import usable_link
 from planner.rules.findings import Finding, finding
 from planner.rules.stagger import stagger
 
@@ -107,11 +108,18 @@ def _onboarding(app: App, ctx: RuleContext, d: Derived, goal: float) -> Iterator
         fig = per_vm.get(v.id)
         used = fig.used_gib if fig is not None else v.used_gib
         items.append((v.id, v.name, used * reduction))
+    # The same schedule as planner.assess.onboarding: min(target ingest, usable link), never
+    # more streams than VMs.
+    link, _ = usable_link(app.assumptions)
+    rate = min(bt.ingest_mbps, link) if link > 0 else bt.ingest_mbps
+    if not (0 < rate < math.inf):
+        return
+    streams = max(1, min(bt.streams, len(items)))
     sched = stagger(
         items,
-        ingest_mbps=bt.ingest_mbps,
+        ingest_mbps=rate,
         window_hours=bt.window_hours,
-        streams=bt.streams,
+        streams=streams,
         goal_hours=goal,
     )
     if sched.unscheduled:
@@ -138,7 +146,7 @@ def _onboarding(app: App, ctx: RuleContext, d: Derived, goal: float) -> Iterator
             "ONBOARDING_STAGGERED",
             app.id,
             f"the initial fulls ({u.gib(sched.total_gib)} after reduction × {reduction}) need "
-            f"{sched.nights} nights through '{bt.name}' ({u.gib(sched.night_capacity_gib)} a night, "
-            f"{u.plural(bt.streams, 'stream')}), {u.hours(sched.total_hours)} elapsed, {goal_text}: "
+            f"{sched.nights} nights through '{bt.name}' ({u.gib(sched.night_capacity_gib)} a night "
+            f"at {u.mbps(rate)}, {u.plural(streams, 'stream')}), {u.hours(sched.total_hours)} elapsed, {goal_text}: "
             f"{plan}",
         )

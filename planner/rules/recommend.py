@@ -12,6 +12,9 @@ carries:
 - whether it fits, and why not:
   - objectives: the capability meets the RTO and RPO, made stricter by what other apps' VMs
     that depend on this app's VMs need (``RuleContext.dependents``);
+  - links: a replicating candidate's replication bandwidth (its sizing's) must fit the app's
+    usable link, else its RPO is unbounded (the backlog grows) and the reason says by how much
+    and what link would do (``capability.link_backlog``);
   - sovereignty and topology: the target is allowed (``eligibility``);
   - products: a product supports the scheme and every protected VM's OS (Linux: partner
     products only; no hypervisor-level product) — the catalog, else the app's own product;
@@ -37,9 +40,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
-from planner.facts import SCHEMES, App, BackupTarget, Cloud, Vm
+from planner.facts import REPLICATING_SCHEMES, SCHEMES, App, BackupTarget, Cloud, Vm
 from planner.rules import _units as u
-from planner.rules.capability import Capability, scheme_capability
+from planner.rules.capability import Capability, link_backlog, scheme_capability
 from planner.rules.context import CandidateFigures, RuleContext
 from planner.rules.eligibility import (
     backup_target_reasons,
@@ -296,8 +299,10 @@ def _candidate(
         ref = Target("cloud", target.id, target.name)
     else:
         as_chosen, ref = replace(app, scheme=scheme), None
-    cap = scheme_capability(as_chosen, scheme, boot_groups, used_gib=used)
     fig: CandidateFigures | None = ctx.candidates.get((scheme, ref.id if ref else 0))
+    needed = _replication_mbps(app, ctx, scheme, fig)
+    cap = scheme_capability(as_chosen, scheme, boot_groups, used_gib=used, replication_mbps=needed)
+    backlog = link_backlog(as_chosen, needed) if needed else None
     problems: list[str] = []
     good: list[str] = []
     if scheme == "none":
@@ -316,7 +321,9 @@ def _candidate(
             problems.append(
                 f"RTO capability {u.dur_with_minutes(cap.rto_minutes)} > {u.dur_with_minutes(rto)}"
             )
-        if cap.rpo_minutes > rpo:
+        if backlog is not None:
+            problems.append(f"the link is too slow for any RPO: {backlog[1]}")
+        elif cap.rpo_minutes > rpo:
             problems.append(
                 f"RPO capability {u.dur_with_minutes(cap.rpo_minutes)} > {u.dur_with_minutes(rpo)}"
             )
@@ -354,6 +361,21 @@ def _candidate(
         cost = 0.0
     explanation = fig.cost_explanation if fig is not None else ()
     return Candidate(scheme, cap, ok, why, ref, cost, explanation)
+
+
+def _replication_mbps(
+    app: App, ctx: RuleContext, scheme: str, fig: CandidateFigures | None
+) -> float | None:
+    """The replication bandwidth a replicating candidate needs on the app's link: its own
+    sizing's, else (costs not computed) the app's sizing when its chosen scheme replicates too
+    (the same churn whatever the replicating scheme); None: not known, the link is not checked."""
+    if scheme not in REPLICATING_SCHEMES:
+        return None
+    if fig is not None and fig.replication_mbps > 0:
+        return fig.replication_mbps
+    if ctx.sizing is not None and app.scheme in REPLICATING_SCHEMES and ctx.sizing.bandwidth_mbps:
+        return ctx.sizing.bandwidth_mbps
+    return None
 
 
 def _money(value: float | None) -> str:

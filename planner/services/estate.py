@@ -59,7 +59,8 @@ from planner.models import (
     VmResult,
     VmSize,
 )
-from planner.sizing import ENGINE_VERSION, ash_available_memory, ash_vm_capacity
+from planner.services.hub_capacity import hub_figures
+from planner.sizing import ENGINE_VERSION, ash_vm_capacity
 from planner.units import fmt_gib, fmt_num, gib_moved
 
 PROTECTED, DECIDED, UNDECIDED = "protected", "decided", "undecided"
@@ -1003,25 +1004,18 @@ def _cloud_capacity(apps, clouds, limits) -> list[CloudCapacity]:
             replicas[a["recovery_target_id"]].append(a)
     per_node = int(limits.get("ash.max_vms_per_node", 60))
     per_stamp = int(limits.get("ash.max_vms_per_stamp", 700))
+    hubs = hub_figures(list(clouds), limits)
     out = []
     for c in clouds.values():
         hub = c.kind == CloudKind.AZURE_STACK_HUB and c.nodes > 0
         if not hub and not standby[c.id] and not replicas[c.id]:
             continue
         available, lines, vm_limit, vm_text = None, (), None, "no VM-count limit modelled"
+        running_vms = c.running_vm_count
         if hub:
-            try:
-                mem = ash_available_memory(
-                    c.nodes,
-                    c.memory_per_node_gib,
-                    c.largest_vm_gib,
-                    c.running_tenant_gib,
-                    infra_base_gib=limits.get("ash.infra_base_gib", 242.0),
-                    infra_per_node_gib=limits.get("ash.infra_per_node_gib", 4.0),
-                )
-                available, lines = mem.available_gib, mem.explanation
-            except ValueError as exc:
-                available, lines = 0.0, (f"cannot compute: {exc}",)
+            figures = hubs[c.id]
+            available, lines = figures.available_gib, figures.explanation
+            running_vms = figures.running.vm_count
             cap = ash_vm_capacity(c.nodes, per_node=per_node, per_stamp=per_stamp)
             vm_limit, vm_text = int(cap.value), cap.explanation[0]
         rows = standby[c.id]
@@ -1038,7 +1032,7 @@ def _cloud_capacity(apps, clouds, limits) -> list[CloudCapacity]:
                 replica_apps=len(replicas[c.id]),
                 replica_gib=sum(a["result__replica_gib"] or 0.0 for a in replicas[c.id]),
                 bandwidth_mbps=sum(a["result__bandwidth_mbps"] or 0.0 for a in replicas[c.id]),
-                running_vms=c.running_vm_count,
+                running_vms=running_vms,
                 memory_available_gib=available,
                 memory_explanation=tuple(lines),
                 vm_limit=vm_limit,

@@ -50,6 +50,7 @@ def target_facts(t) -> facts.BackupTarget | None:
         streams=t.streams,
         window_hours=t.window_hours,
         continuous_external_copy=t.continuous_external_copy,
+        restore_mbps=t.restore_mbps,
     )
 
 
@@ -130,6 +131,7 @@ def app_facts(
         manual_steps=tuple(s.strip() for s in app.manual_steps.splitlines() if s.strip()),
         assumptions=facts.Assumptions(
             link_mbps=app.link_mbps,
+            delta_mbps=app.link_other_mbps,
             replication_interval_minutes=app.replication_interval_minutes,
             horizon_days=app.growth_horizon_days,
         ),
@@ -160,6 +162,7 @@ def load_apps(app_ids: Iterable[int], failed: list | None = None) -> list[facts.
             "change_rate",
             "growth_per_year",
             "boot_group",
+            "restore_approach",
             "keep_in_backup",
             "no_protection_why",
             "no_protection_at",
@@ -167,12 +170,12 @@ def load_apps(app_ids: Iterable[int], failed: list | None = None) -> list[facts.
         )
     )
     disks = defaultdict(list)
-    for vm_id, name, prov, used in (
+    for vm_id, name, prov, used, lun in (
         Disk.objects.filter(vm__application_id__in=app_ids)
         .order_by("vm_id", "lun", "name")
-        .values_list("vm_id", "name", "provisioned_gib", "used_gib")
+        .values_list("vm_id", "name", "provisioned_gib", "used_gib", "lun")
     ):
-        disks[vm_id].append(facts.Disk(name, prov, used))
+        disks[vm_id].append(facts.Disk(name, prov, used, os_disk=lun is None))
     deps = defaultdict(list)
     through = VirtualMachine.depends_on.through
     for src, dst in through.objects.filter(
@@ -199,6 +202,7 @@ def load_apps(app_ids: Iterable[int], failed: list | None = None) -> list[facts.
         change,
         growth,
         group,
+        approach,
         keep,
         why,
         decided_at,
@@ -221,6 +225,7 @@ def load_apps(app_ids: Iterable[int], failed: list | None = None) -> list[facts.
                 growth_per_year=growth,
                 boot_group=group,
                 depends_on=tuple(sorted(deps.get(vm_id, ()))),
+                restore_approach=approach,
                 keep_in_backup=keep,
                 no_protection=(
                     facts.Decision(decided_by or "", decided_at, why)

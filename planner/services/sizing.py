@@ -7,8 +7,8 @@ see an app's previous results or its new ones, never half; an app whose sizing f
 figures are not finite, or whose rows the database refuses) keeps its previous results and gets
 a RunError naming it and the reason, and the other apps of the chunk are stored.
 
-Where the other apps' figures come from (the loads on backup targets and hubs, the capability
-of the apps a VM depends on):
+Where the other apps' figures come from (the loads on backup targets and hubs, the ASR
+appliances they run on a source hub, the capability of the apps a VM depends on):
 - an estate run sizes in two passes (``planner.services.runs``): ``figure_and_save`` stores every
   app's own figures and capability with the run (``RunFigures``), then ``size_and_save`` reads
   them back, so the findings do not depend on the order of the chunks or on an earlier run;
@@ -50,7 +50,8 @@ from planner.models import (
 from planner.rules.context import CloudLoad, Dependent, ExternalVm, TargetLoad
 from planner.services.facts import cloud_facts, load_apps, product_facts, target_facts
 from planner.services.hub import drift_findings
-from planner.sizing import ENGINE_VERSION, ash_available_memory_gib
+from planner.services.hub_capacity import hub_figures
+from planner.sizing import ENGINE_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +156,9 @@ def assess_apps(apps: list[facts.App], catalogs: Catalogs, now: datetime, run=No
         except Exception as exc:  # one app's failure never fails the others
             log.warning("sizing %s failed", app.id, exc_info=not isinstance(exc, ValueError))
             failed.append((app.id, f"{app.name}: {reason(exc)}"))
-    context = estate_context([a for a, _ in sized], [s for _, s in sized], run=run)
+    context = estate_context(
+        [a for a, _ in sized], [s for _, s in sized], run=run, limits=catalogs.limits
+    )
     assessments = []
     for app, sizing in sized:
         try:
@@ -202,6 +205,8 @@ def figure_and_save(app_ids, *, run: SizingRun, chunk: RunChunk | None = None, n
             standby_memory_gib=s.standby_memory_gib,
             rto_capability_minutes=_capability(cap.rto_minutes),
             rpo_capability_minutes=_capability(cap.rpo_minutes),
+            source_cloud_id=app.source_cloud.id if app.source_cloud else None,
+            asr_appliances=s.asr_appliances,
         )
         bad = non_finite(
             {"backup_gib": row.backup_gib, "churn_gib_day": row.churn_gib_day},
@@ -318,14 +323,16 @@ def _source(name: str, run_id, computed_at) -> dict:
     }
 
 
-def estate_context(apps: list[facts.App], sizings: list, run=None) -> EstateContext:
+def estate_context(apps: list[facts.App], sizings: list, run=None, limits=None) -> EstateContext:
     """Loads on the targets and dependencies across apps, and the estate's catalogs.
 
     The other apps' figures: in the second pass of an estate run (``run.two_phase``), the
     figures its first pass stored (``RunFigures``), falling back to the stored results of an
     app the first pass could not size; otherwise their stored results (``AppResult``), each
     named in ``sources``. The apps given here count with their new figures. Sums are exact
-    (``math.fsum``), so they do not depend on the order of the apps."""
+    (``math.fsum``), so they do not depend on the order of the apps. What already runs on a
+    target hub is counted by ``hub_capacity.hub_figures`` (inventory, operator's figure, ASR),
+    with the other apps' ASR appliances from the same source as their loads."""
     ids = [a.id for a in apps]
     new = dict(zip(ids, sizings, strict=True))
     from_run = run is not None and run.two_phase
@@ -416,24 +423,21 @@ def estate_context(apps: list[facts.App], sizings: list, run=None) -> EstateCont
     # Recovery clouds (Azure Stack Hub): stand-by memory and VM count against the ASH formula.
     cloud_loads = {}
     cloud_sources = {c: cloud_users[c] & sources.keys() for c in clouds}
-    for cloud_id, cloud in clouds.items():
-        if cloud.kind != "azure_stack_hub" or not cloud.nodes:
-            continue
-        try:
-            available = ash_available_memory_gib(
-                cloud.nodes,
-                cloud.memory_per_node_gib,
-                cloud.largest_vm_gib,
-                cloud.running_tenant_gib,
-            )
-        except (ValueError, ArithmeticError):
-            available = 0.0
+    hubs = hub_figures(
+        [c for c, cloud in clouds.items() if cloud.kind == "azure_stack_hub" and cloud.nodes],
+        limits if limits is not None else Limit.in_force(),
+        new=zip(apps, sizings, strict=True),
+        run=run if from_run else None,
+    )
+    for cloud_id, hub in hubs.items():
         cloud_loads[cloud_id] = CloudLoad(
             standby_memory_gib=math.fsum(memory[cloud_id]),
             vm_count=vm_count[cloud_id],
-            available_memory_gib=available,
+            available_memory_gib=hub.available_gib,
             apps=len(cloud_users[cloud_id]),
             basis=_basis(cloud_sources[cloud_id], sources),
+            running_vms=hub.running.vm_count,
+            explanation=hub.explanation,
         )
     # Dependencies across apps, both ways.
     through = VirtualMachine.depends_on.through.objects

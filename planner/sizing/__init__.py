@@ -26,11 +26,13 @@ from .backup import (
 from .compute import (
     Appliances,
     AshMemory,
+    HubRunning,
     Standby,
     ash_available_memory,
     ash_available_memory_gib,
     ash_vm_capacity,
     asr_appliances,
+    hub_running,
     standby_compute,
 )
 from .cost import (
@@ -66,6 +68,7 @@ __all__ = [
     "BackupStorage",
     "ChainPoints",
     "Figure",
+    "HubRunning",
     "Instances",
     "Standby",
     "VmSizing",
@@ -91,6 +94,7 @@ __all__ = [
     "fmt_money",
     "grown_used",
     "growth_factor",
+    "hub_running",
     "instance_count",
     "monthly_projection",
     "parse_duration",

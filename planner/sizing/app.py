@@ -74,7 +74,7 @@ from .replication import (
 
 __all__ = ["ENGINE_VERSION", "AppSizing", "VmSizing", "size_app", "size_vm"]
 
-ENGINE_VERSION = "2.1.0"
+ENGINE_VERSION = "2.2.0"
 
 ON_PREMISES_BACKUP_KINDS = frozenset(
     {"existing_external", "dedicated_external", "same_cloud_appliance", "rack_appliance"}
@@ -135,6 +135,7 @@ class AppSizing:
     storage_by_point: tuple[tuple[str, float], ...]  # (label, cumulative GiB) for a chart
     explanation: tuple[str, ...]
     engine_version: str = ENGINE_VERSION
+    backup_run_gib: float = 0.0  # backup: data one run moves, Σ U_h × change per run
 
 
 class _Cost:
@@ -801,14 +802,7 @@ def size_app(app: App, prices: Mapping[str, float], limits: Mapping[str, float])
             f"stand-by on the target = Σ {vm_word} = {fmt_num(standby_vcpu)} vCPU, "
             f"{fmt_gib(standby_mem)} memory"
         )
-        source, target = app.source_cloud, app.recovery_target
-        if (
-            scheme == "replication"
-            and source is not None
-            and target is not None
-            and source.kind == "azure_stack_hub"
-            and target.kind == "azure_stack_hub"
-        ):
+        if app.uses_asr:
             appl = asr_appliances(
                 n,
                 vms_per_appliance=lookup(limits, "asr_ash.vms_per_appliance", "limits"),
@@ -856,6 +850,9 @@ def size_app(app: App, prices: Mapping[str, float], limits: Mapping[str, float])
             f"12-month total = {fmt_money(sum(by_month[:12]))}, 36-month total = "
             f"{fmt_money(sum(by_month))}"
         )
+    run_gib = 0.0
+    if scheme == "backup_restore":
+        run_gib = sum(b.used_gib * b.change_rate for b in storages)
     return AppSizing(
         app.id,
         scheme,
@@ -881,4 +878,6 @@ def size_app(app: App, prices: Mapping[str, float], limits: Mapping[str, float])
         by_month,
         chart,
         tuple(lines),
+        ENGINE_VERSION,
+        run_gib,
     )

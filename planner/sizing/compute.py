@@ -24,11 +24,13 @@ __all__ = [
     "OS_RESERVE",
     "Appliances",
     "AshMemory",
+    "HubRunning",
     "Standby",
     "ash_available_memory",
     "ash_available_memory_gib",
     "ash_vm_capacity",
     "asr_appliances",
+    "hub_running",
     "standby_compute",
 ]
 
@@ -198,3 +200,59 @@ def asr_appliances(
             f"{count} × {fmt_gib(mem)} = {fmt_gib(count * mem)}",
         ),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class HubRunning:
+    """What already runs on an Azure Stack Hub stamp, as the planner knows it."""
+
+    memory_gib: float  # counted against the stamp's available memory
+    vm_count: int  # counted against the VM-count limit
+    unknown_size_vms: int  # inventoried VMs whose size is not in the catalog (not counted)
+    explanation: tuple[str, ...]
+
+
+def hub_running(
+    *,
+    inventory_vms: int,
+    inventory_memory_gib: float,
+    unknown_size_vms: int = 0,
+    other_vms: int = 0,
+    other_memory_gib: float = 0.0,
+    asr_rp: bool = False,
+    rp_memory_gib: float = 84.0,
+    appliances: int = 0,
+    appliance_memory_gib: float = 28.0,
+) -> HubRunning:
+    """Tenant memory and VMs already running on a hub (issue 14 "hubs are counted from what the
+    planner knows"; Azure Stack Hub compute capacity planning; ASR on ASH capacity planning).
+
+    running memory = Σ catalog memory of the inventoried VMs on the hub + the operator's figure
+    for VMs the planner does not know + the ASR resource provider (once, when an app replicates
+    to the hub with ASR) + the ASR appliance VMs of apps replicating from the hub with ASR.
+    running VMs = inventoried VMs + the operator's count + the appliance VMs (the resource
+    provider's VMs are infrastructure of the RP and not in the tenant VM count).
+    Inventoried VMs of unknown size count as VMs, but their memory is unknown: it is not added,
+    and the line says so (the rules raise VM_SIZE_UNKNOWN).
+    """
+    n = check_count("inventory_vms", inventory_vms)
+    inv = check_nonnegative("inventory_memory_gib", inventory_memory_gib)
+    unknown = check_count("unknown_size_vms", unknown_size_vms)
+    o_n = check_count("other_vms", other_vms)
+    o_mem = check_nonnegative("other_memory_gib", other_memory_gib)
+    rp = check_nonnegative("rp_memory_gib", rp_memory_gib) if asr_rp else 0.0
+    k = check_count("appliances", appliances)
+    appl = k * check_nonnegative("appliance_memory_gib", appliance_memory_gib)
+    memory = inv + o_mem + rp + appl
+    vms = n + o_n + k
+    parts = [f"{n:,} inventoried VMs {fmt_gib(inv)} (catalog sizes"]
+    if unknown:
+        parts[0] += f"; {unknown:,} of unknown size, memory not known"
+    parts[0] += ")"
+    parts.append(f"{o_n:,} VMs outside the planner {fmt_gib(o_mem)} (operator's figure)")
+    if asr_rp:
+        parts.append(f"ASR resource provider {fmt_gib(rp)}")
+    if k:
+        parts.append(f"{k} ASR appliance VMs × {fmt_gib(appliance_memory_gib)} = {fmt_gib(appl)}")
+    line = f"running on the hub = {' + '.join(parts)} = {fmt_gib(memory)}, {vms:,} VMs"
+    return HubRunning(memory, vms, unknown, (line,))

@@ -134,6 +134,7 @@ class ApplicationSerializer(ModelCleanSerializer):
             "no_protection_at",
             "manual_steps",
             "link_mbps",
+            "link_other_mbps",
             "replication_interval_minutes",
             "growth_horizon_days",
             "created_at",

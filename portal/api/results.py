@@ -14,6 +14,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from planner.assess import FIGURE_SOURCES
 from planner.models import Application, AppResult, Finding, RunError, SizingRun, Trigger
 from planner.services.runs import request_run
 from portal import access
@@ -224,6 +225,12 @@ class RecommendationSerializer(serializers.ModelSerializer):
     explanation = serializers.SerializerMethodField(
         help_text="The sizing's arithmetic, line by line"
     )
+    sources = serializers.SerializerMethodField(
+        help_text="Each sizing figure's source (DESIGN section or public document), by field"
+    )
+    target_hub = serializers.SerializerMethodField(
+        help_text="How the target hub's memory was counted (replication to a hub); empty else"
+    )
     cost_by_month = serializers.SerializerMethodField(help_text="Projected cost per month")
     schedule = serializers.SerializerMethodField(help_text="Staggered onboarding, night by night")
     drills = serializers.SerializerMethodField(help_text="Drills and incidents: MTTR, data loss")
@@ -242,6 +249,12 @@ class RecommendationSerializer(serializers.ModelSerializer):
 
     def get_explanation(self, result) -> list[str]:
         return result.detail.get("explanation", [])
+
+    def get_sources(self, result) -> dict[str, str]:
+        return result.detail.get("sources") or FIGURE_SOURCES
+
+    def get_target_hub(self, result) -> list[str]:
+        return result.detail.get("target_hub", [])
 
     def get_cost_by_month(self, result) -> list[float]:
         return result.detail.get("cost_by_month", [])

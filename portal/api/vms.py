@@ -49,6 +49,7 @@ LIST_VM_FIELDS = (
     "change_rate",
     "growth_per_year",
     "boot_group",
+    "restore_approach",
 )
 
 
@@ -125,6 +126,7 @@ class VirtualMachineSerializer(ModelCleanSerializer):
             "change_rate",
             "growth_per_year",
             "boot_group",
+            "restore_approach",
             "depends_on",
             "disks",
         ]

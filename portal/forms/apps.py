@@ -113,6 +113,7 @@ class ApplicationForm(forms.ModelForm):
             "policy",
             "product",
             "link_mbps",
+            "link_other_mbps",
             "replication_interval_minutes",
             "growth_horizon_days",
             "manual_steps",
@@ -125,6 +126,7 @@ class ApplicationForm(forms.ModelForm):
             "native_ha": "The app supports HA natively or through clustering software",
             "ha_replication": "How the app's HA replicates",
             "link_mbps": "Replication link (Mbit/s)",
+            "link_other_mbps": "Other traffic on the link (Mbit/s)",
             "growth_horizon_days": "Sizing horizon (days)",
             "no_protection_why": "Why this app goes without protection",
             "policy": "Backup policy",
@@ -151,6 +153,8 @@ class ApplicationForm(forms.ModelForm):
         show_ranges(self)
         self.user = user
         self.refresh = False
+        # Empty means no other traffic on the link (the model's default, 0 Mbit/s).
+        self.fields["link_other_mbps"].required = False
         self.fields["source_cloud"].queryset = Cloud.objects.filter(
             kind=CloudKind.AZURE_STACK_HUB
         ).select_related("site")
@@ -270,6 +274,10 @@ class ApplicationForm(forms.ModelForm):
         return COMBINATIONS.get(combination_key(app.source_cloud, cloud_facts(target)), "")
 
     # --- validation -----------------------------------------------------------------------------
+
+    def clean_link_other_mbps(self):
+        value = self.cleaned_data.get("link_other_mbps")
+        return 0.0 if value is None else value
 
     def clean_ha_replication(self):
         return self.cleaned_data.get("ha_replication") or (

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
 from planner import bounds
-from planner.models import Application, Disk, Subscription, VirtualMachine
+from planner.models import Application, Disk, RestoreApproach, Subscription, VirtualMachine
 from portal.forms.ranges import show_ranges
 
 
@@ -29,6 +29,7 @@ class VirtualMachineForm(forms.ModelForm):
             "change_rate",
             "growth_per_year",
             "boot_group",
+            "restore_approach",
             "depends_on",
         ]
         labels = {
@@ -39,6 +40,7 @@ class VirtualMachineForm(forms.ModelForm):
             "change_rate": "Daily change rate",
             "growth_per_year": "Growth per year",
             "depends_on": "Needs these VMs running first",
+            "restore_approach": "How a restore brings it back",
         }
         help_texts = {
             "change_rate": "Fraction of the used data changed per day: 0.05 = 5 %.",
@@ -74,11 +76,17 @@ class VirtualMachineForm(forms.ModelForm):
             ).exclude(pk=self.instance.pk)
         self.fields["depends_on"].queryset = deps.order_by("name")
         self.fields["depends_on"].required = False
+        # Empty keeps the VM's approach (a new VM: the whole VM, the model's default).
+        self.fields["restore_approach"].required = False
         self._other_deps = []
         if self.instance.pk:
             self._other_deps = list(
                 self.instance.depends_on.exclude(application_id=self.instance.application_id)
             )
+
+    def clean_restore_approach(self):
+        value = self.cleaned_data.get("restore_approach")
+        return value or self.instance.restore_approach or RestoreApproach.WHOLE_VM
 
     # "The subscription is in the app's source cloud": VirtualMachine.clean.
 

@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from planner import charts
+from planner.assess import FIGURE_SOURCES
+from planner.facts import REPLICATING_SCHEMES
 from planner.models import Application, Finding, SizingRun, VirtualMachine
 from planner.services import actions
 from planner.services.runs import request_run
@@ -139,6 +141,14 @@ def app_detail(request, pk):
         "cost_chart": charts.cost_chart(detail.get("cost_by_month", []), months) if result else "",
         "whatif_form": WhatIfForm(),
         "combination": _combination(app),
+        # Every sizing figure names its source (stored results older than the sources: today's).
+        "sources": detail.get("sources") or FIGURE_SOURCES,
+        # VMs whose size is not in the catalog: their compute is unknown, never shown as 0.
+        "unknown_sizes": VirtualMachine.objects.filter(
+            application=app, opted_in=True, size__isnull=True
+        ).count()
+        if app.scheme in REPLICATING_SCHEMES
+        else 0,
     }
     context["drift"], context["drift_count"] = open_drift(app)
     context.update(claims_context(app))

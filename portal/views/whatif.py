@@ -53,10 +53,21 @@ def modified_facts(app_id: int, changes: dict):
 def recompute(app_facts_):
     catalogs = Catalogs.load()
     sizing = assess.size(app_facts_, catalogs.prices, catalogs.limits)
-    ctx = estate_context([app_facts_], [sizing]).for_app(
+    ctx = estate_context([app_facts_], [sizing], limits=catalogs.limits).for_app(
         app_facts_, sizing, catalogs.limits, timezone.now(), prices=catalogs.prices
     )
     return assess.assess(app_facts_, sizing, ctx)
+
+
+def _rpo(scheme):
+    """An unbounded RPO of a protecting scheme is a link too slow for the change."""
+
+    def fmt(value):
+        if (value is None or value == float("inf")) and scheme != "none":
+            return "unbounded (backlog grows)"
+        return fmt_recovery(value)
+
+    return fmt
 
 
 def _scheme(value):
@@ -76,13 +87,13 @@ def comparison(result, a) -> list[tuple[str, str, str, bool]]:
         ("Replica storage", "replica_gib", s.replica_gib, fmt_gib),
         ("Daily change", "churn_gib_day", s.churn_gib_day, lambda v: fmt_gib(v) + "/day"),
         ("Bandwidth", "bandwidth_mbps", s.bandwidth_mbps, fmt_mbps),
-        ("Initial seeding / first full", "seeding_hours", s.seeding_hours, fmt_hours),
+        ("Initial seeding / first full", "seeding_hours", a.onboarding_hours, fmt_hours),
         ("Stand-by vCPU", "standby_vcpu", s.standby_vcpu, lambda v: fmt_num(v, 1)),
         ("Stand-by memory", "standby_memory_gib", s.standby_memory_gib, fmt_gib),
         ("ASR appliances", "asr_appliances", s.asr_appliances, str),
         ("Public-cloud cost / month", "monthly_cost", s.monthly_cost, fmt_money),
         ("RTO capability", "rto_capability_minutes", cap.rto_minutes, fmt_recovery),
-        ("RPO capability", "rpo_capability_minutes", cap.rpo_minutes, fmt_recovery),
+        ("RPO capability", "rpo_capability_minutes", cap.rpo_minutes, _rpo(a.app.scheme)),
         ("Blocking findings", "blocking_count", a.blocking, str),
         ("Warnings", "warning_count", a.warnings, str),
         ("Recommended scheme", "recommended_scheme", a.recommendation.scheme or "", _scheme),

@@ -3,8 +3,9 @@
 The default app is a healthy backup-restore plan that raises no blocking finding and no
 warning: three Windows VMs (db, app, web, 100 GiB used each) on hub "ash-a" (site 1, FR),
 backed up daily (14 points) by a partner product to a dedicated external target in site 2,
-restored to "ash-b" (site 2), with a recent drill. Its backup capability: 300 GiB × 8,589.93
-Mbit/GiB ÷ 1,000 Mbit/s = 2,577 s = 42.9 min + 30 min redeploy = 72.9 min; RPO 1,440 min.
+restored to "ash-b" (site 2), with a recent drill. Its backup capability: restore throughput
+min(1,000 Mbit/s default, link 1,000 × 0.75 = 750 Mbit/s) = 750 Mbit/s; 300 GiB × 8,589.93
+Mbit/GiB ÷ 750 Mbit/s = 3,436 s = 57.3 min + 30 min redeploy = 87.3 min; RPO 1,440 min.
 """
 
 from __future__ import annotations

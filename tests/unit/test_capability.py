@@ -15,13 +15,21 @@ MBIT_PER_GIB = 1024**3 * 8 / 1e6  # 8,589.934592
 
 
 def test_backup_restore_worked_example():
-    """1,000 GiB ÷ 1,000 Mbit/s = 8,589.9 s = 143.2 min; + 30 min redeploy = 173.2 min."""
-    cap = scheme_capability(app(), "backup_restore", 3, used_gib=1000)
+    """Link 2,000 Mbit/s × 0.75 = 1,500 > the default 1,000 Mbit/s restore throughput, so
+    1,000 GiB ÷ 1,000 Mbit/s = 8,589.9 s = 143.2 min; + 30 min redeploy = 173.2 min."""
+    cap = scheme_capability(
+        app(assumptions=Assumptions(link_mbps=2000)), "backup_restore", 3, used_gib=1000
+    )
     assert cap.rto_minutes == pytest.approx(1000 * MBIT_PER_GIB / 1000 / 60 + 30)
     assert cap.rto_minutes == pytest.approx(173.17, abs=0.01)
     assert cap.rpo_minutes == 1440
     text = "\n".join(cap.explanation)
-    assert "1,000 GiB used × 8,589.93 Mbit/GiB ÷ 1,000 Mbit/s = 8,589.9 s = 143.2 min" in text
+    assert "1,000 GiB × 8,589.93 Mbit/GiB ÷ 1,000 Mbit/s = 8,589.9 s = 143.2 min" in text
+    assert (
+        "restore throughput = min(target 'bk-dedicated' default restore throughput (DESIGN §4 "
+        "assumption) 1,000 Mbit/s, usable link 2,000 Mbit/s × efficiency 0.75 = 1,500 Mbit/s) "
+        "= 1,000 Mbit/s" in text
+    )
     assert "3 start-up groups restored one after another" in text
     assert "RTO = restore 143.2 min + redeploy overhead 30 min = 173.2 min (2.9 h)" in text
     assert "RPO = backup interval of policy 'daily' = 1,440 min (1 d)" in text
@@ -35,7 +43,7 @@ def test_backup_rpo_follows_the_policy_interval_and_rto_the_assumptions():
     cap = scheme_capability(a, "backup_restore", 1, used_gib=100)
     assert cap.rpo_minutes == 240
     assert cap.rto_minutes == pytest.approx(100 * MBIT_PER_GIB / 500 / 60 + 60)
-    assert "one start-up group" in cap.explanation[1]
+    assert "one start-up group" in cap.explanation[2]
 
 
 def test_backup_without_policy_assumes_a_daily_backup_and_says_so():

@@ -1,16 +1,19 @@
 """The recommended scheme: the cheapest whose capability meets the objectives and constraints.
 Worked examples on the default app (3 VMs, 300 GiB used, 3 start-up groups): backup-restore
-RTO 72.9 min / RPO 1,440 min; replication RTO 45 min / RPO 15 min; HA 1 min / 0; FT 0 / 0."""
+RTO 87.3 min / RPO 1,440 min; replication RTO 45 min / RPO 15 min; HA 1 min / 0; FT 0 / 0."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
+from planner.facts import Assumptions
 from planner.rules import (
     COST_RANK,
     CandidateFigures,
     CloudLoad,
     Dependent,
+    SizingFigures,
     TargetLoad,
     recommend_scheme,
 )
@@ -69,7 +72,7 @@ def test_loose_objectives_give_backup_restore():
     assert r.reasons[1].startswith("costs not computed: candidates are ranked by the resources")
     assert r.reasons[2] == "8 candidates (scheme × allowed target), 3 fit"
     assert r.reasons[3].startswith(
-        "backup-restore to 'bk-dedicated': recommended — cost unknown, RTO 72.9 min"
+        "backup-restore to 'bk-dedicated': recommended — cost unknown, RTO 87.3 min"
     )
     assert "target 'bk-dedicated' (the app's choice) is allowed and has room" in r.reasons[3]
     j = r.to_json()
@@ -84,7 +87,7 @@ def test_rto_of_one_hour_gives_replication():
     r = rec(app(rto_minutes=60))
     assert r.scheme == "replication"
     assert (
-        "backup-restore to 'bk-dedicated' (cost unknown): ruled out — RTO capability 72.9 min > "
+        "backup-restore to 'bk-dedicated' (cost unknown): ruled out — RTO capability 87.3 min > "
         "60 min"
     ) in r.reasons[-1]
     chosen = r.reasons[3]
@@ -269,3 +272,45 @@ def test_a_hub_without_memory_is_ruled_out():
         in (hub.why)
     )
     assert (r.scheme, r.chosen.target.name) == ("replication", "azure-weu")
+
+
+def test_a_replicating_candidate_whose_link_is_too_slow_does_not_fit():
+    """Replication needs 62.7 Mbit/s: 62.7 × 0.75 = 47.03 Mbit/s of data on a 50 Mbit/s link
+    carrying 50 × 0.75 = 37.5; the backlog grows by (47.03 − 37.5) × 86,400 ÷ 8,589.93 =
+    95.8 GiB a day, so the RPO is unbounded and the candidate is ruled out (issue 14 item 1)."""
+    slow = app(rto_minutes=60, assumptions=Assumptions(link_mbps=50))
+    figures = costs(
+        backup_restore_10=10.0,
+        replication_2=CandidateFigures(20.0, (), replication_mbps=62.7),
+        replication_3=CandidateFigures(30.0, (), replication_mbps=62.7),
+    )
+    r = rec(slow, candidates=figures)
+    to_hub = next(c for c in r.candidates if c.scheme == "replication")
+    assert not to_hub.ok
+    assert to_hub.capability.rpo_minutes == math.inf
+    assert "the link is too slow for any RPO" in to_hub.why
+    assert "95.8 GiB a day; a link of at least 62.7 Mbit/s would do" in to_hub.why
+    assert r.chosen is None  # backup-restore at 37.5 Mbit/s misses the 60 min RTO too
+    # A 100 Mbit/s link carries 75 Mbit/s of data: the same candidate fits.
+    fast = replace(slow, assumptions=Assumptions(link_mbps=100))
+    r = rec(fast, candidates=figures)
+    assert (r.scheme, r.chosen.target.name, r.chosen.capability.rpo_minutes) == (
+        "replication",
+        "ash-b",
+        15,
+    )
+
+
+def test_without_costs_a_replicating_app_checks_every_replicating_candidate_on_its_link():
+    """No candidate figures: the app's own sizing's bandwidth (62.7 Mbit/s) stands for every
+    replicating scheme (the same churn), so none fits a 50 Mbit/s link."""
+    a = app(
+        scheme="replication",
+        recovery_target=ASH_B,
+        native_ha=True,
+        rto_minutes=60,
+        assumptions=Assumptions(link_mbps=50),
+    )
+    r = rec(a, sizing=SizingFigures(bandwidth_mbps=62.7))
+    replicating_ = [c for c in r.candidates if c.scheme in ("replication", "high_availability")]
+    assert replicating_ and all(not c.ok and "the link is too slow" in c.why for c in replicating_)

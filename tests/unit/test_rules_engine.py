@@ -73,7 +73,7 @@ def test_finding_to_dict_and_validation():
 
 def test_rto_not_met_remedy_names_the_recommended_scheme():
     f = only(run(app(rto_minutes=60)), "OBJECTIVE_RTO_NOT_MET")
-    assert "72.9 min" in f.message and "60 min" in f.message
+    assert "87.3 min" in f.message and "60 min" in f.message
     assert f.remedy.endswith("is replication.")
 
 
@@ -83,7 +83,7 @@ def test_sizing_figures_replace_the_facts_used_data():
     figs = {v.id: VmFigures(0, 3000, 4000) for v in BASE.vms}
     findings = run(BASE, ctx(sizing=SizingFigures(vms=figs)))
     f = only(findings, "OBJECTIVE_RTO_NOT_MET")
-    assert "9,000 GiB used" in f.message
+    assert "9,000 GiB × 8,589.93" in f.message
 
 
 def test_limits_come_from_the_catalog():

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from planner.facts import Decision, Disk, TierObjectives
+from planner.facts import Assumptions, Decision, Disk, TierObjectives
 from planner.rules import CODES, CloudLoad, Dependent, ExternalVm, SizingFigures, TargetLoad
 from planner.rules.findings import RAISED_BY_SERVICES, SEVERITIES
 from tests.unit.rulefacts import (
@@ -305,6 +305,25 @@ CASES = {
     "CAPACITY_BACKUP_INGEST": (
         lambda: (app(), ctx(target_loads={10: TargetLoad(1_000, 3_400)})),
         lambda: (app(), ctx(target_loads={10: TargetLoad(1_000, 3_300)})),
+    ),
+    "LINK_TOO_SLOW_FOR_RPO": (
+        lambda: (
+            replicating(assumptions=Assumptions(link_mbps=50)),
+            ctx(sizing=SizingFigures(bandwidth_mbps=62.7)),
+        ),
+        lambda: (
+            replicating(assumptions=Assumptions(link_mbps=63)),
+            ctx(sizing=SizingFigures(bandwidth_mbps=62.7)),
+        ),
+    ),
+    # min(1,000 × 0.75, ingest 1,000) = 750 Mbit/s × 8 h window = 2,514.6 GiB a run
+    "BACKUP_WINDOW_EXCEEDED": (
+        lambda: (app(), ctx(sizing=SizingFigures(backup_run_gib=2_600))),
+        lambda: (app(), ctx(sizing=SizingFigures(backup_run_gib=2_400))),
+    ),
+    "VM_SIZE_UNKNOWN": (
+        lambda: (app(vms=(DB, MID, replace(WEB, vcpu=0, memory_gib=0, size="X9"))), ctx()),
+        lambda: (app(), ctx()),
     ),
     "CAPACITY_ASH_MEMORY": (
         lambda: (replicating(), ctx(cloud_loads={2: CloudLoad(600, 10, 500)})),

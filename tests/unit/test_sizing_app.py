@@ -73,7 +73,7 @@ def test_result_fields_the_database_stores():
         "public_instances", "monthly_cost", "asr_appliances", "appliance_vcpu",
         "appliance_memory_gib", "cost_by_month", "storage_by_point", "explanation",
     } <= app_fields  # fmt: skip
-    assert ENGINE_VERSION == "2.1.0"
+    assert ENGINE_VERSION == "2.2.0"
 
 
 def test_only_opted_in_vms_are_sized():

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import User
+from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -302,15 +303,31 @@ def test_recovery_cloud_memory_from_the_ash_formula_and_vm_limits(client, olga, 
     row = next(c for c in o.clouds if c.id == munich.pk)
     n, h, v = 4, 384, 112  # the demo's Munich stamp
     reserve = h + 0.15 * (n - 1) * h + v * (n - 2)
-    available = n * h - reserve - (242 + 4 * n) - 50
-    assert row.memory_available_gib == pytest.approx(available)  # 447.2 GiB
+    # Running: inventoried VMs at catalog sizes + the operator's 50 GiB / 10 VMs + the ASR
+    # resource provider (84 GiB) when an app replicates there with ASR + appliances from it.
+    inventory = VirtualMachine.objects.filter(subscription__cloud=munich)
+    inv_gib = inventory.aggregate(m=Sum("size__memory_gib"))["m"] or 0
+    asr_to = Application.objects.filter(
+        recovery_target=munich, scheme="replication", source_cloud__kind="azure_stack_hub"
+    ).filter(Q(product__isnull=True) | Q(product__vendor="microsoft"))
+    rp = 84 if asr_to.exists() else 0
+    appliances = (
+        AppResult.objects.filter(application__source_cloud=munich).aggregate(
+            k=Sum("asr_appliances")
+        )["k"]
+        or 0
+    )
+    running = inv_gib + 50 + rp + 28 * appliances
+    available = n * h - reserve - (242 + 4 * n) - running
+    assert row.memory_available_gib == pytest.approx(available)
+    assert any("inventoried VMs" in line for line in row.memory_explanation)
     results = AppResult.objects.filter(
         application__recovery_target=munich, standby_memory_gib__gt=0
     )
     assert row.standby_memory_gib == pytest.approx(sum(r.standby_memory_gib for r in results))
     assert row.standby_vms == sum(r.protected_vm_count for r in results)
     assert row.vm_limit == min(60 * n, 700)
-    assert row.vms_needed == 10 + row.standby_vms
+    assert row.vms_needed == inventory.count() + 10 + appliances + row.standby_vms
     assert row.memory_headroom_gib == pytest.approx(available - row.standby_memory_gib)
     assert row.deficit  # the demo's stand-by VMs do not fit Munich's memory
     azure = next(c for c in o.clouds if c.name == "Azure West Europe")
