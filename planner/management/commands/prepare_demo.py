@@ -78,5 +78,5 @@ class Command(BaseCommand):
             f"demo: run {run.pk} {run.get_status_display().lower()}: "
             f"{summary.get('vms', 0):,} VMs in {summary.get('apps', 0):,} apps; "
             f"{summary.get('blocking', 0)} blocking findings, {summary.get('warning', 0)} "
-            f"warnings; public cloud {summary.get('monthly_cost', 0):,.2f} USD/month"
+            f"warnings; cost {summary.get('monthly_cost', 0):,.2f} USD/month"
         )

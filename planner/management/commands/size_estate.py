@@ -43,7 +43,7 @@ class Command(BaseCommand):
             f"{summary.get('apps', 0):,} apps, {summary.get('failures', 0)} failures\n"
             f"  backup storage {summary.get('backup_gib', 0):,.0f} GiB, replica storage "
             f"{summary.get('replica_gib', 0):,.0f} GiB, bandwidth "
-            f"{summary.get('bandwidth_mbps', 0):,.1f} Mbit/s, public cloud "
+            f"{summary.get('bandwidth_mbps', 0):,.1f} Mbit/s, cost "
             f"{summary.get('monthly_cost', 0):,.2f} USD/month\n"
             f"  findings: {summary.get('blocking', 0)} blocking, {summary.get('warning', 0)} warnings"
         )
