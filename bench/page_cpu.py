@@ -134,7 +134,7 @@ def run(args, db: Path, fresh: bool) -> int:
         fetch(client, url())
         count = [0]
 
-        def counter(execute, sql, params, many, context):
+        def counter(execute, sql, params, many, context, count=count):
             count[0] += 1
             return execute(sql, params, many, context)
 

@@ -37,7 +37,8 @@ DETAIL_RELATED = (
 def app_list(request):
     return list_page(
         request,
-        queryset=Application.objects.for_user(request.user),
+        # Figures only: not each result's detail (the arithmetic, ~27 KB of JSON an app).
+        queryset=Application.objects.for_user(request.user).defer("result__detail"),
         filterset_class=ApplicationFilterSet,
         table_class=ApplicationTable,
         template="portal/app_list.html",

@@ -59,9 +59,10 @@ class ClaimForm(forms.Form):
 
     def __init__(self, *args, app=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # select_related: each option's label names the cloud (Subscription.__str__).
         self.fields["subscription"].queryset = Subscription.objects.filter(
             cloud_id=app.source_cloud_id
-        )
+        ).select_related("cloud")
 
 
 def claims_context(app) -> dict:

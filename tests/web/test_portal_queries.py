@@ -124,3 +124,47 @@ def test_exports_are_one_query_whatever_the_rows(client, alice, bob, django_asse
     with django_assert_num_queries(1):
         body = b"".join(response.streaming_content).decode()
     assert body.count("\n") == 1 + 33
+
+
+def test_app_page_whatever_the_subscriptions(client, alice, bob):
+    """The resource-group claim form lists the subscriptions of the app's cloud, each labelled
+    with that cloud's name: the same queries for one subscription as for six."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import SubscriptionFactory
+
+    estate = build(alice, bob)
+    client.force_login(alice)
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(f"/apps/{estate.app.pk}/")
+        assert response.status_code == 200
+        counts.append(len(ctx.captured_queries))
+        for _ in range(5):
+            SubscriptionFactory(cloud=estate.app.source_cloud)
+    assert response.content.decode().count(f"({estate.app.source_cloud.name})</option>") == 6
+    assert counts[0] == counts[1], ctx.captured_queries
+
+
+@pytest.mark.parametrize("url", ["/", "/apps/"])
+def test_app_rows_leave_the_result_detail_unread(client, alice, bob, url):
+    """The dashboard's and the app list's rows show figures only: the results' detail (the
+    arithmetic, tens of KB of JSON an app) is not read, and not read later row by row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from planner.services.runs import request_run, run_sync
+
+    estate = build(alice, bob)
+    run_sync(request_run(application=estate.app, dispatch=False))
+    estate.app.refresh_from_db()
+    client.force_login(alice)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert "alice-payroll" in response.content.decode()
+    results = [q["sql"] for q in ctx.captured_queries if '"planner_appresult"' in q["sql"]]
+    assert results, "the rows are read with their results"
+    assert not [q for q in results if '"planner_appresult"."detail"' in q]
