@@ -11,7 +11,10 @@ it requests each page with the Django test Client (the whole middleware stack) a
 for each, the median CPU milliseconds per request (this process's CPU time: Python, templates
 and SQLite; the load test's PostgreSQL spends its share in its own process), the wall median,
 and the queries of one request. Then, with --profile N, the top N functions by cumulative time
-over --runs requests of each page. On a shared machine compare CPU, not wall times.
+over --runs requests of each page (apart from the timed requests), overall and in the project's
+code. On a shared machine compare CPU, not wall times. The last line reads
+`cpu_ms: <CPU per page in the load test's mix>` (bench/load.py's owners open the dashboard 3
+times, the app list 2, the VM list 2, an app page 4 and a run page once in 12 pages).
 
     .venv/bin/python bench/page_cpu.py [--users 200] [--runs 30] [--profile 15] [--keep]
 """
@@ -33,6 +36,16 @@ from types import SimpleNamespace
 from common import BENCH, ROOT, setup_django  # bench/common.py
 
 DB_NAME = "page_cpu.sqlite3"
+# bench/load.py's owner_loop: how often each of the goal's pages is opened (the VM list's two
+# pages share its weight).
+MIX = {
+    "dashboard": 3,
+    "app list": 2,
+    "vm list p1": 1,
+    "vm list p2": 1,
+    "app page": 4,
+    "run page": 1,
+}
 
 
 def main() -> int:
@@ -129,7 +142,7 @@ def run(args, db: Path, fresh: bool) -> int:
 
     print(f"median of {args.runs} requests each (after one warm-up); CPU = this process's time")
     print(f"  {'page':<24}{'CPU ms':>9}{'wall ms':>9}{'queries':>9}")
-    profiles = {}
+    profiles, medians = {}, {}
     for label, client, url in pages:
         fetch(client, url())
         count = [0]
@@ -155,6 +168,7 @@ def run(args, db: Path, fresh: bool) -> int:
                 fetch(client, u)
                 prof.disable()
         note = "  (202: PDF not stored)" if status == 202 else ""
+        medians[label] = statistics.median(cpu)
         print(
             f"  {label:<24}{statistics.median(cpu):>9.1f}{statistics.median(wall):>9.1f}"
             f"{count[0]:>9}{note}",
@@ -175,6 +189,10 @@ def run(args, db: Path, fresh: bool) -> int:
                 f"{args.runs} requests ---"
             )
             print(body.rstrip().replace(str(ROOT) + "/", "").replace(sys.prefix + "/", ""))
+    weighed = {label: w for label, w in MIX.items() if label in medians}
+    if weighed:
+        mix = sum(medians[label] * w for label, w in weighed.items()) / sum(weighed.values())
+        print(f"\ncpu_ms: {mix:.1f}")
     return 0
 
 
