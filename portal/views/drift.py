@@ -22,7 +22,9 @@ DASHBOARD_APPS = 10
 def open_drift(app, limit: int = SHOWN) -> tuple[list[Drift], int]:
     """The app's drift nobody reviewed yet (newest first, at most ``limit``) and its count."""
     qs = Drift.objects.filter(application=app, reviewed_at__isnull=True)
-    return list(qs.order_by("-detected_at", "vm_name")[:limit]), qs.count()
+    shown = list(qs.order_by("-detected_at", "vm_name")[:limit])
+    # Fewer than the limit: that is all of it (no second query to count).
+    return shown, len(shown) if len(shown) < limit else qs.count()
 
 
 def drift_by_app(apps) -> list[dict]:
