@@ -35,7 +35,7 @@ from types import SimpleNamespace
 
 from common import BENCH, ROOT, setup_django  # bench/common.py
 
-DB_NAME = "page_cpu.sqlite3"
+DB_NAME = "page_cpu-{apps}-{vms}-{users}.sqlite3"  # one file per size: --keep reuses its own
 # bench/load.py's owner_loop: how often each of the goal's pages is opened (the VM list's two
 # pages share its weight).
 MIX = {
@@ -57,14 +57,16 @@ def main() -> int:
     p.add_argument("--profile", type=int, default=0, help="print the top N functions per page")
     p.add_argument("--pages", default="", help="comma-separated labels to measure (default all)")
     p.add_argument("--redis-port", type=int, default=6491)
-    p.add_argument("--keep", action="store_true", help=f"reuse var/bench/{DB_NAME}")
+    p.add_argument(
+        "--keep", action="store_true", help="reuse var/bench/page_cpu-APPS-VMS-USERS.sqlite3"
+    )
     args = p.parse_args()
 
     BENCH.mkdir(parents=True, exist_ok=True)
-    db = BENCH / DB_NAME
+    db = BENCH / DB_NAME.format(apps=args.apps, vms=args.vms, users=args.users)
     fresh = not (args.keep and db.exists())
     if fresh:
-        for f in BENCH.glob(DB_NAME + "*"):
+        for f in BENCH.glob(db.name + "*"):
             f.unlink()
     redis_dir = BENCH / f"redis-{args.redis_port}"
     subprocess.run(
@@ -87,7 +89,7 @@ def run(args, db: Path, fresh: bool) -> int:
     from django.db import connection
     from django.test import Client
 
-    from planner.models import Application, PlanRevision, PlanState, SizingRun
+    from planner.models import Application, PlanRevision, PlanState, SizingRun, VirtualMachine
 
     sys.path.insert(0, str(ROOT / "bench"))
     import load  # bench/load.py: its setup, so the estate is the load test's
@@ -99,8 +101,9 @@ def run(args, db: Path, fresh: bool) -> int:
             call_command("seed_demo", apps=args.apps, vms=args.vms, seed=1, stdout=quiet)
         load.setup_estate(SimpleNamespace(users=args.users, approvers=2, importers=0))
     print(
-        f"estate: {args.apps:,} apps, {args.vms:,} VMs, {args.users} owners; "
-        f"ready in {time.perf_counter() - began:.0f} s"
+        f"estate: {Application.objects.count():,} apps, {VirtualMachine.objects.count():,} VMs, "
+        f"{User.objects.filter(username__startswith='load-owner-').count()} owners "
+        f"({db.name}); ready in {time.perf_counter() - began:.0f} s"
     )
 
     owner = User.objects.get(username="load-owner-00")
