@@ -498,6 +498,153 @@ def percentile(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, max(0, round(q / 100 * len(xs) + 0.5) - 1))]
 
 
+# --- CPU per process class ----------------------------------------------------------------------
+
+CLASSES = (  # in the order printed
+    "gunicorn",
+    "postgres",
+    "sizing workers",
+    "reports worker",
+    "beat",
+    "redis",
+    "load generator",
+    "other (prod.sh, psql)",
+)
+
+
+class CpuSampler:
+    """CPU seconds of the stack's processes by class, from /proc/<pid>/stat sampled every
+    second: each process's own utime + stime, plus what its exited children used that was not
+    seen in their own samples (cutime + cstime, which the parent collects when it waits for
+    them: the plan PDF's part processes, a killed worker, the last second of a recycled pool
+    child or a closed connection's backend), counted to the parent's class.
+
+    The stack's processes are prod.sh's session (gunicorn, the Celery workers and their pool
+    children, beat), the PostgreSQL postmaster of the stack's cluster and its children
+    (backends, WAL writer, checkpointer, autovacuum), Redis on the stack's port, and this
+    process (the simulated users' threads, and its own ORM queries)."""
+
+    def __init__(self, stack):
+        self.stack = stack
+        self.tick = os.sysconf("SC_CLK_TCK")
+        # pid -> [class, ppid, own CPU s, children's CPU s] when first seen, and when last seen
+        self.first: dict[int, list] = {}
+        self.last: dict[int, list] = {}
+        self.alive: set[int] = set()
+        self.collected: Counter = Counter()  # by class: see sample()
+        self.lock = threading.Lock()
+        self.stop_event = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def _stat(self, pid: int) -> tuple[int, int, float, float] | None:
+        """(ppid, session id, own CPU s, waited-for children's CPU s), or None when gone."""
+        try:
+            raw = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return None
+        f = raw[raw.rindex(")") + 2 :].split()  # fields from the 3rd (state) on
+        own = (int(f[11]) + int(f[12])) / self.tick  # utime, stime
+        return int(f[1]), int(f[3]), own, (int(f[13]) + int(f[14])) / self.tick
+
+    def _postmaster(self) -> int | None:
+        where = self.stack.dir / "pg"
+        if (where / "location").exists():
+            where = Path((where / "location").read_text().strip())
+        try:
+            return int((where / "data" / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def _redis(self) -> int | None:
+        try:
+            return int((self.stack.dir / "redis" / "redis.pid").read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def _classify(self, pid: int, ppid: int, sid: int, postmaster, redis) -> str | None:
+        if pid == os.getpid():
+            return "load generator"
+        if postmaster and postmaster in (pid, ppid):
+            return "postgres"
+        if pid == redis:
+            return "redis"
+        if not self.stack.proc or sid != self.stack.proc.pid:
+            return None
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            return None
+        if "gunicorn" in cmd:
+            return "gunicorn"
+        if "celery" in cmd and " beat" in cmd:
+            return "beat"
+        if "celery" in cmd and "-Q sizing" in cmd:
+            return "sizing workers"
+        if "celery" in cmd and "-Q reports" in cmd:
+            return "reports worker"
+        if ppid in self.last:  # a worker's helper process (a PDF part): its parent's class
+            return self.last[ppid][0]
+        return "other (prod.sh, psql)"
+
+    def sample(self) -> None:
+        postmaster, redis = self._postmaster(), self._redis()
+        seen = {}
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            pid = int(entry.name)
+            st = self._stat(pid)
+            if st is None:
+                continue
+            with self.lock:
+                known = self.last.get(pid)
+            if known and known[2] <= st[2]:  # the same process (CPU never goes down)
+                cls = known[0]
+            else:
+                cls = self._classify(pid, st[0], st[1], postmaster, redis)
+            if cls:
+                seen[pid] = [cls, st[0], st[2], st[3]]
+        with self.lock:
+            # A child seen before and gone now was collected by its parent: when the parent is
+            # still here, its children's CPU now holds all the child used, of which the part in
+            # the child's own samples is counted on its own.
+            for pid in self.alive - set(seen):
+                _, ppid, own, children = self.last[pid]
+                if ppid in seen and ppid in self.last:
+                    self.collected[self.last[ppid][0]] += own + children
+            for pid, v in seen.items():
+                old = self.last.get(pid)
+                if pid not in self.first or (old and old[2] > v[2]):  # new, or a reused pid
+                    # Started after the first sample: all of its CPU is the load's.
+                    self.first[pid] = [v[0], v[1], 0.0, 0.0] if self.last else list(v)
+                self.last[pid] = v
+            self.alive = set(seen)
+
+    def start(self) -> None:
+        self.sample()
+
+        def run():
+            while not self.stop_event.wait(1.0):
+                self.sample()
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+
+    def totals(self, stop: bool = False) -> Counter:
+        """CPU seconds by class since start() (sampled now); ``stop`` ends the sampling."""
+        if stop:
+            self.stop_event.set()
+            if self.thread:
+                self.thread.join()
+        self.sample()
+        out: Counter = Counter()
+        with self.lock:
+            for pid, (cls, _, own, children) in self.last.items():
+                out[cls] += own - self.first[pid][2] + children - self.first[pid][3]
+            out.subtract(self.collected)
+        return out
+
+
 # --- main ---------------------------------------------------------------------------------------
 
 
@@ -519,6 +666,8 @@ def main() -> int:
 
         connections.close_all()
         rec, run_ids, approved, fault_log = Recorder(), set(), set(), []
+        cpu = CpuSampler(stack)
+        cpu.start()
         began = time.monotonic()
         stop_at = began + args.duration
 
@@ -559,8 +708,10 @@ def main() -> int:
         for t in threads:
             t.join()
         elapsed = time.monotonic() - began
+        cpu_load = cpu.totals()
 
         statuses, waited = settle(run_ids, args.settle)
+        cpu_settled = cpu.totals(stop=True)
         from planner.models import RunStatus, VirtualMachine
 
         imported = {
@@ -637,6 +788,20 @@ def main() -> int:
                 f"  {name:<28}{len(xs):>6} pages  p50 {statistics.median(xs):>6.0f} ms  "
                 f"p95 {percentile(xs, 95):>6.0f} ms"
             )
+    print(
+        f"CPU seconds by process class (/proc utime+stime), during the load and until its runs "
+        f"and PDFs had finished; ms of CPU per request ({total} requests):"
+    )
+    print(f"  {'class':<24}{'load s':>9}{'+settle s':>11}{'ms/req':>9}{'ms/req+settle':>15}")
+    for cls in CLASSES:
+        a, b = cpu_load[cls], cpu_settled[cls]
+        print(f"  {cls:<24}{a:>9.1f}{b:>11.1f}{a / total * 1000:>9.1f}{b / total * 1000:>15.1f}")
+    a, b = sum(cpu_load.values()), sum(cpu_settled.values())
+    print(f"  {'all':<24}{a:>9.1f}{b:>11.1f}{a / total * 1000:>9.1f}{b / total * 1000:>15.1f}")
+    print(
+        f"  machine: {os.cpu_count()} CPUs x {elapsed:.0f} s of load = {os.cpu_count() * elapsed:.0f}"
+        f" CPU s; the stack used {a / (os.cpu_count() * elapsed):.0%} of it"
+    )
     worst = max(percentile(rec.samples[p], 95) for p in PAGES if rec.samples.get(p))
     print(f"p95_ms: {worst:.0f}")
     return 1 if problems else 0
