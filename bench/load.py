@@ -242,6 +242,7 @@ class Recorder:
         self.errors: Counter = Counter()
         self.pending: Counter = Counter()  # 202 "not stored yet, ask again"
         self.error_examples: dict[str, str] = {}
+        self.users_cpu = 0.0  # CPU seconds of the simulated people's threads
 
     def call(self, label: str, session, method: str, url: str, expect=(200,), **kw):
         began = time.perf_counter()
@@ -363,6 +364,8 @@ def owner_loop(base, owner, rec, stop_at, think, import_vms, run_ids, start_at):
                 with rec.lock:
                     rec.errors["plan pdf (api)"] += 1
         time.sleep(rng.expovariate(1 / think))
+    with rec.lock:
+        rec.users_cpu += time.thread_time()
 
 
 def approver_loop(base, approver, rec, stop_at, think, approved, start_at):
@@ -384,6 +387,8 @@ def approver_loop(base, approver, rec, stop_at, think, approved, start_at):
             if r is not None and r.status_code == 200:
                 approved.add(plan["id"])
         time.sleep(rng.expovariate(1 / (think * 2)))
+    with rec.lock:
+        rec.users_cpu += time.thread_time()
 
 
 def faults(stack, args, began, log):
@@ -509,7 +514,9 @@ CLASSES = (  # in the order printed
     "redis",
     "load generator",
     "other (prod.sh, psql)",
+    "sampling /proc",
 )
+WORKERS = ("gunicorn", "sizing workers", "reports worker", "beat")
 
 
 class CpuSampler:
@@ -532,6 +539,7 @@ class CpuSampler:
         self.last: dict[int, list] = {}
         self.alive: set[int] = set()
         self.collected: Counter = Counter()  # by class: see sample()
+        self.own_cpu = 0.0  # the sampling's, in this process: taken off the load generator's
         self.lock = threading.Lock()
         self.stop_event = threading.Event()
         self.thread: threading.Thread | None = None
@@ -587,24 +595,34 @@ class CpuSampler:
         return "other (prod.sh, psql)"
 
     def sample(self) -> None:
+        began = time.thread_time()
         postmaster, redis = self._postmaster(), self._redis()
-        seen = {}
+        stats = {}
         for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
-                continue
-            pid = int(entry.name)
-            st = self._stat(pid)
-            if st is None:
-                continue
-            with self.lock:
-                known = self.last.get(pid)
+            if entry.name.isdigit() and (st := self._stat(int(entry.name))) is not None:
+                stats[int(entry.name)] = st
+        seen: dict[int, list] = {}
+
+        def classify(pid: int) -> str | None:
+            if pid in seen:
+                return seen[pid][0]
+            st = stats[pid]
+            known = self.last.get(pid)
             if known and known[2] <= st[2]:  # the same process (CPU never goes down)
                 cls = known[0]
             else:
                 cls = self._classify(pid, st[0], st[1], postmaster, redis)
+                if cls == "other (prod.sh, psql)" and st[0] in stats and st[0] != pid:
+                    # A helper process (a PDF part) started with its parent: the parent's class.
+                    parent = classify(st[0])
+                    cls = parent if parent in WORKERS else cls
             if cls:
                 seen[pid] = [cls, st[0], st[2], st[3]]
+            return cls
+
         with self.lock:
+            for pid in stats:
+                classify(pid)
             # A child seen before and gone now was collected by its parent: when the parent is
             # still here, its children's CPU now holds all the child used, of which the part in
             # the child's own samples is counted on its own.
@@ -619,6 +637,7 @@ class CpuSampler:
                     self.first[pid] = [v[0], v[1], 0.0, 0.0] if self.last else list(v)
                 self.last[pid] = v
             self.alive = set(seen)
+            self.own_cpu += time.thread_time() - began
 
     def start(self) -> None:
         self.sample()
@@ -642,6 +661,8 @@ class CpuSampler:
             for pid, (cls, _, own, children) in self.last.items():
                 out[cls] += own - self.first[pid][2] + children - self.first[pid][3]
             out.subtract(self.collected)
+            out["load generator"] -= self.own_cpu
+            out["sampling /proc"] = self.own_cpu
         return out
 
 
@@ -796,6 +817,10 @@ def main() -> int:
     for cls in CLASSES:
         a, b = cpu_load[cls], cpu_settled[cls]
         print(f"  {cls:<24}{a:>9.1f}{b:>11.1f}{a / total * 1000:>9.1f}{b / total * 1000:>15.1f}")
+    print(
+        f"  (of the load generator's, the simulated people's threads: {rec.users_cpu:.1f} s, "
+        f"{rec.users_cpu / total * 1000:.1f} ms/req)"
+    )
     a, b = sum(cpu_load.values()), sum(cpu_settled.values())
     print(f"  {'all':<24}{a:>9.1f}{b:>11.1f}{a / total * 1000:>9.1f}{b / total * 1000:>15.1f}")
     print(
