@@ -540,6 +540,8 @@ class CpuSampler:
         self.alive: set[int] = set()
         self.collected: Counter = Counter()  # by class: see sample()
         self.own_cpu = 0.0  # the sampling's, in this process: taken off the load generator's
+        self.cmd: dict[int, str] = {}
+        self.machine = self._machine()
         self.lock = threading.Lock()
         self.stop_event = threading.Event()
         self.thread: threading.Thread | None = None
@@ -553,6 +555,33 @@ class CpuSampler:
         f = raw[raw.rindex(")") + 2 :].split()  # fields from the 3rd (state) on
         own = (int(f[11]) + int(f[12])) / self.tick  # utime, stime
         return int(f[1]), int(f[3]), own, (int(f[13]) + int(f[14])) / self.tick
+
+    @staticmethod
+    def _machine() -> tuple[float, float]:
+        """(busy, all) CPU seconds of the whole machine so far, from /proc/stat."""
+        f = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:8]]
+        tick = os.sysconf("SC_CLK_TCK")
+        return (sum(f) - f[3] - f[4]) / tick, sum(f) / tick
+
+    def machine_busy(self) -> tuple[float, float]:
+        """CPU seconds the whole machine (everything on it) was busy since start, of all."""
+        now = self._machine()
+        return now[0] - self.machine[0], now[1] - self.machine[1]
+
+    def write_processes(self, path: Path) -> None:
+        """Each process's CPU seconds since start(), largest first (which ones make a class)."""
+        with self.lock:
+            rows = sorted(
+                (
+                    (v[2] - self.first[pid][2] + v[3] - self.first[pid][3], pid, v[0])
+                    for pid, v in self.last.items()
+                ),
+                reverse=True,
+            )
+        lines = [
+            f"{cpu:8.2f} s  {pid:>7}  {cls:<22} {self.cmd.get(pid, '?')}" for cpu, pid, cls in rows
+        ]
+        path.write_text("\n".join(lines) + "\n")
 
     def _postmaster(self) -> int | None:
         where = self.stack.dir / "pg"
@@ -618,6 +647,12 @@ class CpuSampler:
                     cls = parent if parent in WORKERS else cls
             if cls:
                 seen[pid] = [cls, st[0], st[2], st[3]]
+                if pid not in self.cmd or not known:
+                    try:
+                        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+                        self.cmd[pid] = raw.replace(b"\0", b" ").decode(errors="replace")[:100]
+                    except OSError:
+                        self.cmd[pid] = "?"
             return cls
 
         with self.lock:
@@ -730,9 +765,11 @@ def main() -> int:
             t.join()
         elapsed = time.monotonic() - began
         cpu_load = cpu.totals()
+        busy_load = cpu.machine_busy()
 
         statuses, waited = settle(run_ids, args.settle)
         cpu_settled = cpu.totals(stop=True)
+        cpu.write_processes(stack.dir / "cpu-by-process.txt")
         from planner.models import RunStatus, VirtualMachine
 
         imported = {
@@ -824,8 +861,9 @@ def main() -> int:
     a, b = sum(cpu_load.values()), sum(cpu_settled.values())
     print(f"  {'all':<24}{a:>9.1f}{b:>11.1f}{a / total * 1000:>9.1f}{b / total * 1000:>15.1f}")
     print(
-        f"  machine: {os.cpu_count()} CPUs x {elapsed:.0f} s of load = {os.cpu_count() * elapsed:.0f}"
-        f" CPU s; the stack used {a / (os.cpu_count() * elapsed):.0%} of it"
+        f"  machine during the load: {busy_load[1]:.0f} CPU s, {busy_load[0]:.0f} busy "
+        f"({busy_load[0] / busy_load[1]:.0%}), {a:.0f} of them the stack's and this process's "
+        f"(per process: {STACK}/cpu-by-process.txt)"
     )
     worst = max(percentile(rec.samples[p], 95) for p in PAGES if rec.samples.get(p))
     print(f"p95_ms: {worst:.0f}")
