@@ -541,6 +541,7 @@ class CpuSampler:
         self.collected: Counter = Counter()  # by class: see sample()
         self.own_cpu = 0.0  # the sampling's, in this process: taken off the load generator's
         self.cmd: dict[int, str] = {}
+        self.started = False  # after the first sample, a new process's CPU all counts
         self.machine = self._machine()
         self.lock = threading.Lock()
         self.stop_event = threading.Event()
@@ -669,9 +670,10 @@ class CpuSampler:
                 old = self.last.get(pid)
                 if pid not in self.first or (old and old[2] > v[2]):  # new, or a reused pid
                     # Started after the first sample: all of its CPU is the load's.
-                    self.first[pid] = [v[0], v[1], 0.0, 0.0] if self.last else list(v)
+                    self.first[pid] = [v[0], v[1], 0.0, 0.0] if self.started else list(v)
                 self.last[pid] = v
             self.alive = set(seen)
+            self.started = True
             self.own_cpu += time.thread_time() - began
 
     def start(self) -> None:
