@@ -580,6 +580,10 @@ class CpuSampler:
                 reverse=True,
             )
         lines = [
+            "# CPU s since the first sample: a process's own plus the exited children it collected"
+            " (pool children, backends); the classes' totals count each process once."
+        ]
+        lines += [
             f"{cpu:8.2f} s  {pid:>7}  {cls:<22} {self.cmd.get(pid, '?')}" for cpu, pid, cls in rows
         ]
         path.write_text("\n".join(lines) + "\n")
