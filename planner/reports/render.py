@@ -600,12 +600,15 @@ def html_to_pdf(
     """
     from weasyprint import HTML
 
+    from planner.reports.parallel import gc_paused
+
     fetcher = fetcher or LockedURLFetcher()
     base_url = base_url or static_root().resolve().as_uri() + "/"
     try:
-        document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render()
-        _refuse_attachments(document)
-        pdf = document.write_pdf()
+        with gc_paused():
+            document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render()
+            _refuse_attachments(document)
+            pdf = document.write_pdf()
     except FetchRefused as exc:
         # A BaseException: turn it into an ordinary error before it reaches Celery.
         raise RenderError(f"The plan template names a forbidden resource: {exc}") from None
@@ -639,7 +642,8 @@ def plan_to_pdf(html: str, *, fetcher: LockedURLFetcher | None = None) -> tuple[
         fetcher.fetched.extend(url for url in part.fetched if url not in fetcher.fetched)
     sizes = [size for part in rendered for size in part.sizes]
     stamp, _ = html_to_pdf(parallel.stamp_html(html, sizes), fetcher=fetcher)
-    return parallel.join(rendered, stamp, rendered[0].pdf), len(sizes)
+    with parallel.gc_paused():
+        return parallel.join(rendered, stamp, rendered[0].pdf), len(sizes)
 
 
 def annex_csv(snapshot: dict) -> bytes:
