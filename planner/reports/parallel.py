@@ -160,21 +160,55 @@ def in_children(jobs) -> list[Part]:
 
 
 def join(parts: list[Part], stamp: bytes, metadata_from: bytes) -> bytes:
-    """The parts' pages in order, each with its stamp page laid over it, as one PDF."""
+    """The parts' pages in order, each with its stamp page laid over it, as one PDF.
+
+    Each stamp page becomes a form XObject that its part page draws last, after its own
+    drawing (kept between ``q``/``Q`` so the stamp starts from the page's default state): the
+    part's content streams are referenced as they are, never parsed or rewritten (pypdf's
+    ``merge_page`` parsed every operator of every page to rename resources: most of the join).
+    """
     import pypdf
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject
 
     writer = pypdf.PdfWriter()
     for part in parts:
         writer.append(pypdf.PdfReader(io.BytesIO(part.pdf)))
     stamps = pypdf.PdfReader(io.BytesIO(stamp))
-    for page, over in zip(writer.pages, stamps.pages, strict=True):
-        page.merge_page(over)
-        page.compress_content_streams()  # the merge leaves the page's drawing uncompressed
+    push = writer._add_object(_stream(b"q\n"))
+    for i, (page, over) in enumerate(zip(writer.pages, stamps.pages, strict=True)):
+        drawing = over.get_contents()  # a stream: an empty dictionary, so never "if drawing"
+        form = _stream(b"" if drawing is None else drawing.get_data())
+        form[NameObject("/Type")] = NameObject("/XObject")
+        form[NameObject("/Subtype")] = NameObject("/Form")
+        form[NameObject("/BBox")] = ArrayObject(over.mediabox)
+        form[NameObject("/Resources")] = over["/Resources"].clone(writer)
+        name = NameObject(f"/RPStamp{i}")
+        if "/Resources" not in page:
+            page[NameObject("/Resources")] = DictionaryObject()
+        resources = page["/Resources"].get_object()
+        if "/XObject" not in resources:
+            resources[NameObject("/XObject")] = DictionaryObject()
+        resources["/XObject"].get_object()[name] = writer._add_object(form.flate_encode())
+        contents = page.get(NameObject("/Contents"))
+        if contents is None:
+            own = []
+        elif isinstance(contents.get_object(), ArrayObject):
+            own = list(contents.get_object())
+        else:
+            own = [contents]
+        draw = writer._add_object(_stream(f"Q\nq {name} Do Q\n".encode()))
+        page[NameObject("/Contents")] = ArrayObject([push, *own, draw])
     metadata = pypdf.PdfReader(io.BytesIO(metadata_from)).metadata
     if metadata:
         writer.add_metadata(dict(metadata.items()))
-    # Each page got its own copy of the stamp's fonts: keep one of each.
-    writer.compress_identical_objects()
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _stream(data: bytes):
+    from pypdf.generic import DecodedStreamObject
+
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    return stream
