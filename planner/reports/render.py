@@ -630,9 +630,19 @@ def plan_to_pdf(html: str, *, fetcher: LockedURLFetcher | None = None) -> tuple[
     if parts is None:
         return html_to_pdf(html, fetcher=fetcher)
     base_url = static_root().resolve().as_uri() + "/"
+    sizes: list[tuple[float, float]] = []
+
+    def stamp(page_sizes):  # called while the parts are still being written
+        sizes.extend(page_sizes)
+        return html_to_pdf(parallel.stamp_html(html, sizes), fetcher=fetcher)[0]
+
     try:
-        rendered = parallel.in_children(
-            [(parallel.render_part, (part, base_url, _refuse_attachments)) for part in parts]
+        rendered, stamped = parallel.render_parts(
+            parts,
+            base_url,
+            _refuse_attachments,
+            items_per_part=getattr(settings, "PLAN_PDF_ITEMS_PER_PART", 250),
+            on_sizes=stamp,
         )
     except FetchRefused as exc:
         raise RenderError(f"The plan template names a forbidden resource: {exc}") from None
@@ -640,10 +650,8 @@ def plan_to_pdf(html: str, *, fetcher: LockedURLFetcher | None = None) -> tuple[
         raise RenderError(f"The plan could not be rendered: {exc}") from None
     for part in rendered:
         fetcher.fetched.extend(url for url in part.fetched if url not in fetcher.fetched)
-    sizes = [size for part in rendered for size in part.sizes]
-    stamp, _ = html_to_pdf(parallel.stamp_html(html, sizes), fetcher=fetcher)
     with parallel.gc_paused():
-        return parallel.join(rendered, stamp, rendered[0].pdf), len(sizes)
+        return parallel.join(rendered, stamped, rendered[0].pdf), len(sizes)
 
 
 def annex_csv(snapshot: dict) -> bytes:
