@@ -621,7 +621,8 @@ def plan_to_pdf(html: str, *, fetcher: LockedURLFetcher | None = None) -> tuple[
     The plan and each annex start on a page of their own, so each is rendered on its own
     (planner/reports/parallel.py) and the running header and footer are laid over the joined
     pages afterwards: the same text as ``html_to_pdf`` of the whole, in the time of the largest
-    part. ``PLAN_PDF_PARALLEL = False`` (or a document of one part) renders in one piece.
+    part. ``PLAN_PDF_PARALLEL = False`` (or a document of one part) renders in one piece; an
+    annex of more than ``PLAN_PDF_ITEMS_PER_PART`` VMs is a chain of chunks (parallel.Run).
     """
     from planner.reports import parallel
 
