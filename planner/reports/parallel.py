@@ -237,8 +237,9 @@ def render_parts(
 ) -> tuple[list[Part], object]:
     """Render the parts in forked processes at once; their Parts in order, and what
     ``on_sizes(sizes)`` returned (called in this process once every page's size is known,
-    while the parts are still being written). A part that is a long run (``items_per_part``
-    items or more; 0: none) is rendered as a chain of chunks, one process at a time."""
+    while the parts are still being written). A part that is a run of more than
+    ``items_per_part`` items (0: none) is rendered as a chain of chunks, one process at a time.
+    """
     lanes = [
         _Lane(
             p,
@@ -270,7 +271,7 @@ def render_parts(
     while children:
         ready, _, _ = select.select(list(children), [], [])
         for fd in ready:
-            pid, lane, piece, current = children[fd]
+            pid, lane, piece, _ = children[fd]
             chunk = os.read(fd, 1 << 20)
             if chunk:
                 buffers[fd] = buffers.get(fd, b"") + chunk
@@ -278,12 +279,12 @@ def render_parts(
             else:  # the child is done
                 os.close(fd)
                 os.waitpid(pid, 0)
-                del children[fd]
+                current = children.pop(fd)[3]
                 if buffers.pop(fd, b"") or (current and lane.pieces[piece] is None):
                     errors.append(PartError("a render process died"))
                 continue
             for kind, value in messages:
-                if not current:
+                if not children[fd][3]:  # its lane restarted in one piece: ignore what it says
                     continue
                 if kind == "error":
                     errors.append(value)
@@ -333,7 +334,9 @@ def _fork(fn, args) -> tuple[int, int]:
             def send(message) -> None:
                 try:
                     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-                except Exception:  # an exception that does not pickle: its words do
+                    if message[0] == "error":
+                        pickle.loads(data)  # noqa: S301 - our own bytes, read back
+                except Exception:  # an exception that does not pickle (back): its words do
                     data = pickle.dumps(("error", PartError(repr(message[1]))))
                 out.write(struct.pack("!Q", len(data)) + data)
                 out.flush()
@@ -356,8 +359,10 @@ def _frames(data: bytes) -> tuple[list, bytes]:
         (size,) = struct.unpack("!Q", data[:8])
         if len(data) < 8 + size:
             break
-        # Our own child's bytes, over a pipe only it and we hold.
-        messages.append(pickle.loads(data[8 : 8 + size]))  # noqa: S301
+        try:  # our own child's bytes, over a pipe only it and we hold
+            messages.append(pickle.loads(data[8 : 8 + size]))  # noqa: S301
+        except Exception as exc:
+            messages.append(("error", PartError(f"a render process's answer: {exc!r}")))
         data = data[8 + size :]
     return messages, data
 
