@@ -233,12 +233,19 @@ class _Lane:
 
 
 def render_parts(
-    parts: list[str], base_url: str, refuse_attachments, *, items_per_part: int, on_sizes
+    parts: list[str],
+    base_url: str,
+    refuse_attachments,
+    *,
+    items_per_part: int,
+    on_sizes,
+    max_processes: int = 3,
 ) -> tuple[list[Part], object]:
     """Render the parts in forked processes at once; their Parts in order, and what
     ``on_sizes(sizes)`` returned (called in this process once every page's size is known,
     while the parts are still being written). A part that is a run of more than
     ``items_per_part`` items (0: none) is rendered as a chain of chunks, one process at a time.
+    At most ``max_processes`` render at once (the plan and its two annexes: three).
     """
     lanes = [
         _Lane(
@@ -250,9 +257,10 @@ def render_parts(
         for p in parts
     ]
     children: dict[int, tuple[int, _Lane, int, bool]] = {}  # fd -> pid, lane, piece, current
+    waiting: list[tuple[_Lane, int, tuple]] = []  # pieces to fork when a process slot frees
 
     def start(lane: _Lane, first: int | None) -> None:
-        """Fork the lane's next piece: the whole part (None), or its chunk from ``first``."""
+        """Queue the lane's next piece: the whole part (None), or its chunk from ``first``."""
         if first is None:
             args, lane.whole, lane.final = (lane.html, base_url, refuse_attachments), True, True
         else:
@@ -260,10 +268,18 @@ def render_parts(
             lane.final = end >= len(lane.run.items)
             run_from = None if lane.final else first
             args = (lane.run.chunk(first, end), base_url, refuse_attachments, run_from)
-        pid, fd = _fork(render_part, args)
         lane.pieces.append(None)
         lane.sizes.append(None)
-        children[fd] = (pid, lane, len(lane.pieces) - 1, True)
+        waiting.append((lane, len(lane.pieces) - 1, args))
+        launch()
+
+    def launch() -> None:
+        """Fork what waits, while fewer than ``max_processes`` render at once: a chunk that
+        reported where the next starts still paints and writes; its successor may wait."""
+        while waiting and len(children) < max_processes:
+            lane, piece, args = waiting.pop(0)
+            pid, fd = _fork(render_part, args)
+            children[fd] = (pid, lane, piece, True)
 
     for lane in lanes:
         start(lane, 0 if lane.run else None)
@@ -282,6 +298,7 @@ def render_parts(
                 current = children.pop(fd)[3]
                 if buffers.pop(fd, b"") or (current and lane.pieces[piece] is None):
                     errors.append(PartError("a render process died"))
+                launch()
                 continue
             for kind, value in messages:
                 if not children[fd][3]:  # its lane restarted in one piece: ignore what it says
@@ -293,6 +310,7 @@ def render_parts(
                         for fd2, (p2, l2, i2, _) in children.items():
                             if l2 is lane:
                                 children[fd2] = (p2, l2, i2, False)
+                        waiting[:] = [w for w in waiting if w[0] is not lane]
                         lane.pieces.clear()
                         lane.sizes.clear()
                         start(lane, None)
