@@ -58,7 +58,7 @@ SMALL, LARGE = 5, 50
 # client pays: make it on purpose, and write the new number down.
 QUERIES = {  # path: (operator, owner); the catalogs' lists are the same for every role
     "applications": (4, 4),
-    "vms": (6, 6),
+    "vms": (7, 7),  # the page's ids, then its rows (as the portal's lists: portal/paging.py)
     "drills": (4, 4),
     "runs": (4, 4),
     "findings": (4, 4),
@@ -251,3 +251,40 @@ def test_page_size_is_capped(big_estate, users, monkeypatch):
     monkeypatch.setattr(PageNumberPagination, "max_page_size", 7)  # 1,000 in the settings
     page = client_for(users["operator"]).get("/api/v1/vms/?page_size=100000").json()
     assert page["count"] > 7 and len(page["results"]) == 7
+
+
+def test_a_vm_list_row_is_the_vms_own_json(big_estate, users):
+    """The list's rows (built from values(): portal/api/vms.py list_rows) say exactly what the
+    VM's own URL says: every field, for every kind of row (no size, no protection on purpose,
+    a data disk without a LUN, dependencies), and each row's URL is that URL."""
+    from planner.models import VirtualMachine
+
+    vm = big_estate.vm2
+    vm.size = None
+    vm.opted_in = False
+    vm.no_protection_why = "Rebuilt from its image <b>&</b>"
+    vm.no_protection_by = users["owner"]
+    vm.no_protection_at = timezone.now()
+    vm.boot_group = 3
+    vm.save()
+    DiskFactory(vm=vm, name="scratch", lun=None)
+    client = client_for(users["operator"])
+    page = client.get("/api/v1/vms/?page_size=1000").json()
+    assert page["count"] == VirtualMachine.objects.count() == len(page["results"])
+    for row in page["results"]:
+        own = client.get(row["url"]).json()
+        assert row == own, row["name"]
+        assert list(row) == list(own)  # the same keys in the same order
+    assert any(r["no_protection_by"] and r["size"] is None for r in page["results"])
+    assert any(
+        r["depends_on"] and {d["lun"] for d in r["disks"]} == {None} for r in page["results"]
+    )
+
+
+def test_an_owners_vm_list_holds_their_vms_only(big_estate, users):
+    from planner.models import VirtualMachine
+
+    rows = client_for(users["owner"]).get("/api/v1/vms/?page_size=1000").json()["results"]
+    mine = VirtualMachine.objects.for_user(users["owner"])
+    assert sorted(r["id"] for r in rows) == sorted(mine.values_list("pk", flat=True))
+    assert mine.count() < VirtualMachine.objects.count()
