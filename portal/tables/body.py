@@ -19,18 +19,29 @@ rendered by django-tables2's own code, so the result is the same either way.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 import django_tables2 as tables
 from django.db.models import Model
 from django.utils import formats
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.functional import Promise
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django_tables2.columns.base import LinkTransform
-from django_tables2.utils import Accessor
+from django_tables2.utils import Accessor, AttributeDict
 
 # Column classes whose cells are made here (their own render methods are still called).
 KNOWN_COLUMNS = (tables.Column, tables.BooleanColumn, tables.CheckBoxColumn)
+
+
+def _html(content) -> str:
+    """``conditional_escape`` without its wrappers (the rows are marked safe once, whole)."""
+    if isinstance(content, Promise):
+        content = str(content)
+    if hasattr(content, "__html__"):
+        return content.__html__()
+    return html.escape(str(content))  # what django.utils.html.escape does
 
 
 class _Unresolved(Exception):
@@ -102,6 +113,10 @@ def _render_function(table, bound_column) -> Callable | None:
     func = getattr(fn, "__func__", None)
     if func is tables.Column.render:
         return lambda value, record, row: value
+    if func is tables.CheckBoxColumn.render:
+        checkbox = _checkbox_function(bound_column)
+        if checkbox is not None:
+            return checkbox
     args, catch_all = _arguments(func, True) if func is not None else _arguments(fn, False)
     if catch_all:
         return None
@@ -118,6 +133,22 @@ def _render_function(table, bound_column) -> Callable | None:
     if any(arg not in ("value", "record", "bound_row", *fixed) for arg in args):
         return lambda value, record, row: None  # as call_with_appropriate: an unknown argument
     return call
+
+
+def _checkbox_function(bound_column) -> Callable | None:
+    """``CheckBoxColumn.render`` for a box never ticked whose attributes are all fixed text:
+    its ``<input>`` made once, each row's value put in (escaped). None: any other box."""
+    column = bound_column.column
+    mark = "\x00value\x00"
+    extra = column.attrs.get("td__input") or column.attrs.get("input") or {}
+    attrs = dict({"type": "checkbox", "name": bound_column.name, "value": mark}, **extra)
+    if column.checked is not None or any(callable(v) for v in attrs.values()):
+        return None
+    html = AttributeDict(attrs).as_html()
+    if html.count(mark) != 1:
+        return None
+    head, _, tail = html.partition(mark)
+    return lambda value, record, row: mark_safe(f"<input {head}{escape(value)}{tail} />")  # noqa: S308
 
 
 def _link_function(bound_column) -> Callable | None:
@@ -139,7 +170,7 @@ def _link_function(bound_column) -> Callable | None:
         href = target.get_absolute_url()
         if href is None:
             return content
-        return format_html('<a href="{}">{}</a>', href, content)
+        return SafeString(f'<a href="{_html(href)}">{_html(content)}</a>')  # format_html's
 
     return linked
 
@@ -169,7 +200,9 @@ def _cell_function(table, bound_column) -> Callable | None:
             content = render(value, record, row)
             if link is not None:
                 content = link(content, record)
-        return conditional_escape(formats.localize(content, use_l10n=use_l10n))
+        if not isinstance(content, str):  # formats.localize leaves text as it is
+            content = formats.localize(content, use_l10n=use_l10n)
+        return _html(content)
 
     return cell
 
