@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 
 from planner.models import Application, Finding, PlanRevision, PlanState, SizingRun, VirtualMachine
-from planner.services.estate import vm_protected
+from planner.services.estate.queries import vm_protected
 from planner.services.plans import plan_statuses
 from portal import access
 from portal.tables import ApplicationTable, SizingRunTable
