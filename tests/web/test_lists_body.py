@@ -111,3 +111,33 @@ def test_a_column_it_does_not_know_goes_the_librarys_way(estate):
     table.paginate(page=1, per_page=50)
     assert body_html(table) is None
     assert "<b>alice-vm-00</b>" in table_rows(table)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"tier": "gold", "os_type": "linux", "opted_in": "no", "status": "failed"},
+        {"tier": "nonsense", "role": "<b>", "target": "1", "compliance": "blocking"},
+    ],
+)
+def test_filter_forms_select_the_same_html_as_djangos(estate, query):
+    """portal/forms/widgets.py's <select> against Django's templates, on every list's form."""
+    from django import forms
+
+    from portal.filtersets import (
+        ApplicationFilterSet,
+        SizingRunFilterSet,
+        VirtualMachineFilterSet,
+    )
+    from portal.forms.widgets import python_selects
+
+    request = RequestFactory().get("/", query)
+    for filterset_class in (ApplicationFilterSet, VirtualMachineFilterSet, SizingRunFilterSet):
+        django_form = filterset_class(query or None, request=request).form
+        ours = python_selects(filterset_class(query or None, request=request).form)
+        selects = [name for name, f in django_form.fields.items() if type(f.widget) is forms.Select]
+        assert selects, filterset_class
+        for name in django_form.fields:
+            assert str(ours[name]) == str(django_form[name]), (filterset_class, name)
+        assert "<select" in str(ours[selects[0]])
