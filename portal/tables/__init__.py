@@ -212,6 +212,24 @@ class ApplicationTable(Table):
         return format_html('<span title="{}">{}</span>', value, value.strftime("%Y-%m-%d %H:%M"))
 
 
+# What a VM table's rows read (its columns; the links need the VM's and the app's ids only), and
+# nothing else: a VM's result carries its arithmetic, a JSON list that took two thirds of
+# reading a page's rows (bench/list_pages.py, issue 19). tests/web/test_lists_body.py checks
+# that a page of sized VMs and its CSV read no other field (each would be a query per row).
+VM_COLUMNS = (
+    "name",
+    "application__name",
+    "resource_group",
+    "os_type",
+    "size__name",
+    "role",
+    "opted_in",
+    "result__backup_gib",
+    "result__boot_group",
+    "result__monthly_cost",
+)
+
+
 class VirtualMachineTable(Table):
     select = tables.CheckBoxColumn(
         accessor="pk",
@@ -265,8 +283,10 @@ class VirtualMachineTable(Table):
             .annotate(s=Sum("provisioned_gib"))
             .values("s")[:1]
         )
-        return queryset.select_related("application", "size", "result").annotate(
-            disk_gib=Coalesce(disk_gib, Value(0.0))
+        return (
+            queryset.select_related("application", "size", "result")
+            .only(*VM_COLUMNS)
+            .annotate(disk_gib=Coalesce(disk_gib, Value(0.0)))
         )
 
     def render_os_type(self, record):
