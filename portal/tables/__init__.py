@@ -289,11 +289,8 @@ class VirtualMachineTable(Table):
             .annotate(disk_gib=Coalesce(disk_gib, Value(0.0)))
         )
 
-    def render_os_type(self, record):
-        return record.get_os_type_display()
-
-    def render_role(self, record):
-        return record.get_role_display()
+    # The OS and the role show their choices' labels: django-tables2 reads get_FOO_display()
+    # for a field with choices (no render_FOO to call a second time per cell).
 
     def render_opted_in(self, value):
         return badge("opted in", "ok") if value else badge("not opted in", "muted")

@@ -191,6 +191,7 @@ def _cell_function(table, bound_column) -> Callable | None:
     value_of = _value_function(table, bound_column)
     empty, default = column.empty_values, bound_column.default
     use_l10n = None if column.localize is None else bool(column.localize)
+    numbers: dict = {}  # a whole number's localized text, read once per page (boot groups)
 
     def cell(record, row):
         value = value_of(record)
@@ -200,6 +201,11 @@ def _cell_function(table, bound_column) -> Callable | None:
             content = render(value, record, row)
             if link is not None:
                 content = link(content, record)
+        if type(content) is int:
+            text = numbers.get(content)
+            if text is None:
+                text = numbers[content] = _html(formats.localize(content, use_l10n=use_l10n))
+            return text
         if not isinstance(content, str):  # formats.localize leaves text as it is
             content = formats.localize(content, use_l10n=use_l10n)
         return _html(content)
