@@ -42,6 +42,7 @@ from portal.api.base import (
     UpdateMixin,
 )
 from portal.api.filters import ApplicationFilter, DrillFilter
+from portal.api.pagination import IdsFirstPagination
 from portal.api.permissions import EstatePermission
 
 User = get_user_model()
@@ -297,6 +298,7 @@ class ApplicationViewSet(
 
     serializer_class = ApplicationSerializer
     permission_classes = [EstatePermission]
+    pagination_class = IdsFirstPagination
     filterset_class = ApplicationFilter
     ordering_fields = ["id", "name", "tier", "rto_minutes", "rpo_minutes", "changed_at", "vm_count"]
     ordering = ["name"]
@@ -400,6 +402,7 @@ class DrillViewSet(
 
     serializer_class = DrillSerializer
     permission_classes = [EstatePermission]
+    pagination_class = IdsFirstPagination
     filterset_class = DrillFilter
     ordering_fields = ["id", "started_at", "restored_at", "data_loss_minutes"]
     ordering = ["-started_at"]
