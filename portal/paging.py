@@ -13,7 +13,8 @@ in the first query's order. Used by the portal's tables and the API's estate lis
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, IntegerField, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 
 def page_rows(queryset, key: slice, total: int | None = None) -> list:
@@ -46,3 +47,15 @@ class DeferredJoinPaginator(Paginator):
             top = self.count
         total = self.count if self.whole_in_one_query else None
         return self._get_page(page_rows(self.object_list, slice(bottom, top), total), number, self)
+
+
+def subcount(queryset, field: str):
+    """A correlated COUNT subquery (no GROUP BY on the outer query, no row multiplication): a
+    page read by ids counts for its own rows only, and its ids are sorted without the join."""
+    return Coalesce(
+        Subquery(
+            queryset.order_by().values(field).annotate(c=Count("pk")).values("c")[:1],
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )

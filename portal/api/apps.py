@@ -10,7 +10,7 @@ recovery" needs a reason, recorded with who decided and when.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
+from django.db.models import OuterRef
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
@@ -44,6 +44,7 @@ from portal.api.base import (
 from portal.api.filters import ApplicationFilter, DrillFilter
 from portal.api.pagination import IdsFirstPagination
 from portal.api.permissions import EstatePermission
+from portal.paging import subcount
 
 User = get_user_model()
 
@@ -309,8 +310,13 @@ class ApplicationViewSet(
             .select_related("owner", "no_protection_by", "result")
             .defer("result__detail")
             .annotate(
-                vm_count=Count("vms"),
-                protected_vm_count=Count("vms", filter=Q(vms__opted_in=True)),
+                vm_count=subcount(
+                    VirtualMachine.objects.filter(application=OuterRef("pk")), "application"
+                ),
+                protected_vm_count=subcount(
+                    VirtualMachine.objects.filter(application=OuterRef("pk"), opted_in=True),
+                    "application",
+                ),
             )
         )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import django_tables2 as tables
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.html import format_html
 from django_tables2.rows import BoundRow, BoundRows
@@ -18,7 +18,7 @@ from django_tables2.utils import signature
 
 from planner.models import Application, Disk, RunError, SizingRun, VirtualMachine
 from planner.units import fmt_duration, fmt_gib, fmt_money
-from portal.paging import page_rows
+from portal.paging import page_rows, subcount
 
 ATTRS = {"class": "table"}
 
@@ -99,15 +99,7 @@ class Table(tables.Table):
         self.rows = FastBoundRows(data=self.data, table=self, pinned_data=self.pinned_data)
 
 
-def _subcount(queryset, field: str):
-    """A correlated COUNT subquery (no GROUP BY on the outer query, no row multiplication)."""
-    return Coalesce(
-        Subquery(
-            queryset.order_by().values(field).annotate(c=Count("pk")).values("c")[:1],
-            output_field=IntegerField(),
-        ),
-        Value(0),
-    )
+_subcount = subcount  # portal/paging.py: shared with the API's lists
 
 
 def badge(text: str, kind: str) -> str:
