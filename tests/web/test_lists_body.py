@@ -155,3 +155,16 @@ def test_the_rows_hold_every_field_the_cells_read(estate, django_assert_num_quer
         assert len(library_body(table)) > 0
         values = list(VirtualMachineTable(records).as_values())
     assert len(values) == len(records) + 1
+
+
+def test_app_rows_hold_every_field_the_cells_read(estate, django_assert_num_queries):
+    """ApplicationTable.rows leaves the result's detail out: a page of sized apps, and its CSV
+    values, read nothing more."""
+    table = ApplicationTable(ApplicationTable.rows(Application.objects.all()))
+    table.paginate(page=1, per_page=50)
+    records = [row.record for row in table.paginated_rows]
+    assert any(getattr(r, "result", None) for r in records)
+    with django_assert_num_queries(0):
+        assert body_html(table).count("<tr ") == len(records)
+        values = list(ApplicationTable(records).as_values())
+    assert len(values) == len(records) + 1
