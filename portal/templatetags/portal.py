@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django import template
 from django.utils import formats
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
 from planner import access, units
@@ -123,6 +124,41 @@ def table_rows(table):
     if not parts and table.empty_text:
         return _empty_row(table)
     return mark_safe("".join(parts))  # noqa: S308 (attributes and cells escaped above)
+
+
+@register.simple_tag(takes_context=True)
+def table_head(context, table):
+    """The ``table.thead`` block of ``django_tables2/table.html``, written here: the same HTML,
+    whitespace included (tests/web/test_lists_body.py compares them), without a template node
+    and a ``querystring_replace`` per column (the request's query string is read once)."""
+    indent = "\n            "
+    if not table.show_header:
+        return mark_safe(indent + indent)  # noqa: S308 (whitespace)
+    thead = getattr(table.attrs.get("thead"), "as_html", None)
+    field = table.prefixed_order_by_field
+    query = dict(context["request"].GET)
+    parts = [
+        f"{indent}\n                <thead {thead() if thead else ''}>\n                    <tr>"
+    ]
+    parts.append("\n                    ")
+    for column in table.columns:
+        header = conditional_escape(formats.localize(column.header))
+        parts.append(f"\n                        <th {column.attrs['th'].as_html()}>")
+        parts.append("\n                            ")
+        if column.orderable:
+            params = dict(query)
+            if field not in ("", None):
+                params[field] = column.order_by_alias.next
+            href = escape("?" + urlencode(params, doseq=True))
+            parts.append(f'\n                                <a href="{href}">{header}</a>')
+        else:
+            parts.append(f"\n                                {header}")
+        parts.append(
+            "\n                            \n                        </th>\n                    "
+        )
+    parts.append("\n                    </tr>\n                </thead>\n            ")
+    parts.append(indent)
+    return mark_safe("".join(parts))  # noqa: S308 (headers and links escaped above)
 
 
 def _empty_row(table):

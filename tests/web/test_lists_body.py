@@ -168,3 +168,19 @@ def test_app_rows_hold_every_field_the_cells_read(estate, django_assert_num_quer
         assert body_html(table).count("<tr ") == len(records)
         values = list(ApplicationTable(records).as_values())
     assert len(values) == len(records) + 1
+
+
+@pytest.mark.parametrize(
+    "query", [{}, {"sort": "name"}, {"sort": "-application", "q": "a&b", "page": "2"}]
+)
+def test_table_heads_are_the_librarys_html(estate, query):
+    """The table_head tag against django_tables2/table.html's own thead block, every table."""
+    from django.template.loader import render_to_string
+
+    request = RequestFactory().get("/", query)
+    for table_class, (ours, theirs) in tables_for(lambda m: m.objects.all(), query.get("sort", "")):
+        mine = render_to_string("portal/table.html", {"table": ours}, request=request)
+        library = render_to_string("django_tables2/table.html", {"table": theirs}, request=request)
+        end = "</thead>\n            \n            "  # the block's end, as the library writes it
+        head = mine[: mine.index(end) + len(end)]
+        assert "<thead" in head and head == library[: library.index(end) + len(end)], table_class
