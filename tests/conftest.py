@@ -21,14 +21,18 @@ VAR = ROOT / "var"
 OUTPUT = ROOT / "test-output"
 
 
-# --- the order of the tests and their pytest-xdist groups ------------------------------------
+# --- the order of the tests, for pytest-xdist ---------------------------------------------
 #
-# pytest-django then sorts the tests as Django does (stable): tests in a transaction first, then
-# transactional ones (they empty the database, reference rows included), then those without a
-# database; each worker runs what it is sent in that order. Within each kind the order below holds.
+# xdist's default scheduling (--dist load) hands each worker consecutive runs of the collected
+# order: about a quarter of its share first, smaller runs as the queue empties, and each worker
+# runs what it gets in that order. pytest-django sorts the tests as Django does (stable): tests
+# in a transaction first, then transactional ones (they empty the database, reference rows
+# included), then those without a database. Within each kind the order below holds. (Not
+# --dist loadgroup: with pytest 9.2 xdist 3.8 cannot tag a test with its group, and loadscope
+# modes run only one of the schema tests that share a node id.)
 
 # The longest test module (about a minute: the README's commands in a copy of the checkout, on
-# databases of its own), moved first so that the other worker runs the rest meanwhile.
+# databases of its own), moved first: one worker runs it while the other starts on the rest.
 FIRST = "tests/integration/test_readme.py"
 # Single tests of seconds each (worker processes, browsers, PDFs): before the many short ones,
 # so that both workers run out of work at about the same time.
@@ -60,17 +64,15 @@ def _uses_database(item: pytest.Item) -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests that open no database are marked `no_db`: they run the same on SQLite and
     PostgreSQL, so scripts/test.sh runs them in its SQLite pass only (`-m "not no_db"`).
-    Tests that share what their module or class builds once form one `xdist_group`
-    (pyproject's `--dist loadgroup`): one worker runs them all, so it is built once per pass.
-    Groups come first, largest first, then the slow single tests, then the rest, each in the
-    order collected. Deterministic: every worker must collect the same order."""
+    Order: tests sharing what their module or class builds once (largest groups first: each
+    worker that runs some of them builds it once), then the slow single tests, then the rest,
+    each in the order collected. Deterministic: every worker must collect the same order."""
     groups: dict[str, list[pytest.Item]] = {}
     for item in items:
         if not _uses_database(item):
             item.add_marker(pytest.mark.no_db)
         scope = _shared_scope(item)
         if scope is not None:
-            item.add_marker(pytest.mark.xdist_group(scope))
             groups.setdefault(scope, []).append(item)
     index = {id(item): i for i, item in enumerate(items)}
     group_of = {id(item): scope for scope, members in groups.items() for item in members}
