@@ -298,6 +298,8 @@ def test_make_test(checkout):
         timeout=300,
     )
     assert "== pytest on SQLite" in out and "== pytest on PostgreSQL" in out
-    # Engine tests open no database: the PostgreSQL pass leaves them out (scripts/test.sh).
-    assert re.findall(r"^(\d+) passed in ", out, re.M) == ["17"], out[-3000:]
-    assert re.findall(r"^(\d+) deselected in ", out, re.M) == ["17"], out[-3000:]
+    # Engine tests open no database: the PostgreSQL pass leaves them out (scripts/test.sh),
+    # which xdist reports as no tests run.
+    sqlite, postgresql = out.split("== pytest on PostgreSQL")
+    assert re.findall(r"^(\d+) passed in ", sqlite, re.M) == ["17"], out[-3000:]
+    assert re.search(r"^no tests ran in ", postgresql, re.M), out[-3000:]
