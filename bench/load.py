@@ -301,7 +301,10 @@ def owner_loop(base, owner, rec, stop_at, think, import_vms, run_ids, start_at):
     rng = random.Random(owner["username"])
     time.sleep(max(0.0, start_at - time.monotonic()))
     s, api = sign_in(base, owner["username"], rec, token=bool(owner["import_app"]))
-    import_at = time.monotonic() + rng.uniform(2, 20) if owner["import_app"] else None
+    # Within the first 20 s, or the first half of a shorter run (an import that never started
+    # would fail the "imports incomplete" check).
+    latest = min(20.0, max(2.0, (stop_at - time.monotonic()) / 2))
+    import_at = time.monotonic() + rng.uniform(2, latest) if owner["import_app"] else None
     actions = ["dashboard"] * 3 + ["apps"] * 2 + ["vms"] * 2 + ["app"] * 4 + ["run", "pdf"]
     while time.monotonic() < stop_at:
         if import_at and time.monotonic() >= import_at:

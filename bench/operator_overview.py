@@ -4,7 +4,7 @@ Prints figures, never pass/fail. On a throwaway SQLite file under var/bench/ hol
 estate (``seed_demo --apps 1000 --vms 10000``), sized once, with some approved plans (so the
 plan-status rollup has work to do), it measures with the Django test Client, signed in as the
 operator, the median of several runs each and the queries of one run:
-  - the rollup alone (``planner.services.estate.estate_overview()``, no template);
+  - the rollup alone (``planner.services.estate.rollup.estate_overview()``, no template);
   - the overview page (12 and 36 months), its biggest CSV exports and two drill-downs;
   - the same page on an estate a tenth the size, to show the query count does not grow.
 The last line reads `ratio: <page ms / rollup ms>` (the share of the time spent laying out).
@@ -97,7 +97,7 @@ def measure(label: str, runs: int) -> dict[str, float]:
     from django.test import Client
 
     from planner.models import Application, VirtualMachine
-    from planner.services.estate import estate_overview
+    from planner.services.estate.rollup import estate_overview
 
     client = Client()
     client.force_login(get_user_model().objects.get(username="operator"))

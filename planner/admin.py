@@ -8,7 +8,7 @@ from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from planner import bounds
+from planner import bounds, ranges
 from planner.exports import csv_response
 from planner.models import (
     Application,
@@ -468,7 +468,7 @@ class ApplicationAdmin(KeepsSignedPlans, PlannerAdmin):
 class DiskInline(admin.TabularInline):
     model = Disk
     extra = 0
-    max_num = bounds.MAX_DATA_DISKS + 1  # the OS disk and 64 data disks
+    max_num = ranges.MAX_DATA_DISKS + 1  # the OS disk and 64 data disks
 
 
 @admin.register(VirtualMachine)

@@ -566,7 +566,6 @@ def showcase_plans() -> dict[str, str]:
     """
     from planner.models import PlanRevision
     from planner.services import plans as plan_service
-    from planner.services.runs import request_app_resize
 
     if PlanRevision.objects.exists():
         return {}
@@ -613,15 +612,21 @@ def showcase_plans() -> dict[str, str]:
             plan_service.add_waiver(rev, code, approver, WAIVER_WHY)
         rev = plan_service.approve_revision(rev, approver, "Approved with the recorded waivers.")
         if state == "stale":
-            _edit_after_approval(app, owner, request_app_resize)
+            _edit_after_approval(app, owner)
     return made
 
 
-def _edit_after_approval(app: Application, owner, request_app_resize) -> None:
+def _edit_after_approval(app: Application, owner) -> None:
     """The owner measures a higher daily change rate on one VM after the plan was approved: the
-    approved plan no longer matches the app (stale) and the app is sized again by the workers."""
+    approved plan no longer matches the app (stale) and the app is sized again by the workers
+    (the edit is ``actions.save_vm``'s, as in the portal)."""
+    from planner.services import actions
+
     vm = app.vms.filter(opted_in=True).order_by("name").first() or app.vms.order_by("name").first()
-    with transaction.atomic():
-        vm.change_rate = min(0.5, round(vm.change_rate + 0.05, 2))
+    vm.change_rate = min(0.5, round(vm.change_rate + 0.05, 2))
+
+    def save() -> VirtualMachine:
         vm.save(update_fields=["change_rate"])
-        request_app_resize(app, owner)
+        return vm
+
+    actions.save_vm(vm, owner, save)

@@ -12,10 +12,10 @@ per replacement naming the fact, the value and the range. ``assess`` turns the n
 blocking ``INPUT_OUT_OF_RANGE`` finding, so figures computed from a replaced value are never
 taken for real ones. ``bound_catalog`` does the same for the price and limit catalogs.
 
-The ranges are the entrances' (``planner.bounds``) where they have one, so a value they accept
+The ranges are ``planner.ranges``', the same objects the entrances' validators
+(``planner.bounds``) are made from, wherever an entrance takes the fact, so a value they accept
 is never touched here; the others are the domain of the formula that reads the fact (a fraction
-is 0..1, a count at least 1). They are repeated here because the engine imports nothing from
-Django; ``tests/unit/test_engine_total.py`` checks that both agree.
+is 0..1, a count at least 1). ``tests/unit/test_engine_total.py`` checks that both agree.
 Pure Python: no Django import.
 """
 
@@ -24,98 +24,88 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, NamedTuple
+from typing import Any
 
-from planner import facts
+from planner import facts, ranges
+from planner.ranges import Range
 
 __all__ = ["CATALOG", "CATALOG_KEYS", "RANGES", "Range", "bound_app", "bound_catalog"]
 
-TEN_YEARS_MINUTES = 10 * 365 * 1_440  # 5,256,000: an objective beyond ten years is none
 # The sizing horizon is never shorter than the retention (points × interval), and data grows
 # by (1 + g)^(days / 365): at the highest growth, 10 a year, more than about 290 years
 # overflows a float. Retention up to a century (GFS yearly points: at most 100) stays finite.
 MAX_RETENTION_MINUTES = 100 * 365 * 1_440
-
-
-class Range(NamedTuple):
-    low: float
-    high: float
-    unit: str = ""
-    whole: bool = False  # a count: replaced by a whole number
-
-    def text(self) -> str:
-        unit = f" {self.unit}" if self.unit else ""
-        return f"{_num(self.low)} to {_num(self.high)}{unit}"
-
-
-def _minutes(low: float = 0) -> Range:
-    return Range(low, TEN_YEARS_MINUTES, "minutes")
-
+# The engine's own ranges, for facts no entrance takes as they are: durations it assumes,
+# factors of its formulas, a VM's size as the inventory reports it (0: unknown).
+DURATION_MINUTES = Range(0, ranges.TEN_YEARS_MINUTES, "minutes")
+# The entrance's restore throughput 0 means "the 1,000 Mbit/s assumption": never 0 here.
+RESTORE_THROUGHPUT_MBPS = Range(ranges.LINK_MBPS.low, ranges.RESTORE_MBPS.high, "Mbit/s")
+FRACTION = Range(0.01, 1)
 
 # fact class -> field -> range. A field missing here is not a number the formulas read.
 RANGES: dict[type, dict[str, Range]] = {
     facts.App: {
-        "tier": Range(1, 4, "", True),
-        "rto_minutes": _minutes(),
-        "rpo_minutes": _minutes(),
-        "mtpd_minutes": _minutes(),
+        "tier": Range(1, 4, whole=True),
+        "rto_minutes": ranges.OBJECTIVE_MINUTES,
+        "rpo_minutes": ranges.OBJECTIVE_MINUTES,
+        "mtpd_minutes": ranges.OBJECTIVE_MINUTES,
     },
     facts.Assumptions: {
-        "restore_throughput_mbps": Range(0.1, 400_000, "Mbit/s"),
-        "redeploy_minutes": _minutes(),
-        "boot_minutes_per_group": _minutes(),
-        "checks_minutes_per_group": _minutes(),
-        "manual_steps_minutes": _minutes(),
-        "failover_detection_minutes": _minutes(),
-        "replication_interval_minutes": Range(1, 1_440, "minutes"),
-        "link_mbps": Range(0.1, 400_000, "Mbit/s"),
-        "delta_mbps": Range(0, 400_000, "Mbit/s"),
-        "wire_ratio": Range(0.01, 1),
-        "efficiency": Range(0.01, 1),
+        "restore_throughput_mbps": RESTORE_THROUGHPUT_MBPS,
+        "redeploy_minutes": DURATION_MINUTES,
+        "boot_minutes_per_group": DURATION_MINUTES,
+        "checks_minutes_per_group": DURATION_MINUTES,
+        "manual_steps_minutes": DURATION_MINUTES,
+        "failover_detection_minutes": DURATION_MINUTES,
+        "replication_interval_minutes": ranges.REPLICATION_INTERVAL_MINUTES,
+        "link_mbps": ranges.LINK_MBPS,
+        "delta_mbps": ranges.LINK_OTHER_MBPS,
+        "wire_ratio": FRACTION,
+        "efficiency": FRACTION,
         "peak_factor": Range(0.01, 100),
         "replica_overhead": Range(1, 3),
-        "horizon_days": Range(0, 3_650, "days", True),
-        "drills_per_year": Range(0, 365, "", True),
-        "drill_days": Range(0, 365, "days", True),
+        "horizon_days": ranges.GROWTH_HORIZON_DAYS,
+        "drills_per_year": Range(0, 365, whole=True),
+        "drill_days": Range(0, 365, "days", whole=True),
     },
     facts.Vm: {
-        "vcpu": Range(0, 1_024, "vCPU", True),
+        "vcpu": Range(0, ranges.SIZE_VCPU.high, "vCPU", whole=True),
         "memory_gib": Range(0, 65_536, "GiB"),
-        "change_rate": Range(0, 1),
-        "growth_per_year": Range(0, 10),
-        "boot_group": Range(0, 1_000, "", True),
+        "change_rate": ranges.CHANGE_RATE,
+        "growth_per_year": ranges.GROWTH_PER_YEAR,
+        "boot_group": Range(0, 1_000, whole=True),
     },
     facts.Disk: {
-        "provisioned_gib": Range(0, 65_536, "GiB"),
-        "used_gib": Range(0, 65_536, "GiB"),
+        "provisioned_gib": Range(0, ranges.DISK_GIB.high, "GiB"),
+        "used_gib": ranges.USED_GIB,
     },
     facts.BackupPolicy: {
-        "interval_minutes": Range(1, 43_200, "minutes", True),
-        "retention_points": Range(1, 10_000, "restore points", True),
-        "full_every": Range(1, 365, "runs", True),
-        "gfs_weekly": Range(0, 520, "", True),
-        "gfs_monthly": Range(0, 120, "", True),
-        "gfs_yearly": Range(0, 100, "", True),
-        "reduction": Range(0.01, 1),
+        "interval_minutes": ranges.BACKUP_INTERVAL_MINUTES,
+        "retention_points": ranges.RETENTION_POINTS,
+        "full_every": ranges.FULL_EVERY,
+        "gfs_weekly": ranges.GFS_WEEKLY,
+        "gfs_monthly": ranges.GFS_MONTHLY,
+        "gfs_yearly": ranges.GFS_YEARLY,
+        "reduction": ranges.REDUCTION,
     },
     facts.BackupTarget: {
-        "capacity_gib": Range(0, 1_073_741_824, "GiB"),
-        "used_gib": Range(0, 1_073_741_824, "GiB"),
-        "ingest_mbps": Range(0, 400_000, "Mbit/s"),
-        "streams": Range(1, 1_024, "streams", True),
-        "window_hours": Range(0.1, 24, "hours"),
+        "capacity_gib": ranges.TARGET_GIB,
+        "used_gib": ranges.TARGET_GIB,
+        "ingest_mbps": ranges.INGEST_MBPS,
+        "streams": ranges.STREAMS,
+        "window_hours": ranges.WINDOW_HOURS,
     },
     facts.Cloud: {
-        "nodes": Range(0, 16, "nodes", True),
-        "memory_per_node_gib": Range(0, 4_096, "GiB"),
-        "largest_vm_gib": Range(0, 4_096, "GiB"),
-        "running_tenant_gib": Range(0, 65_536, "GiB"),
-        "running_vm_count": Range(0, 100_000, "VMs", True),
+        "nodes": ranges.NODES,
+        "memory_per_node_gib": ranges.NODE_MEMORY_GIB,
+        "largest_vm_gib": ranges.NODE_MEMORY_GIB,
+        "running_tenant_gib": ranges.STAMP_MEMORY_GIB,
+        "running_vm_count": ranges.RUNNING_VMS,
     },
-    facts.Drill: {"data_loss_minutes": _minutes()},
+    facts.Drill: {"data_loss_minutes": ranges.DATA_LOSS_MINUTES},
 }
 # Prices (USD) and limits (counts, GiB, hours, fractions) are finite and below 10^12.
-CATALOG = Range(0, 1e12)
+CATALOG = ranges.CATALOG_VALUE
 # Limits the formulas divide by or count with (start-up groups, VMs per appliance...).
 CATALOG_KEYS = {
     key: Range(1, 1e12)
@@ -183,7 +173,7 @@ def _check(obj: Any, label: str, notes: list[str]) -> Any:
         changes[name] = bounded
         if isinstance(value, bool) or not isinstance(value, int | float) or value != bounded:
             notes.append(
-                f"{label}{name} {_num(value)} is outside {r.text()}: sized with {_num(bounded)}"
+                f"{label}{name} {_num(value)} is outside {r.text}: sized with {_num(bounded)}"
             )
     return replace(obj, **changes) if changes else obj
 
@@ -267,7 +257,7 @@ def bound_catalog(table: Mapping[str, Any], name: str) -> tuple[dict[str, Any], 
         bounded = _bound(number, r)
         if bounded != number:
             notes.append(
-                f"{name}[{key!r}] {_num(value)} is outside {r.text()}: sized with {_num(bounded)}"
+                f"{name}[{key!r}] {_num(value)} is outside {r.text}: sized with {_num(bounded)}"
             )
             out[key] = bounded
         else:

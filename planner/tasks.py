@@ -8,31 +8,31 @@ import time
 from celery import shared_task
 from celery.signals import task_postrun, task_prerun
 
-from planner.services import runs
+from planner import queue
+from planner.models import PlanRevision, PlanState, Trigger
+from planner.services import hub, notifications, plans, runs
 
-RUN_TASKS = {"planner.tasks.plan_run", "planner.tasks.size_chunk"}
+RUN_TASKS = {queue.PLAN_RUN, queue.SIZE_CHUNK}
 
 
-@shared_task(name="planner.tasks.plan_run", acks_late=True, reject_on_worker_lost=True)
+@shared_task(name=queue.PLAN_RUN, acks_late=True, reject_on_worker_lost=True)
 def plan_run(run_id: int) -> str:
     enqueued = runs.plan_run(run_id)
     return f"run {run_id}: {len(enqueued)} chunks enqueued"
 
 
-@shared_task(name="planner.tasks.size_chunk", acks_late=True, reject_on_worker_lost=True)
+@shared_task(name=queue.SIZE_CHUNK, acks_late=True, reject_on_worker_lost=True)
 def size_chunk(run_id: int, index: int) -> str:
     return runs.run_chunk(run_id, index)
 
 
-@shared_task(name="planner.tasks.dispatch_pending_runs")
+@shared_task(name=queue.DISPATCH_PENDING_RUNS)
 def dispatch_pending_runs() -> str:
     return f"{runs.dispatch_pending_runs()} pending runs dispatched"
 
 
-@shared_task(name="planner.tasks.start_nightly_run")
+@shared_task(name=queue.START_NIGHTLY_RUN)
 def start_nightly_run() -> str:
-    from planner.models import Trigger
-
     run = runs.request_run(trigger=Trigger.NIGHTLY)
     return f"nightly run {run.pk} requested"
 
@@ -66,45 +66,37 @@ def _task_finished(task_id=None, task=None, args=None, state=None, **kwargs):
 
 
 @shared_task(
-    name="planner.tasks.render_plan_pdf",
+    name=queue.RENDER_PLAN_PDF,
     acks_late=True,
     reject_on_worker_lost=True,
     max_retries=0,
 )
 def render_plan_pdf(revision_id: int) -> str:
     """Render and store a submitted or decided plan's PDF (the ``reports`` queue)."""
-    from planner.services import plans
-
     return plans.render_and_store_pdf(revision_id)
 
 
 @shared_task(
-    name="planner.tasks.render_draft_pdf",
+    name=queue.RENDER_DRAFT_PDF,
     acks_late=True,
     reject_on_worker_lost=True,
     max_retries=0,
 )
 def render_draft_pdf(revision_id: int, user_id: int | None = None) -> str:
     """Render a draft's PDF into the cache keyed by its content (the ``reports`` queue)."""
-    from planner.services import plans
-
     return plans.render_draft_pdf(revision_id, user_id)
 
 
-@shared_task(name="planner.tasks.flag_plans_for_review")
+@shared_task(name=queue.FLAG_PLANS_FOR_REVIEW)
 def flag_plans_for_review() -> str:
     """Beat: flag approved plans older than ``plan.review_days`` for their review."""
-    from planner.services import plans
-
     return f"{plans.flag_plans_for_review()} plans flagged for review"
 
 
-@shared_task(name="planner.tasks.render_missing_pdfs")
+@shared_task(name=queue.RENDER_MISSING_PDFS)
 def render_missing_pdfs(limit: int = 50) -> str:
     """Beat: queue the render of submitted or decided plans whose PDF is not stored yet (a
     render published while Redis was down, or lost with a worker). Renders are idempotent."""
-    from planner.models import PlanRevision, PlanState
-
     ids = list(
         PlanRevision.objects.exclude(state=PlanState.DRAFT)
         .filter(pdf_sha256="")
@@ -112,53 +104,41 @@ def render_missing_pdfs(limit: int = 50) -> str:
         .values_list("pk", flat=True)[:limit]
     )
     for pk in ids:
-        render_plan_pdf.apply_async(args=[pk], retry=False)
+        queue.enqueue(queue.RENDER_PLAN_PDF, pk)
     return f"{len(ids)} plan PDFs queued"
 
 
-@shared_task(
-    name="planner.tasks.sync_hub", acks_late=True, reject_on_worker_lost=True, max_retries=0
-)
+@shared_task(name=queue.SYNC_HUB, acks_late=True, reject_on_worker_lost=True, max_retries=0)
 def sync_hub(sync_id: int) -> str:
     """Read a hub's inventory over ARM and write it through the import (the ``sizing`` queue)."""
-    from planner.services import hub
-
     return hub.run_sync(sync_id)
 
 
-@shared_task(name="planner.tasks.sync_hubs")
+@shared_task(name=queue.SYNC_HUBS)
 def sync_hubs() -> str:
     """Beat: a sync of every enabled hub connection."""
-    from planner.services import hub
-
     return f"{hub.sync_due_connections()} hub syncs requested"
 
 
 @shared_task(
-    name="planner.tasks.send_notification",
+    name=queue.SEND_NOTIFICATION,
     acks_late=True,
     reject_on_worker_lost=True,
     max_retries=0,
 )
 def send_notification(notification_id: int) -> str:
     """Send one e-mail notification (the ``reports`` queue); a failure is retried by the sweep."""
-    from planner.services import notifications
-
     return notifications.send(notification_id)
 
 
-@shared_task(name="planner.tasks.send_pending_notifications")
+@shared_task(name=queue.SEND_PENDING_NOTIFICATIONS)
 def send_pending_notifications() -> str:
     """Beat: e-mail still pending (SMTP, Redis or the worker was down) is tried again."""
-    from planner.services import notifications
-
     outcome = notifications.send_pending()
     return f"{outcome['sent']} of {outcome['due']} pending notifications sent"
 
 
-@shared_task(name="planner.tasks.notify_due_events")
+@shared_task(name=queue.NOTIFY_DUE_EVENTS)
 def notify_due_events() -> str:
     """Beat: stale plans, yearly reviews due and overdue, drills overdue (each once)."""
-    from planner.services import notifications
-
     return f"{notifications.notify_due()} notifications created"

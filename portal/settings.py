@@ -140,6 +140,9 @@ TEMPLATES = [
         },
     },
 ]
+# Widgets' HTML kept by a digest of what it is made of (the catalogue's selects were a quarter
+# of the app page's CPU): portal/forms/renderer.py.
+FORM_RENDERER = "portal.forms.renderer.CachedWidgetRenderer"
 
 # Database: SQLite under var/ unless DATABASE_URL says otherwise.
 DATABASES = {

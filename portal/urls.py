@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from planner.overview import overview_urls
 from portal import sso
+from portal.overview.urls import overview_urls
 from portal.views import (
     apps,
     dashboard,

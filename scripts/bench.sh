@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: every benchmark in bench/, one after another. Each prints figures (never
-# pass/fail) and ends with a `ratio:` (or `p95_ms:`) line. BENCH=name runs just that one.
+# pass/fail) and ends with a `ratio:` (or `p95_ms:`, `cpu_ms:`) line. BENCH=name runs just that
+# one.
 # BENCH_QUICK=1 runs each at a toy size (seconds, not minutes: to check that they run, the
 # figures mean nothing); BENCH_ARGS adds arguments (with BENCH=name: that script's --help).
 set -euo pipefail
@@ -12,6 +13,7 @@ declare -A QUICK=(
   [list_pages]="--apps 12 --vms 60 --runs 1"
   [load]="--users 2 --approvers 1 --duration 5 --importers 0 --apps 12 --vms 60 --spawn-rate 10 --think 1 --settle 60 --no-faults"
   [operator_overview]="--apps 12 --vms 60 --runs 1 --plans 2"
+  [page_cpu]="--apps 12 --vms 60 --users 2 --runs 1"
   [pdf_plan]="--vms 12 --big 24 --runs 1 --no-chromium"
   [sizing_estate]="--apps 12 --vms 60 --runs 1 --no-pg"
 )

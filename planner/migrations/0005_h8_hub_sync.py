@@ -3,6 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.db.models.functions.text
+import planner.bounds
 import planner.models.hub
 from django.conf import settings
 from django.db import migrations, models
@@ -29,7 +30,7 @@ class Migration(migrations.Migration):
                     models.CharField(
                         max_length=80,
                         unique=True,
-                        validators=[planner.models.hub.validate_plain_name],
+                        validators=[planner.bounds.validate_name],
                     ),
                 ),
                 (

@@ -9,7 +9,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from planner import bounds, facts
+from planner import bounds, facts, ranges
 from planner.access import RestrictedQuerySet
 from planner.labels import scheme_title
 from planner.models.catalog import BackupTarget, Cloud, CloudKind, Product, Subscription, VmSize
@@ -606,11 +606,11 @@ class Disk(models.Model):
         # a time; the VM form, the API and the import check their whole list).
         if self._state.adding and self.lun is not None and self.vm_id:
             data_disks = Disk.objects.filter(vm_id=self.vm_id, lun__isnull=False).count()
-            if data_disks >= bounds.MAX_DATA_DISKS:
+            if data_disks >= ranges.MAX_DATA_DISKS:
                 raise ValidationError(
                     {
                         "lun": f"This VM has {data_disks} data disks already: a VM has at most "
-                        f"{bounds.MAX_DATA_DISKS} (LUN {bounds.LUN.text})."
+                        f"{ranges.MAX_DATA_DISKS} (LUN {bounds.LUN.text})."
                     }
                 )
 

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
+from planner import bounds
 from planner.models.catalog import Cloud, Subscription
 from planner.models.estate import Application, VirtualMachine
 
@@ -30,12 +31,6 @@ def validate_secret_from(value: str) -> None:
             "give the absolute path of a file holding the secret (e.g. /etc/recovery-planner/"
             "hub1.secret). The secret itself never goes into the database."
         )
-
-
-def validate_plain_name(value: str) -> None:
-    """No control characters (NUL, newlines, escapes) in a name people read and search."""
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
-        raise ValidationError("Remove the control characters (tabs, line breaks, NUL) from it.")
 
 
 def validate_identifier(value: str) -> None:
@@ -57,7 +52,9 @@ class SyncStatus(models.TextChoices):
 class HubConnection(models.Model):
     """How the planner reads one hub: its ARM endpoint, a service principal, the subscriptions."""
 
-    name = models.CharField(max_length=80, unique=True, validators=[validate_plain_name])
+    name = models.CharField(
+        max_length=bounds.NAME_MAX_LENGTH, unique=True, validators=[bounds.validate_name]
+    )
     cloud = models.ForeignKey(Cloud, on_delete=models.PROTECT, related_name="connections")
     arm_endpoint = models.CharField(
         max_length=200,

@@ -52,6 +52,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from planner import queue
 from planner.models import (
     Application,
     Drift,
@@ -491,10 +492,8 @@ def _request_sync(conn: HubConnection, trigger: str, user=None) -> tuple[HubSync
 
 
 def _enqueue(sync_id: int) -> None:
-    from planner.tasks import sync_hub
-
     try:
-        sync_hub.apply_async(args=[sync_id], retry=False)
+        queue.enqueue(queue.SYNC_HUB, sync_id)
     except Exception:  # broker down: beat's sweep queues it again
         log.warning("hub sync %s not queued (broker down?)", sync_id)
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models.functions import Lower
 
-from planner import access, bounds
+from planner import access, bounds, ranges
 from planner.models import Application, Disk, Subscription, VirtualMachine, VmSize
 from planner.models.estate import OsType, Role, subscription_error
 
@@ -279,10 +279,10 @@ def _gib(vm_name: str, what: str, value) -> float:
 
 
 def _check_disk_count(vm_name: str, data_disks: int) -> None:
-    if data_disks > bounds.MAX_DATA_DISKS:
+    if data_disks > ranges.MAX_DATA_DISKS:
         raise _RowProblem(
             vm_name,
-            f"{data_disks:,} data disks: a VM has at most {bounds.MAX_DATA_DISKS} "
+            f"{data_disks:,} data disks: a VM has at most {ranges.MAX_DATA_DISKS} "
             f"(LUN {bounds.LUN.text})",
         )
 

@@ -47,7 +47,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from planner import access
+from planner import access, queue
 from planner.models import (
     Drill,
     Finding,
@@ -151,11 +151,9 @@ def _notify(kind: str, event_key: str, recipients, msg: Message) -> list[int]:
 
 def _enqueue(ids: list[int]) -> None:
     """Queue the sends after commit; never fails the event (the sweep sends them instead)."""
-    from planner.tasks import send_notification
-
     for pk in ids:
         try:
-            send_notification.apply_async(args=[pk], retry=False)
+            queue.enqueue(queue.SEND_NOTIFICATION, pk)
         except Exception as exc:  # kombu's OperationalError and friends: Redis down
             log.warning("notification %s not queued (%s): the sweep sends it", pk, exc)
             return

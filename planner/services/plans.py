@@ -79,7 +79,7 @@ from django.db.models import Max
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
-from planner import access
+from planner import access, queue
 from planner.models import (
     Application,
     AppResult,
@@ -297,10 +297,8 @@ def _move(rev: PlanRevision, from_state: str, **fields) -> PlanRevision:
 def _enqueue_render(revision_id: int) -> None:
     """Publish the render after commit; never fails the action (the PDF is then rendered on
     its first download instead)."""
-    from planner.tasks import render_plan_pdf
-
     try:
-        render_plan_pdf.apply_async(args=[revision_id], retry=False)
+        queue.enqueue(queue.RENDER_PLAN_PDF, revision_id)
     except Exception as exc:  # kombu's OperationalError and friends: Redis down
         log.warning(
             "plan revision %s: PDF render not queued (%s); rendered on demand", revision_id, exc
@@ -861,10 +859,8 @@ def _draft_pdf(rev: PlanRevision, user) -> bytes:
     mine = f"{rev.pk}:{key}"
     try:
         if _redis().set(slot, f"{mine}:{now:.3f}", nx=True, ex=DRAFT_LOCK_SECONDS):
-            from planner.tasks import render_draft_pdf as task
-
             try:
-                task.apply_async(args=[rev.pk, user_id], retry=False)
+                queue.enqueue(queue.RENDER_DRAFT_PDF, rev.pk, user_id)
             except Exception:
                 _redis().delete(slot)
                 raise

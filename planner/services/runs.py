@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from planner import queue
 from planner.models import (
     Application,
     RunChunk,
@@ -91,11 +92,9 @@ def request_app_resize(application: Application, user=None) -> SizingRun:
 
 def dispatch_run(run_id: int, countdown: float = 0) -> bool:
     """Publish plan_run for a pending run; False (and the run stays pending) if Redis is down."""
-    from planner.tasks import plan_run
-
     SizingRun.objects.filter(pk=run_id).update(dispatch_attempts=F("dispatch_attempts") + 1)
     try:
-        plan_run.apply_async(args=[run_id], countdown=countdown or None, retry=False)
+        queue.enqueue(queue.PLAN_RUN, run_id, countdown=countdown or None)
     except Exception as exc:  # kombu raises OperationalError; any failure leaves it pending
         log.warning("run %s: broker unavailable, left pending for the sweep: %s", run_id, exc)
         return False
@@ -154,9 +153,7 @@ def plan_run(run_id: int, enqueue: Callable[[int, int], None] | None = None) -> 
 
 
 def _enqueue_chunk(run_id: int, index: int) -> None:
-    from planner.tasks import size_chunk
-
-    size_chunk.apply_async(args=[run_id, index], retry=False)
+    queue.enqueue(queue.SIZE_CHUNK, run_id, index)
 
 
 def _create_chunks(run: SizingRun) -> None:

@@ -14,7 +14,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from planner import bounds
+from planner import bounds, ranges
 from planner.models import Disk, Subscription, VirtualMachine, VmResult, VmSize
 from planner.services import actions, inventory
 from planner.services.decisions import stamp_vm_decision
@@ -30,7 +30,7 @@ from portal.api.base import (
 from portal.api.filters import MAX_ID, VirtualMachineFilter
 from portal.api.permissions import EstatePermission
 
-MAX_DISKS_PER_VM = bounds.MAX_DATA_DISKS + 1  # the OS disk and at most 64 data disks
+MAX_DISKS_PER_VM = ranges.MAX_DATA_DISKS + 1  # the OS disk and at most 64 data disks
 MAX_BULK_VMS = 10_000
 LIST_VM_FIELDS = (
     "application",
@@ -144,9 +144,9 @@ class VirtualMachineSerializer(ModelCleanSerializer):
         if twice:
             errors["disks"] = [f"Two disks are named {', '.join(twice)}: disk names are unique."]
         luns = [d["lun"] for d in attrs.get("disks", ()) if d.get("lun") is not None]
-        if len(luns) > bounds.MAX_DATA_DISKS:
+        if len(luns) > ranges.MAX_DATA_DISKS:
             errors["disks"] = [
-                f"{len(luns)} data disks: a VM has at most {bounds.MAX_DATA_DISKS} "
+                f"{len(luns)} data disks: a VM has at most {ranges.MAX_DATA_DISKS} "
                 f"(LUN {bounds.LUN.text})."
             ]
         elif len(set(luns)) < len(luns):

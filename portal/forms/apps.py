@@ -15,7 +15,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from planner import bounds, facts
+from planner import bounds, facts, ranges
 from planner.models import (
     Application,
     BackupTarget,
@@ -47,7 +47,7 @@ REFRESH_FIELDS = (
 class DurationField(forms.CharField):
     """Minutes in the model, written and read as "90 min", "4 h", "2 d"."""
 
-    def __init__(self, *, max_minutes: int = bounds.TEN_YEARS_MINUTES, **kwargs):
+    def __init__(self, *, max_minutes: int = ranges.TEN_YEARS_MINUTES, **kwargs):
         self.max_minutes = max_minutes
         kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "e.g. 90 min, 4 h, 1 d"}))
         super().__init__(**kwargs)

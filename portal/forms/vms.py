@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
-from planner import bounds
+from planner import bounds, ranges
 from planner.models import Application, Disk, RestoreApproach, Subscription, VirtualMachine
 from portal.forms.ranges import show_ranges
 
@@ -116,9 +116,9 @@ class BaseDiskFormSet(BaseInlineFormSet):
             and not f.cleaned_data.get("DELETE")
             and f.cleaned_data.get("lun") is not None
         ]
-        if len(luns) > bounds.MAX_DATA_DISKS:
+        if len(luns) > ranges.MAX_DATA_DISKS:
             raise ValidationError(
-                f"{len(luns)} data disks: a VM has at most {bounds.MAX_DATA_DISKS} "
+                f"{len(luns)} data disks: a VM has at most {ranges.MAX_DATA_DISKS} "
                 f"(LUN {bounds.LUN.text})."
             )
         twice = sorted({n for n in luns if luns.count(n) > 1})
@@ -138,7 +138,7 @@ DiskFormSet = inlineformset_factory(
     extra=1,
     can_delete=True,
     # The OS disk and 64 data disks; a forged TOTAL_FORMS of 5,000 is refused, not created.
-    max_num=bounds.MAX_DATA_DISKS + 1,
+    max_num=ranges.MAX_DATA_DISKS + 1,
     validate_max=True,
-    absolute_max=bounds.MAX_DATA_DISKS + 1,
+    absolute_max=ranges.MAX_DATA_DISKS + 1,
 )

@@ -37,7 +37,8 @@ DETAIL_RELATED = (
 def app_list(request):
     return list_page(
         request,
-        queryset=Application.objects.for_user(request.user),
+        # Figures only: not each result's detail (the arithmetic, ~27 KB of JSON an app).
+        queryset=Application.objects.for_user(request.user).defer("result__detail"),
         filterset_class=ApplicationFilterSet,
         table_class=ApplicationTable,
         template="portal/app_list.html",
@@ -112,7 +113,12 @@ def app_detail(request, pk):
         exclude=("application",) if access.can_change(user, app) else ("application", "select"),
     )
     findings = list(app.findings.all())
-    names = dict(VirtualMachine.objects.filter(application=app).values_list("pk", "name"))
+    vms = list(
+        VirtualMachine.objects.filter(application=app).values_list(
+            "pk", "name", "opted_in", "size_id"
+        )
+    )
+    names = {pk: name for pk, name, _, _ in vms}
     for f in findings:
         f.vm_names = [names.get(i, f"#{i}") for i in f.vm_ids]
     detail = result.detail if result else {}
@@ -144,9 +150,7 @@ def app_detail(request, pk):
         # Every sizing figure names its source (stored results older than the sources: today's).
         "sources": detail.get("sources") or FIGURE_SOURCES,
         # VMs whose size is not in the catalog: their compute is unknown, never shown as 0.
-        "unknown_sizes": VirtualMachine.objects.filter(
-            application=app, opted_in=True, size__isnull=True
-        ).count()
+        "unknown_sizes": sum(1 for _, _, opted_in, size in vms if opted_in and size is None)
         if app.scheme in REPLICATING_SCHEMES
         else 0,
     }

@@ -22,7 +22,9 @@ DASHBOARD_APPS = 10
 def open_drift(app, limit: int = SHOWN) -> tuple[list[Drift], int]:
     """The app's drift nobody reviewed yet (newest first, at most ``limit``) and its count."""
     qs = Drift.objects.filter(application=app, reviewed_at__isnull=True)
-    return list(qs.order_by("-detected_at", "vm_name")[:limit]), qs.count()
+    shown = list(qs.order_by("-detected_at", "vm_name")[:limit])
+    # Fewer than the limit: that is all of it (no second query to count).
+    return shown, len(shown) if len(shown) < limit else qs.count()
 
 
 def drift_by_app(apps) -> list[dict]:
@@ -59,9 +61,10 @@ class ClaimForm(forms.Form):
 
     def __init__(self, *args, app=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # select_related: each option's label names the cloud (Subscription.__str__).
         self.fields["subscription"].queryset = Subscription.objects.filter(
             cloud_id=app.source_cloud_id
-        )
+        ).select_related("cloud")
 
 
 def claims_context(app) -> dict:

@@ -24,8 +24,8 @@ from planner.models import (
 )
 from planner.services import inventory, plans
 from planner.services.decisions import stamp_vm_decision
-from planner.services.estate import filter_vms
 from planner.services.sizing import size_and_save
+from portal.overview.filters import filter_vms
 from tests.api.support import client_for
 from tests.factories import BackupTargetFactory, CloudFactory
 from tests.integration.test_plans import make_app

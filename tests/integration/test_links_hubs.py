@@ -29,7 +29,7 @@ from planner.models import (
     VmSize,
 )
 from planner.services import plans, runs
-from planner.services.estate import estate_overview
+from planner.services.estate.rollup import estate_overview
 from planner.services.hub_capacity import hub_figures
 from planner.services.sizing import size_and_save
 from portal.views.whatif import modified_facts, recompute

@@ -253,34 +253,52 @@ def test_a_nan_price_is_replaced_and_named():
 
 
 def test_the_guard_never_replaces_what_the_entrances_accept():
-    """The guard's ranges contain the entrances' (``planner.bounds``, where h2 keeps them)."""
-    bounds = pytest.importorskip("planner.bounds")
+    """Where an entrance takes the fact, the guard's range is the same object the entrance's
+    validator is made from (``planner.ranges``), so they cannot drift apart."""
+    from dataclasses import asdict
+
+    from planner import bounds, ranges
+
     pairs = {
         (facts.Assumptions, "link_mbps"): "LINK_MBPS",
+        (facts.Assumptions, "delta_mbps"): "LINK_OTHER_MBPS",
         (facts.Assumptions, "horizon_days"): "GROWTH_HORIZON_DAYS",
         (facts.Assumptions, "replication_interval_minutes"): "REPLICATION_INTERVAL_MINUTES",
         (facts.Vm, "growth_per_year"): "GROWTH_PER_YEAR",
         (facts.Vm, "change_rate"): "CHANGE_RATE",
-        (facts.Disk, "provisioned_gib"): "DISK_GIB",
         (facts.Disk, "used_gib"): "USED_GIB",
         (facts.App, "rto_minutes"): "OBJECTIVE_MINUTES",
         (facts.App, "rpo_minutes"): "OBJECTIVE_MINUTES",
+        (facts.App, "mtpd_minutes"): "OBJECTIVE_MINUTES",
         (facts.BackupPolicy, "interval_minutes"): "BACKUP_INTERVAL_MINUTES",
         (facts.BackupPolicy, "retention_points"): "RETENTION_POINTS",
         (facts.BackupPolicy, "reduction"): "REDUCTION",
         (facts.BackupPolicy, "full_every"): "FULL_EVERY",
+        (facts.BackupPolicy, "gfs_weekly"): "GFS_WEEKLY",
+        (facts.BackupPolicy, "gfs_monthly"): "GFS_MONTHLY",
+        (facts.BackupPolicy, "gfs_yearly"): "GFS_YEARLY",
+        (facts.BackupTarget, "capacity_gib"): "TARGET_GIB",
+        (facts.BackupTarget, "used_gib"): "TARGET_GIB",
         (facts.BackupTarget, "ingest_mbps"): "INGEST_MBPS",
         (facts.BackupTarget, "window_hours"): "WINDOW_HOURS",
         (facts.BackupTarget, "streams"): "STREAMS",
         (facts.Cloud, "nodes"): "NODES",
+        (facts.Cloud, "memory_per_node_gib"): "NODE_MEMORY_GIB",
+        (facts.Cloud, "running_tenant_gib"): "STAMP_MEMORY_GIB",
+        (facts.Cloud, "running_vm_count"): "RUNNING_VMS",
         (facts.Drill, "data_loss_minutes"): "DATA_LOSS_MINUTES",
     }
-    compared = 0
     for (cls, name), key in pairs.items():
-        entrance = getattr(bounds, key, None)
-        if entrance is None:
-            continue
-        ours = RANGES[cls][name]
+        assert RANGES[cls][name] is getattr(ranges, key), (cls.__name__, name)
+    # Every entrance's range is built from the table: the same numbers, unit and reason.
+    table = {k: v for k, v in vars(ranges).items() if isinstance(v, ranges.Range)}
+    assert len(table) >= 30
+    for key, r in table.items():
+        assert asdict(getattr(bounds, key)) == asdict(r), key
+    # The guard's own ranges are wider than the entrance's where both read the fact.
+    for (cls, name), key in {
+        (facts.Disk, "provisioned_gib"): "DISK_GIB",
+        (facts.Assumptions, "restore_throughput_mbps"): "LINK_MBPS",
+    }.items():
+        ours, entrance = RANGES[cls][name], getattr(ranges, key)
         assert ours.low <= entrance.low and entrance.high <= ours.high, (cls.__name__, name)
-        compared += 1
-    assert compared >= 5

@@ -230,6 +230,19 @@ def test_the_shared_name_rule(value, problem):
     assert (found is None) if problem is None else (problem in found), found
 
 
+@pytest.mark.parametrize("model", ["Application", "VirtualMachine", "Disk", "HubConnection"])
+def test_the_names_owners_and_operators_type_follow_the_shared_rule(model):
+    """One rule for names (a hub connection had its own, which let U+2028 through)."""
+    from django.apps import apps
+    from django.core.exceptions import ValidationError
+
+    field = apps.get_model("planner", model)._meta.get_field("name")
+    assert bounds.validate_name in field.validators
+    assert field.max_length == bounds.NAME_MAX_LENGTH
+    with pytest.raises(ValidationError, match=r"control character \(U\+2028\)"):
+        field.run_validators("hub\u2028one")
+
+
 @pytest.mark.parametrize(
     ("value", "ok"),
     [

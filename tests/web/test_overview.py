@@ -32,7 +32,7 @@ from planner.models import (
     VmSize,
 )
 from planner.services import plans
-from planner.services.estate import estate_overview
+from planner.services.estate.rollup import estate_overview
 from planner.services.sizing import size_and_save
 from tests.conftest import _user
 from tests.shared import module_rows, refetch

@@ -179,3 +179,38 @@ def test_owner_claims_and_releases_a_resource_group_on_the_app_page(client, alic
     client.force_login(alice)
     client.post(url, {"release": claim.pk})
     assert not ResourceGroupClaim.objects.exists()
+
+
+@pytest.mark.parametrize("n", [0, 3, 5])
+def test_open_drift_counts_without_a_second_query_below_the_limit(
+    db, alice, bob, django_assert_num_queries, n
+):
+    """The app page's drift: the newest ``limit`` and how many in all. Below the limit the list
+    is all of it; at the limit the count is read apart, and right."""
+    from portal.views.drift import open_drift
+    from tests.web.test_portal_estate import build
+
+    estate = build(alice, bob)
+    Drift.objects.bulk_create(
+        Drift(
+            application=estate.app,
+            kind=DriftKind.APPEARED,
+            vm_name=f"vm-{i}",
+            resource_group="rg",
+            detected_at=timezone.now(),
+        )
+        for i in range(n)
+    )
+    with django_assert_num_queries(1 if n < 5 else 2):
+        shown, count = open_drift(estate.app, limit=5)
+    assert len(shown) == min(n, 5) and count == n
+    if n == 5:
+        Drift.objects.create(
+            application=estate.app,
+            kind=DriftKind.APPEARED,
+            vm_name="vm-late",
+            resource_group="rg",
+            detected_at=timezone.now(),
+        )
+        shown, count = open_drift(estate.app, limit=5)
+        assert len(shown) == 5 and count == 6

@@ -356,7 +356,7 @@ def test_every_filter_has_a_readable_label(client, estate, alice, url):
 
 
 def test_dashboard_counts_vms_protected_as_the_overview_does(client, alice):
-    """One definition (planner.services.estate.vm_protected): opted in, in an app whose scheme
+    """One definition (planner.services.estate.queries.vm_protected): opted in, in an app whose scheme
     protects. An opted-in VM of an app with scheme "none" is not protected."""
     from tests.factories import ApplicationFactory, VmFactory
 

@@ -78,12 +78,14 @@ def test_dashboard(client, alice, bob, django_assert_num_queries, extra_vms):
     grow(estate, extra_vms)
     client.force_login(alice)
     # 1 session, 2 user, 3 the user's groups (read once for every "sees all?": planner.access),
-    # 4 app totals (one aggregate), 5 VM totals, 6 apps needing attention, 7 their first blocking
-    # findings, 8 the apps table, 9 their plan revisions (plans.plan_statuses; no revision yet: no
-    # waivers, and no approved plan: neither the apps' current inputs nor the review period),
-    # 10 the plans awaiting sign-off, 11 recent runs, 12 the header's unread notifications, 13 the
-    # apps with drift from a hub sync (one aggregate).
-    with django_assert_num_queries(13):
+    # 4 app totals (one aggregate), 5 VM totals, 6 the apps table (all of alice's apps: those
+    # needing attention are picked from its rows), 7 their first blocking findings, 8 their plan
+    # revisions (plans.plan_statuses; no revision yet: no waivers, and no approved plan: neither
+    # the apps' current inputs nor the review period), 9 the plans awaiting sign-off, 10 recent
+    # runs, 11 the header's unread notifications, 12 the apps with drift from a hub sync (one
+    # aggregate). More apps than the table shows: 13, the apps needing attention read apart
+    # (test_dashboard_attention_as_the_database_orders_it).
+    with django_assert_num_queries(12):
         assert client.get("/").status_code == 200
 
 
@@ -109,7 +111,7 @@ def test_dashboard_with_plans(
     # As above, plus 1 for the waivers of the latest revisions, less 1: every app is sized and
     # compliant now (taking a revision sizes it), so no app needs attention and there are no
     # first blocking findings to read.
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(19):
         response = client.get("/")
     assert response.status_code == 200
     assert response.content.decode().count('class="plan-status"') == len(apps)  # not bob's
@@ -124,3 +126,99 @@ def test_exports_are_one_query_whatever_the_rows(client, alice, bob, django_asse
     with django_assert_num_queries(1):
         body = b"".join(response.streaming_content).decode()
     assert body.count("\n") == 1 + 33
+
+
+def test_app_page_whatever_the_subscriptions(client, alice, bob):
+    """The resource-group claim form lists the subscriptions of the app's cloud, each labelled
+    with that cloud's name: the same queries for one subscription as for six."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import SubscriptionFactory
+
+    estate = build(alice, bob)
+    client.force_login(alice)
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(f"/apps/{estate.app.pk}/")
+        assert response.status_code == 200
+        counts.append(len(ctx.captured_queries))
+        for _ in range(5):
+            SubscriptionFactory(cloud=estate.app.source_cloud)
+    assert response.content.decode().count(f"({estate.app.source_cloud.name})</option>") == 6
+    assert counts[0] == counts[1], ctx.captured_queries
+
+
+@pytest.mark.parametrize("url", ["/", "/apps/"])
+def test_app_rows_leave_the_result_detail_unread(client, alice, bob, url):
+    """The dashboard's and the app list's rows show figures only: the results' detail (the
+    arithmetic, tens of KB of JSON an app) is not read, and not read later row by row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from planner.services.runs import request_run, run_sync
+
+    estate = build(alice, bob)
+    run_sync(request_run(application=estate.app, dispatch=False))
+    estate.app.refresh_from_db()
+    client.force_login(alice)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert "alice-payroll" in response.content.decode()
+    results = [q["sql"] for q in ctx.captured_queries if '"planner_appresult"' in q["sql"]]
+    assert results, "the rows are read with their results"
+    assert not [q for q in results if '"planner_appresult"."detail"' in q]
+
+
+@pytest.mark.parametrize("extra", [0, 6])
+def test_dashboard_attention_as_the_database_orders_it(client, alice, bob, monkeypatch, extra):
+    """An owner's attention list, picked from the apps table's rows, is the list the database
+    orders for an estate larger than the table (most blocking first, then the most critical
+    tier, then the name; never-sized apps last), whatever the rows' names."""
+    import re
+
+    from django.utils import timezone
+
+    from planner.models import AppResult
+    from portal.views import dashboard
+    from tests.factories import ApplicationFactory
+
+    estate = build(alice, bob)
+    cases = [  # name, tier, blocking (None: never sized)
+        ("b-two", 2, 3),
+        ("a-two", 2, 3),
+        ("Z-one", 1, 3),
+        ("c-none", 1, None),
+        ("d-zero", 1, 0),
+        ("e-five", 4, 5),
+        ("f-one", 3, 1),
+        ("A-none", 3, None),
+    ][: 4 + extra // 2]
+    for name, tier, blocking in cases:
+        app = ApplicationFactory(
+            owner=alice, name=name, tier=tier, source_cloud=estate.app.source_cloud
+        )
+        if blocking is not None:
+            AppResult.objects.create(
+                application=app,
+                computed_at=timezone.now(),
+                engine_version="t",
+                prices_version="t",
+                limits_version="t",
+                blocking_count=blocking,
+            )
+    client.force_login(alice)
+
+    def attention():
+        html = client.get("/").content.decode()
+        panel = html.split("What needs attention first")[1].split('<div class="panel"')[0]
+        return re.findall(r'<td class="strong"><a href="[^"]+">([^<]+)</a>', panel)
+
+    picked = attention()
+    monkeypatch.setattr(dashboard, "APPS_SHOWN", 0)  # every estate "larger than the table"
+    ordered = attention()
+    assert picked == ordered
+    assert "d-zero" not in picked and "alice-payroll" in picked  # compliant out, unsized in
+    assert picked[0] == ("e-five" if extra else "Z-one")

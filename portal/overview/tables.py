@@ -1,68 +1,24 @@
-"""The operators' estate overview in the admin: protection, capacity, cost and onboarding at a
-glance, with a drill-down behind every figure and every table as CSV.
-
-Wire it with ``overview_urls(admin.site)`` under ``admin/overview/`` (namespace "overview"):
-every page is for operators only: anyone signed in who is not one gets 403, anyone not signed in
-the admin login (``admin_site.admin_view``, which also keeps the admin's CSRF and no-cache). The figures come from ``planner.services.estate``; this
-module only lays them out: tables (django-tables2, also the CSV columns), charts
-(``planner.charts``) and links.
-"""
+"""The overview's tables (django-tables2, also the CSV columns), the rows they show from
+``planner.services.estate``, and the links behind every figure."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from functools import wraps
 from urllib.parse import urlencode
 
 import django_tables2 as tables
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import render
-from django.urls import URLPattern, path, reverse
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
 
-from planner import access, charts
-from planner.exports import csv_response
-from planner.services import estate
-from planner.services.estate import PROTECTED, STATE_LABELS, STATES
-from planner.units import fmt_gib, fmt_money, fmt_num
+from planner.services.estate.capacity import CloudCapacity
+from planner.services.estate.costs import CostRow
+from planner.services.estate.queries import STATE_LABELS, STATES
+from planner.services.estate.rollup import EstateOverview, ProtectionRow
+from planner.units import fmt_gib, fmt_num
 
-STATE_COLOURS = {PROTECTED: charts.OK, estate.DECIDED: "#8fa3b8", estate.UNDECIDED: charts.BAD}
-PER_PAGE = 50
 NUM = {"td": {"class": "num"}, "th": {"class": "num"}}
-
-
-def overview_urls(admin_site) -> list[URLPattern]:
-    """The overview's pages, to include under ``admin/overview/`` with the namespace "overview":
-
-        path("admin/overview/", include((overview_urls(admin.site), "overview"))),
-
-    (before ``path("admin/", admin.site.urls)``, whose catch-all would answer first)."""
-
-    def view(func):
-        return _operators_only(admin_site.admin_view(func), admin_site)
-
-    return [
-        path("", view(overview), name="overview"),
-        path("apps/", view(app_list), name="overview-apps"),
-        path("vms/", view(vm_list), name="overview-vms"),
-        path("export/<slug:name>.csv", view(export), name="overview-export"),
-    ]
-
-
-def _operators_only(func, admin_site):
-    """403 for a signed-in user who is not an operator (owners and approvers are not staff; the
-    admin would only offer them its login); the admin view behind sends the rest to its login."""
-
-    @wraps(func)
-    def wrapped(request: HttpRequest, *args, **kwargs):
-        if request.user.is_authenticated and not access.is_operator(request.user):
-            raise PermissionDenied("The estate overview is for operators.")
-        request.admin_site = admin_site
-        return func(request, *args, **kwargs)
-
-    return wrapped
 
 
 # --- links --------------------------------------------------------------------------------------
@@ -181,7 +137,7 @@ def fmt_size(gib: float) -> str:
     return f"{fmt_num(gib / 1024, 1)} TiB"
 
 
-def _pct(v: float | None) -> str:
+def fmt_pct(v: float | None) -> str:
     return "—" if v is None else f"{v:,.0f} %"
 
 
@@ -237,11 +193,11 @@ class TargetTable(OverviewTable):
     needed = Figure(verbose_name="storage needed (GiB)")
     free = Figure(verbose_name="free (GiB)")
     headroom = Figure(verbose_name="headroom (GiB)")
-    storage_pct = Figure(verbose_name="% of free", fmt=_pct)
+    storage_pct = Figure(verbose_name="% of free", fmt=fmt_pct)
     ingest = Figure(verbose_name="ingest a night (GiB)")
     night = Figure(verbose_name="night capacity (GiB)")
     ingest_headroom = Figure(verbose_name="ingest headroom (GiB)")
-    ingest_pct = Figure(verbose_name="% of night", fmt=_pct)
+    ingest_pct = Figure(verbose_name="% of night", fmt=fmt_pct)
     growth = Figure(verbose_name="growth a year", fmt=lambda v: f"{v:.1%}")
     exhausted = Text(verbose_name="full on")
 
@@ -435,7 +391,7 @@ class VmTable(tables.Table):
 # --- rows for the tables ------------------------------------------------------------------------
 
 
-def _protection_rows(rows: list[estate.ProtectionRow], links: Links, dimension: str) -> list[dict]:
+def _protection_rows(rows: list[ProtectionRow], links: Links, dimension: str) -> list[dict]:
     admin_link = {
         "cloud": lambda k: links.admin("virtualmachine", subscription__cloud__id__exact=k),
         "sub": lambda k: links.admin("virtualmachine", subscription__id__exact=k),
@@ -460,7 +416,7 @@ def _protection_rows(rows: list[estate.ProtectionRow], links: Links, dimension: 
     return out
 
 
-def _target_rows(o: estate.EstateOverview, links: Links) -> list[dict]:
+def _target_rows(o: EstateOverview, links: Links) -> list[dict]:
     out = []
     for t in o.targets:
         ex = t.exhaustion
@@ -500,7 +456,7 @@ def _target_rows(o: estate.EstateOverview, links: Links) -> list[dict]:
     return out
 
 
-def _cloud_rows(o: estate.EstateOverview, links: Links) -> list[dict]:
+def _cloud_rows(o: EstateOverview, links: Links) -> list[dict]:
     out = []
     for c in o.clouds:
         out.append(
@@ -527,7 +483,7 @@ def _cloud_rows(o: estate.EstateOverview, links: Links) -> list[dict]:
                 "replica_apps_href": links.apps(data=f"rt-{c.id}"),
                 "replica": c.replica_gib,
                 "bandwidth": c.bandwidth_mbps,
-                "status": _cloud_status(c),
+                "status": cloud_status(c),
                 "status_bad": c.deficit,
                 "status_title": "Stand-by memory and VM counts follow the VMs' sizes, not their "
                 "data, so growth does not exhaust them; a new VM or a bigger size does.",
@@ -536,7 +492,7 @@ def _cloud_rows(o: estate.EstateOverview, links: Links) -> list[dict]:
     return out
 
 
-def _cloud_status(c: estate.CloudCapacity) -> str:
+def cloud_status(c: CloudCapacity) -> str:
     short = []
     if c.memory_headroom_gib is not None and c.memory_headroom_gib < 0:
         short.append("memory")
@@ -547,7 +503,7 @@ def _cloud_status(c: estate.CloudCapacity) -> str:
     return "fits" if c.is_hub else "no limit modelled"
 
 
-def _cost_rows(rows: list[estate.CostRow], links: Links, months: int) -> list[dict]:
+def _cost_rows(rows: list[CostRow], links: Links, months: int) -> list[dict]:
     out = []
     for r in rows:
         name_href = (
@@ -571,7 +527,7 @@ def _cost_rows(rows: list[estate.CostRow], links: Links, months: int) -> list[di
     return out
 
 
-def _onboarding_rows(o: estate.EstateOverview, links: Links) -> list[dict]:
+def _onboarding_rows(o: EstateOverview, links: Links) -> list[dict]:
     return [
         {
             "name": t.name,
@@ -593,7 +549,7 @@ def _onboarding_rows(o: estate.EstateOverview, links: Links) -> list[dict]:
     ]
 
 
-def _night_rows(o: estate.EstateOverview, links: Links) -> list[dict]:
+def _night_rows(o: EstateOverview, links: Links) -> list[dict]:
     return [
         {
             "night": n.night,
@@ -607,7 +563,7 @@ def _night_rows(o: estate.EstateOverview, links: Links) -> list[dict]:
     ]
 
 
-def _calendar_vm_rows(o: estate.EstateOverview) -> list[dict]:
+def calendar_vm_rows(o: EstateOverview) -> list[dict]:
     names = {t.key: t.name for t in o.onboarding}
     rows = []
     for c in o.calendar:
@@ -632,7 +588,7 @@ def _calendar_vm_rows(o: estate.EstateOverview) -> list[dict]:
     return rows
 
 
-def _finding_rows(o: estate.EstateOverview, links: Links) -> list[dict]:
+def _finding_rows(o: EstateOverview, links: Links) -> list[dict]:
     return [
         {
             "name": f.code,
@@ -645,7 +601,7 @@ def _finding_rows(o: estate.EstateOverview, links: Links) -> list[dict]:
     ]
 
 
-def _version_rows(o: estate.EstateOverview, links: Links) -> list[dict]:
+def _version_rows(o: EstateOverview, links: Links) -> list[dict]:
     return [
         {
             "engine": v.engine,
@@ -664,7 +620,7 @@ def _version_rows(o: estate.EstateOverview, links: Links) -> list[dict]:
 
 
 # The overview's tables by export name: (table class, rows builder).
-def _tables(o: estate.EstateOverview, links: Links, months: int) -> dict:
+def overview_tables(o: EstateOverview, links: Links, months: int) -> dict:
     return {
         "protection-cloud": (ProtectionTable, _protection_rows(o.by_cloud, links, "cloud")),
         "protection-subscription": (
@@ -684,337 +640,3 @@ def _tables(o: estate.EstateOverview, links: Links, months: int) -> dict:
         "onboarding-targets": (OnboardingTable, _onboarding_rows(o, links)),
         "onboarding-nights": (NightTable, _night_rows(o, links)),
     }
-
-
-# --- views --------------------------------------------------------------------------------------
-
-
-def _context(request, title: str, **extra) -> dict:
-    site = request.admin_site
-    return {**site.each_context(request), "title": title, **extra}
-
-
-def overview(request: HttpRequest) -> HttpResponse:
-    """The estate at a glance."""
-    months = 36 if request.GET.get("months") == "36" else 12
-    o = estate.estate_overview()
-    links = Links(request)
-    made = {name: cls(rows) for name, (cls, rows) in _tables(o, links, months).items()}
-    made["cost-by-subscription"].columns["name"].column.verbose_name = "subscription"
-    csv = {name: links.export(name) for name in [*made, "onboarding-vms"]}
-    return render(
-        request,
-        "admin/overview/index.html",
-        _context(
-            request,
-            "Estate overview",
-            o=o,
-            months=months,
-            t={name.replace("-", "_"): table for name, table in made.items()},
-            csv={name.replace("-", "_"): href for name, href in csv.items()},
-            exports=list(csv.items()),
-            kpis=_kpis(o, links),
-            glance=_glance(o, links),
-            attention=_attention(o, links),
-            charts=_charts(o, links, months),
-            cost={
-                "m1": fmt_num(o.cost_total[0], 0),
-                "m12": fmt_num(o.cost_total[11], 0),
-                "y1": fmt_num(o.cost(12), 0),
-                "y3": fmt_num(o.cost(36), 0),
-                "versions": sorted(o.cost_prices_versions.items()),
-            },
-            review_days=fmt_num(o.limits.get("plan.review_days", 365), 0),
-            drill_days=fmt_num(o.limits.get("drill.max_age_days", 90), 0),
-            paying_href=links.apps(**{"is": "paying"}),
-            outdated_href=links.apps(**{"is": "outdated"}),
-            unsized_href=links.apps(**{"is": "unsized"}),
-            months_href=links.index(months=12 if months == 36 else 36) + "#cost",
-        ),
-    )
-
-
-def _glance(o: estate.EstateOverview, links: Links) -> list[dict]:
-    """The top of the page: protection, what blocks, capacity, cost and onboarding in six tiles,
-    each opening the apps or VMs behind it (or, for a count of targets, its section)."""
-    tiles = [
-        {
-            "value": _pct(o.vms.protected_pct),
-            "label": "of the VMs protected",
-            "share": f"{fmt_num(o.vms.protected, 0)} of {fmt_num(o.vms.total, 0)} VMs",
-            "href": links.vms(state=PROTECTED),
-            "cls": "ov-protected",
-        },
-        {
-            "value": fmt_num(o.vms.undecided, 0),
-            "label": "VMs unprotected, no decision",
-            "share": "opted out, and nobody recorded why"
-            if o.vms.undecided
-            else "every VM protected or decided",
-            "href": links.vms(state=estate.UNDECIDED),
-            "cls": "ov-bad" if o.vms.undecided else "ov-ok",
-        },
-        {
-            "value": fmt_num(o.attention["blocking"], 0),
-            "label": "apps with blocking findings",
-            "share": f"{len(o.blocking_by_code)} rules",
-            "href": links.apps(**{"is": "blocking"}),
-            "cls": "ov-bad" if o.attention["blocking"] else "ov-ok",
-        },
-    ]
-    short = [t for t in o.targets if t.deficit] + [c for c in o.clouds if c.deficit]
-    where = "; ".join(
-        f"{x.name}: {_cloud_status(x)}"
-        if isinstance(x, estate.CloudCapacity)
-        else f"{x.name}: short of "
-        + " and ".join(
-            w for w, h in (("storage", x.headroom_gib), ("ingest", x.ingest_headroom_gib)) if h < 0
-        )
-        for x in short
-    )
-    one = short[0] if len(short) == 1 else None
-    tiles.append(
-        {
-            "value": fmt_num(len(short), 0),
-            "label": "targets short of capacity now",
-            "share": where or f"of {len(o.targets)} backup targets and {len(o.clouds)} clouds",
-            "href": (
-                links.apps(standby=one.id)
-                if isinstance(one, estate.CloudCapacity)
-                else links.apps(data=one.key)
-                if one
-                else "#capacity"
-            ),
-            "cls": "ov-bad" if short else "ov-ok",
-        }
-    )
-    coming = sorted(
-        (t.exhaustion.on, t) for t in o.targets if t.exhaustion.on and not t.exhaustion.already
-    )
-    if coming:
-        on, t = coming[0]
-        tiles.append(
-            {
-                "value": on.isoformat(),
-                "label": "first backup target full by growth",
-                "share": t.name,
-                "href": links.apps(data=t.key),
-                "cls": "ov-warn" if (on - o.today).days < 365 else "",
-            }
-        )
-    tiles.append(
-        {
-            "value": f"USD {fmt_num(o.cost(12), 0)}",
-            "label": "public-cloud cost, next 12 months",
-            "share": f"36 months: USD {fmt_num(o.cost(36), 0)}; "
-            f"{o.attention['paying']} apps paying",
-            "href": links.apps(**{"is": "paying"}),
-            "cls": "",
-        }
-    )
-    if o.nights:
-        tiles.append(
-            {
-                "value": f"{len(o.nights)} nights",
-                "label": "to onboard the opted-in VMs",
-                "share": f"{fmt_num(sum(n.vms for n in o.nights), 0)} VMs, "
-                f"{fmt_size(sum(n.gib for n in o.nights))}",
-                "href": "#onboarding",
-                "cls": "",
-            }
-        )
-    return tiles
-
-
-def _kpis(o: estate.EstateOverview, links: Links) -> list[dict]:
-    out = []
-    for what, counts, link in (("VMs", o.vms, links.vms), ("apps", o.apps, links.apps)):
-        for state in STATES:
-            n = counts.get(state)
-            out.append(
-                {
-                    "label": f"{what} {STATE_LABELS[state].lower()}",
-                    "value": fmt_num(n, 0),
-                    "share": f"{100 * n / counts.total:.0f} % of {fmt_num(counts.total, 0)}"
-                    if counts.total
-                    else "",
-                    "href": link(state=state),
-                    "state": state,
-                }
-            )
-    return out
-
-
-def _attention(o: estate.EstateOverview, links: Links) -> list[dict]:
-    order = (
-        "blocking",
-        "plan_stale",
-        "review_overdue",
-        "review_soon",
-        "no_plan",
-        "drill_overdue",
-        "drill_never",
-        "unsized",
-        "outdated",
-        "edited",
-    )
-    return [
-        {
-            "label": estate.CONDITION_LABELS[name],
-            "value": o.attention[name],
-            "href": links.apps(**{"is": name}),
-            "bad": o.attention[name] > 0,
-        }
-        for name in order
-    ]
-
-
-def _charts(o: estate.EstateOverview, links: Links, months: int) -> dict:
-    legend = [(STATE_LABELS[s], STATE_COLOURS[s]) for s in STATES]
-
-    def protection(rows, dimension, label):
-        return charts.stacked_bars(
-            [
-                (
-                    r.name,
-                    [
-                        charts.Segment(
-                            r.vms.get(s),
-                            STATE_COLOURS[s],
-                            links.vms(state=s, **{dimension: r.key}),
-                            f"{r.name}: {fmt_num(r.vms.get(s), 0)} VMs {STATE_LABELS[s].lower()}",
-                        )
-                        for s in STATES
-                    ],
-                )
-                for r in rows
-            ],
-            legend,
-            title=f"VMs by {label}",
-            percent=False,
-        )
-
-    storage = [
-        charts.Bar(t.name, t.needed_gib, t.free_gib, links.apps(data=t.key)) for t in o.targets
-    ]
-    ingest = [
-        charts.Bar(t.name, t.ingest_needed_gib, t.night_capacity_gib, links.apps(data=t.key))
-        for t in o.targets
-    ]
-    hubs = [c for c in o.clouds if c.is_hub]
-    memory = [
-        charts.Bar(c.name, c.standby_memory_gib, c.memory_available_gib, links.apps(standby=c.id))
-        for c in hubs
-    ]
-    vm_count = [
-        charts.Bar(c.name, c.vms_needed, c.vm_limit, links.apps(standby=c.id)) for c in hubs
-    ]
-    cost_series = [(r.name, r.months[:months]) for r in o.cost_by_target]
-    nights = o.nights
-    return {
-        "tier": protection(o.by_tier, "tier", "priority tier"),
-        "cloud": protection(o.by_cloud, "cloud", "cloud"),
-        "storage": charts.capacity_bars(
-            storage, title="Backup storage needed vs free", unit="GiB", fmt=fmt_size
-        ),
-        "ingest": charts.capacity_bars(
-            ingest, title="Nightly ingest needed vs a night's capacity", unit="GiB", fmt=fmt_size
-        ),
-        "memory": charts.capacity_bars(
-            memory, title="Stand-by memory vs memory for tenant VMs (ASH)", unit="GiB", fmt=fmt_size
-        ),
-        "vm_count": charts.capacity_bars(
-            vm_count, title="VMs running + stand-by vs the VM limit (ASH)", unit="VMs"
-        ),
-        "cost": charts.stacked_columns(
-            [f"M{m}" for m in range(1, months + 1)],
-            cost_series,
-            title=f"Public-cloud cost per month by target, {months} months "
-            f"(total {fmt_money(o.cost(months))})",
-            unit="USD / month",
-            width=1100,
-        ),
-        "onboarding": charts.stacked_columns(
-            [str(n.night) for n in nights],
-            [(t.name, [t.gib_by_night.get(n.night, 0.0) for n in nights]) for t in o.onboarding],
-            title="Estate onboarding calendar: GiB moved per night by target",
-            unit="GiB / night",
-            width=1100,
-            hrefs=[links.vms(night=n.night) if n.vms else "" for n in nights],
-        ),
-    }
-
-
-def app_list(request: HttpRequest) -> HttpResponse:
-    """The apps behind a figure (the overview's links say which), with CSV."""
-    params = _params(request)
-    try:
-        qs, said = estate.filter_apps(params)
-    except estate.BadFilter as exc:
-        return HttpResponseBadRequest(str(exc))
-    qs = qs.select_related("source_cloud", "result")
-    names = estate.target_names()
-    table = AppTable(qs, target_names=names)
-    return _list(request, table, said, "apps", params)
-
-
-def vm_list(request: HttpRequest) -> HttpResponse:
-    """The VMs behind a figure, with CSV."""
-    params = _params(request)
-    try:
-        qs, said = estate.filter_vms(params)
-    except estate.BadFilter as exc:
-        return HttpResponseBadRequest(str(exc))
-    qs = qs.select_related("application", "subscription__cloud", "result")
-    return _list(request, VmTable(qs), said, "VMs", params)
-
-
-def _params(request: HttpRequest) -> dict[str, str]:
-    return {k: v for k, v in request.GET.items() if k not in ("page", "sort", "export")}
-
-
-def _list(request, table, said, what, params) -> HttpResponse:
-    if request.GET.get("export") == "csv":
-        rows = table.as_values()
-        header = next(rows)
-        return csv_response(f"overview-{what.lower()}.csv", header, rows)
-    tables.RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
-    links = Links(request)
-    csv_href = "?" + urlencode({**params, "export": "csv"})
-    return render(
-        request,
-        "admin/overview/list.html",
-        _context(
-            request,
-            f"{what[0].upper()}{what[1:]}: " + ("; ".join(said) if said else "all"),
-            table=table,
-            what=what,
-            count=table.paginator.count,
-            csv_href=csv_href,
-            overview_href=links.index(),
-        ),
-    )
-
-
-def export(request: HttpRequest, name: str) -> HttpResponse:
-    """One of the overview's tables as CSV (costs month by month, all 36 months)."""
-    o = estate.estate_overview()
-    links = Links(request)
-    filename = f"estate-{name}-{o.today.isoformat()}.csv"
-    if name == "onboarding-vms":
-        # One row per VM of the estate (10,000 and more): its rows hold finished values already,
-        # so they are written straight under the table's headers, not cell by cell through it.
-        rows = _calendar_vm_rows(o)
-        columns = list(CalendarVmTable(rows[:1]).columns)
-        values = ([row[c.name] for c in columns] for row in rows)
-        return csv_response(filename, [c.header for c in columns], values)
-    made = _tables(o, links, 36)
-    if name not in made:
-        return HttpResponseBadRequest(f"no table {name!r}: use one of {', '.join(made)}")
-    cls, rows = made[name]
-    values = cls(rows).as_values()
-    header = next(values)
-    return csv_response(filename, header, values)
-
-
-__all__ = ["overview_urls"]
