@@ -60,10 +60,15 @@ def floor_view(request):
             "size__memory_gib",
             "role",
             "scale_set",
+            "keep_in_backup",
             "opted_in",
+            "no_protection_why",
+            "no_protection_by__username",
+            "no_protection_at",
             "change_rate",
             "growth_per_year",
             "boot_group",
+            "restore_approach",
         )[(page - 1) * size : page * size]
     )
     ids = [r["id"] for r in rows]
@@ -98,10 +103,16 @@ def floor_view(request):
             "memory_gib": r["size__memory_gib"],
             "role": r["role"],
             "scale_set": r["scale_set"],
+            "keep_in_backup": r["keep_in_backup"],
             "opted_in": r["opted_in"],
+            "no_protection_why": r["no_protection_why"],
+            "no_protection_by": r["no_protection_by__username"],
+            "no_protection_at": r["no_protection_at"]
+            and r["no_protection_at"].isoformat().replace("+00:00", "Z"),
             "change_rate": r["change_rate"],
             "growth_per_year": r["growth_per_year"],
             "boot_group": r["boot_group"],
+            "restore_approach": r["restore_approach"],
             "depends_on": depends[r["id"]],
             "disks": disks[r["id"]],
         }

@@ -7,7 +7,8 @@ result columns are filled), it renders with the Django test Client, signed in as
   - the portal's /vms/ page 1 and last page, at the admin's page size;
   - the admin's /admin/planner/virtualmachine/ page 1 and last page;
   - a floor: the same page of rows as a bare ``.values()`` query, no template;
-the median of several runs each, with the number of queries. The last line reads
+the median of several runs each, with the number of queries; then the page against the floor
+and the last page against the first (issue 19's goals). The last line reads
 `ratio: <portal page 1 / admin page 1>` (below 1: the portal is faster).
 
     .venv/bin/python bench/list_pages.py [--apps 1000] [--vms 10000] [--runs 7] [--keep]
@@ -135,6 +136,11 @@ def main() -> None:
     portal, admin = results["portal /vms/ page 1"], results["admin changelist page 1"]
     last_portal = results[f"portal /vms/ page {portal_last} (last)"]
     last_admin = results[f"admin changelist page {admin_last} (last)"]
+    floor = results[f"floor: .values() of {per_page} rows"]
+    print(
+        f"portal page 1 / floor: {portal / floor:.2f} (goal: at most 3); "
+        f"portal last page / page 1: {last_portal / portal:.2f} (goal: at most 1.5)"
+    )
     print(f"last page ratio (portal / admin): {last_portal / last_admin:.2f}")
     print(f"ratio: {portal / admin:.2f}")
 

@@ -10,12 +10,15 @@ app of 200 VMs (and one of 1,000), takes a revision, submits and approves it, th
       more than 300 VMs gets the VM table as a CSV; that figure is printed too);
   (d) serving the stored signed PDF (read from storage, checked against its SHA-256).
 Each render runs in a forked child (fonts already loaded by the parent); its peak memory is the
-largest resident set of that child and of the render processes it starts. Times are medians.
+largest resident set of that child and of the render processes it starts (and, beside it, the
+largest PSS of them all together: shared pages counted once). Times are medians; CPU seconds
+(user + system of every process) compare on a shared machine.
 Goals beside the figures: (a) <= 2.5 x (b) with a browser running, (c) <= 5 x the 200-VM time
 and <= 300 MiB, (d) < 50 ms. The last line reads `ratio: <(a) / (b), browser running>`;
 ``--serial`` renders in one piece (PLAN_PDF_PARALLEL off), for the lever's own effect.
 
     .venv/bin/python bench/pdf_plan.py [--vms 200] [--big 1000] [--runs 3] [--serial]
+                                       [--no-chromium]
 """
 
 from __future__ import annotations
@@ -190,6 +193,22 @@ def signed_revision(app, owner, approver):
     return plans.approve_revision(rev, approver, "Signed for the benchmark.")
 
 
+def tree_pss_mib(pid: int) -> float:
+    """Proportional set size of a process and all its descendants, summed (MiB): what they
+    hold together, pages they share counted once."""
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) / 1024
+        except (OSError, ValueError):  # gone meanwhile
+            continue
+    return total
+
+
 def rss_mib(field: str) -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -197,22 +216,33 @@ def rss_mib(field: str) -> float:
     return 0.0
 
 
+def cpu_seconds() -> float:
+    """User + system CPU of this process and of the children it waited for."""
+    own, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def _child(conn, fn, args):
     from django.db import connections
 
     connections.close_all()
     before = rss_mib("VmRSS")
+    cpu = cpu_seconds()
     t = time.perf_counter()
     result = fn(*args)
     seconds = time.perf_counter() - t
     # The render processes this child started (planner/reports/parallel.py) count too.
     peak = max(rss_mib("VmHWM"), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
-    conn.send((result, seconds, peak, rss_mib("VmHWM") - before))
+    conn.send((result, seconds, peak, rss_mib("VmHWM") - before, cpu_seconds() - cpu))
     conn.close()
 
 
 def in_child(fn, *args):
-    """Run ``fn(*args)`` in a forked child: (result, seconds, peak RSS MiB, growth MiB)."""
+    """Run ``fn(*args)`` in a forked child: (result, seconds, peak RSS MiB, growth MiB, CPU s,
+    the largest PSS of the child and its render processes together, sampled every 0.1 s)."""
     from django.db import connections
 
     connections.close_all()
@@ -220,9 +250,12 @@ def in_child(fn, *args):
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(child, fn, args))
     proc.start()
+    together = 0.0
+    while not parent.poll(0.1):
+        together = max(together, tree_pss_mib(proc.pid))
     out = parent.recv()
     proc.join()
-    return out
+    return (*out, together)
 
 
 def median_runs(runs: int, fn, *args):
@@ -233,6 +266,8 @@ def median_runs(runs: int, fn, *args):
         statistics.median(times),
         max(r[2] for r in results),
         max(r[3] for r in results),
+        statistics.median(r[4] for r in results),
+        max(r[5] for r in results),
     )
 
 
@@ -322,6 +357,9 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--serial", action="store_true", help="render each PDF in one piece")
+    parser.add_argument(
+        "--no-chromium", action="store_true", help="skip (b): no browser (the quick mode)"
+    )
     args = parser.parse_args()
 
     setup_django()
@@ -350,20 +388,28 @@ def main() -> None:
     )
     html_to_pdf("<p>warm-up: fonts and stylesheets loaded once</p>")
 
-    (pages, size), plan_s, plan_peak, plan_grow = median_runs(args.runs, render_plan, rev.pk)
-    print(
-        f"(a) plan PDF, {args.vms} VMs: {plan_s:.2f} s, {pages} pages, {size / 1024:,.0f} KiB, "
-        f"peak RSS {plan_peak:,.0f} MiB (+{plan_grow:,.0f} MiB while rendering)"
+    (pages, size), plan_s, plan_peak, plan_grow, plan_cpu, plan_all = median_runs(
+        args.runs, render_plan, rev.pk
     )
-    warm, cold, cpages = chromium_pdfs(plan_html(rev.pk, inline_css=True), args.runs)
     print(
-        f"(b) Chromium page.pdf(), same HTML: browser running {warm:.2f} s, launched for "
-        f"the document {cold:.2f} s, {cpages} pages; plan / Chromium launched = "
-        f"{plan_s / cold:.2f}"
+        f"(a) plan PDF, {args.vms} VMs: {plan_s:.2f} s ({plan_cpu:.2f} s of CPU, every process), "
+        f"{pages} pages, {size / 1024:,.0f} KiB, peak RSS {plan_peak:,.0f} MiB "
+        f"(+{plan_grow:,.0f} MiB while rendering; every process together: PSS "
+        f"{plan_all:,.0f} MiB)"
     )
+    warm = None
+    if not args.no_chromium:
+        warm, cold, cpages = chromium_pdfs(plan_html(rev.pk, inline_css=True), args.runs)
+        print(
+            f"(b) Chromium page.pdf(), same HTML: browser running {warm:.2f} s, launched for "
+            f"the document {cold:.2f} s, {cpages} pages; plan / Chromium launched = "
+            f"{plan_s / cold:.2f}"
+        )
 
-    (bpages, _), big_s, big_peak, big_grow = median_runs(args.runs, render_plan, big.pk, 10**9)
-    (spages, _), ship_s, ship_peak, _ = median_runs(args.runs, render_plan, big.pk)
+    (bpages, _), big_s, big_peak, big_grow, big_cpu, big_all = median_runs(
+        args.runs, render_plan, big.pk, 10**9
+    )
+    (spages, _), ship_s, ship_peak, _, _, _ = median_runs(args.runs, render_plan, big.pk)
     print(
         f"    as shipped, {args.big} VMs (VM table as CSV beside the PDF): {ship_s:.2f} s, "
         f"{spages} pages, peak RSS {ship_peak:,.0f} MiB"
@@ -378,14 +424,16 @@ def main() -> None:
         "reads (goal < 50 ms)"
     )
     print(
-        f"(c) plan PDF, {args.big} VMs with its annexes in the PDF: {big_s:.2f} s, {bpages} "
-        f"pages, peak RSS {big_peak:,.0f} MiB (+{big_grow:,.0f} MiB) (goal <= 300 MiB)"
+        f"(c) plan PDF, {args.big} VMs with its annexes in the PDF: {big_s:.2f} s "
+        f"({big_cpu:.2f} s of CPU), {bpages} pages, peak RSS {big_peak:,.0f} MiB "
+        f"(+{big_grow:,.0f} MiB; every process together: PSS {big_all:,.0f} MiB) "
+        "(goal <= 300 MiB)"
     )
     print(
         f"    {args.big} VMs / {args.vms} VMs = {big_s / plan_s:.2f} x the time for "
         f"{args.big / args.vms:.0f} x the VMs (goal <= 5)"
     )
-    print(f"ratio: {plan_s / warm:.2f}")
+    print(f"ratio: {'n/a (--no-chromium)' if warm is None else f'{plan_s / warm:.2f}'}")
 
 
 if __name__ == "__main__":

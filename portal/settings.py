@@ -379,6 +379,10 @@ PDF_RENDER_WAIT_SECONDS = envint("PDF_RENDER_WAIT_SECONDS", 120)
 # A plan PDF's parts (the plan, annex A, annex B) rendered in parallel processes and joined
 # (planner/reports/parallel.py); off: one process renders the whole document.
 PLAN_PDF_PARALLEL = envbool("PLAN_PDF_PARALLEL", True)
+# A long annex (more table rows or VM paragraphs than this) is rendered as a chain of chunks of
+# this many items, one process after another, each holding its chunk's boxes only (a 1,000-VM
+# annex A in one piece: 350 MiB); 0: each annex in one piece.
+PLAN_PDF_ITEMS_PER_PART = envint("PLAN_PDF_ITEMS_PER_PART", 250)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Hub syncs: retries of one ARM request (429 after its Retry-After, 5xx, resets) before the sync
 # fails and says so on the connection.

@@ -12,6 +12,7 @@ from django.urls import reverse
 from planner import bounds, facts, ranges
 from planner.access import RestrictedQuerySet
 from planner.labels import scheme_title
+from planner.links import object_url
 from planner.models.catalog import BackupTarget, Cloud, CloudKind, Product, Subscription, VmSize
 from planner.units import fmt_duration
 
@@ -387,7 +388,7 @@ class Application(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("app-detail", args=[self.pk])
+        return object_url("app-detail", self.pk)
 
     @property
     def countries(self) -> frozenset[str]:
@@ -531,7 +532,7 @@ class VirtualMachine(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("vm-detail", args=[self.pk])
+        return object_url("vm-detail", self.pk)
 
     def clean(self) -> None:
         errors = {}

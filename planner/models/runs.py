@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from planner.access import RestrictedQuerySet
+from planner.links import object_url
 from planner.models.estate import Application, VirtualMachine
 
 
@@ -98,7 +99,7 @@ class SizingRun(models.Model):
         return f"Run {self.pk} ({scope}, {self.status})"
 
     def get_absolute_url(self) -> str:
-        return reverse("run-detail", args=[self.pk])
+        return object_url("run-detail", self.pk)
 
     @property
     def percent(self) -> int:

@@ -39,6 +39,10 @@ class FetchRefused(FatalURLFetchingError):
         shown = url if len(url) <= 120 else url[:117] + "..."
         super().__init__(f"refused to fetch {shown}: {why}")
 
+    def __reduce__(self):
+        # Pickled from a render process to its parent (planner/reports/parallel.py).
+        return type(self), (self.url, self.why)
+
 
 def default_roots() -> tuple[Path, ...]:
     """The project's own static directory (``settings.STATICFILES_DIRS``)."""

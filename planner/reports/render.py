@@ -600,12 +600,15 @@ def html_to_pdf(
     """
     from weasyprint import HTML
 
+    from planner.reports.parallel import gc_paused
+
     fetcher = fetcher or LockedURLFetcher()
     base_url = base_url or static_root().resolve().as_uri() + "/"
     try:
-        document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render()
-        _refuse_attachments(document)
-        pdf = document.write_pdf()
+        with gc_paused():
+            document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render()
+            _refuse_attachments(document)
+            pdf = document.write_pdf()
     except FetchRefused as exc:
         # A BaseException: turn it into an ordinary error before it reaches Celery.
         raise RenderError(f"The plan template names a forbidden resource: {exc}") from None
@@ -618,7 +621,8 @@ def plan_to_pdf(html: str, *, fetcher: LockedURLFetcher | None = None) -> tuple[
     The plan and each annex start on a page of their own, so each is rendered on its own
     (planner/reports/parallel.py) and the running header and footer are laid over the joined
     pages afterwards: the same text as ``html_to_pdf`` of the whole, in the time of the largest
-    part. ``PLAN_PDF_PARALLEL = False`` (or a document of one part) renders in one piece.
+    part. ``PLAN_PDF_PARALLEL = False`` (or a document of one part) renders in one piece; an
+    annex of more than ``PLAN_PDF_ITEMS_PER_PART`` VMs is a chain of chunks (parallel.Run).
     """
     from planner.reports import parallel
 
@@ -627,9 +631,19 @@ def plan_to_pdf(html: str, *, fetcher: LockedURLFetcher | None = None) -> tuple[
     if parts is None:
         return html_to_pdf(html, fetcher=fetcher)
     base_url = static_root().resolve().as_uri() + "/"
+    sizes: list[tuple[float, float]] = []
+
+    def stamp(page_sizes):  # called while the parts are still being written
+        sizes.extend(page_sizes)
+        return html_to_pdf(parallel.stamp_html(html, sizes), fetcher=fetcher)[0]
+
     try:
-        rendered = parallel.in_children(
-            [(parallel.render_part, (part, base_url, _refuse_attachments)) for part in parts]
+        rendered, stamped = parallel.render_parts(
+            parts,
+            base_url,
+            _refuse_attachments,
+            items_per_part=getattr(settings, "PLAN_PDF_ITEMS_PER_PART", 250),
+            on_sizes=stamp,
         )
     except FetchRefused as exc:
         raise RenderError(f"The plan template names a forbidden resource: {exc}") from None
@@ -637,9 +651,8 @@ def plan_to_pdf(html: str, *, fetcher: LockedURLFetcher | None = None) -> tuple[
         raise RenderError(f"The plan could not be rendered: {exc}") from None
     for part in rendered:
         fetcher.fetched.extend(url for url in part.fetched if url not in fetcher.fetched)
-    sizes = [size for part in rendered for size in part.sizes]
-    stamp, _ = html_to_pdf(parallel.stamp_html(html, sizes), fetcher=fetcher)
-    return parallel.join(rendered, stamp, rendered[0].pdf), len(sizes)
+    with parallel.gc_paused():
+        return parallel.join(rendered, stamped, rendered[0].pdf), len(sizes)
 
 
 def annex_csv(snapshot: dict) -> bytes:

@@ -10,7 +10,7 @@ recovery" needs a reason, recorded with who decided and when.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
+from django.db.models import OuterRef
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
@@ -42,7 +42,9 @@ from portal.api.base import (
     UpdateMixin,
 )
 from portal.api.filters import ApplicationFilter, DrillFilter
+from portal.api.pagination import IdsFirstPagination
 from portal.api.permissions import EstatePermission
+from portal.paging import subcount
 
 User = get_user_model()
 
@@ -297,6 +299,7 @@ class ApplicationViewSet(
 
     serializer_class = ApplicationSerializer
     permission_classes = [EstatePermission]
+    pagination_class = IdsFirstPagination
     filterset_class = ApplicationFilter
     ordering_fields = ["id", "name", "tier", "rto_minutes", "rpo_minutes", "changed_at", "vm_count"]
     ordering = ["name"]
@@ -307,8 +310,13 @@ class ApplicationViewSet(
             .select_related("owner", "no_protection_by", "result")
             .defer("result__detail")
             .annotate(
-                vm_count=Count("vms"),
-                protected_vm_count=Count("vms", filter=Q(vms__opted_in=True)),
+                vm_count=subcount(
+                    VirtualMachine.objects.filter(application=OuterRef("pk")), "application"
+                ),
+                protected_vm_count=subcount(
+                    VirtualMachine.objects.filter(application=OuterRef("pk"), opted_in=True),
+                    "application",
+                ),
             )
         )
 
@@ -400,6 +408,7 @@ class DrillViewSet(
 
     serializer_class = DrillSerializer
     permission_classes = [EstatePermission]
+    pagination_class = IdsFirstPagination
     filterset_class = DrillFilter
     ordering_fields = ["id", "started_at", "restored_at", "data_loss_minutes"]
     ordering = ["-started_at"]

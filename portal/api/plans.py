@@ -25,6 +25,7 @@ from planner.models import PlanRevision, PlanTransition, Waiver
 from planner.services import plans
 from portal.api.base import ApiViewSet, ChangeableAppField, IdentityUrlField
 from portal.api.filters import PlanRevisionFilter
+from portal.api.pagination import IdsFirstPagination
 from portal.api.parsers import JSONParser
 from portal.api.permissions import ApproverPermission, EstatePermission
 
@@ -185,6 +186,7 @@ class PlanRevisionViewSet(ApiViewSet, mixins.ListModelMixin, mixins.RetrieveMode
 
     atomic_writes = False  # the plans service runs each action in its own durable transaction
     permission_classes = [EstatePermission]
+    pagination_class = IdsFirstPagination
     filterset_class = PlanRevisionFilter
     ordering_fields = ["id", "number", "created_at", "decided_at", "state", "application"]
     ordering = ["application", "-number"]

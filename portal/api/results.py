@@ -20,6 +20,7 @@ from planner.services.runs import request_run
 from portal import access
 from portal.api.base import ApiViewSet, ChangeableAppField, IdentityUrlField
 from portal.api.filters import FindingFilter, RecommendationFilter, SizingRunFilter
+from portal.api.pagination import IdsFirstPagination
 from portal.api.permissions import EstatePermission
 
 MAX_ERRORS_SHOWN = 200
@@ -94,6 +95,7 @@ class SizingRunViewSet(ApiViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
     """Sizing runs: POST requests one (202, its URL in ``Location``); GET shows its progress."""
 
     permission_classes = [EstatePermission]
+    pagination_class = IdsFirstPagination
     filterset_class = SizingRunFilter
     ordering_fields = ["id", "created_at", "finished_at", "status"]
     ordering = ["-created_at", "-id"]
@@ -157,6 +159,7 @@ class FindingViewSet(ApiViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixi
 
     serializer_class = FindingSerializer
     permission_classes = [EstatePermission]
+    pagination_class = IdsFirstPagination
     filterset_class = FindingFilter
     ordering_fields = ["id", "severity", "code", "application"]
     ordering = ["application", "severity", "code", "id"]
@@ -274,6 +277,7 @@ class RecommendationViewSet(ApiViewSet, mixins.ListModelMixin, mixins.RetrieveMo
 
     serializer_class = RecommendationSerializer
     permission_classes = [EstatePermission]
+    pagination_class = IdsFirstPagination
     filterset_class = RecommendationFilter
     lookup_field = "application"
     ordering_fields = ["application", "monthly_cost", "computed_at", "blocking_count"]

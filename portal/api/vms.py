@@ -32,25 +32,6 @@ from portal.api.permissions import EstatePermission
 
 MAX_DISKS_PER_VM = ranges.MAX_DATA_DISKS + 1  # the OS disk and at most 64 data disks
 MAX_BULK_VMS = 10_000
-LIST_VM_FIELDS = (
-    "application",
-    "subscription",
-    "resource_group",
-    "name",
-    "os_type",
-    "size",
-    "role",
-    "scale_set",
-    "keep_in_backup",
-    "opted_in",
-    "no_protection_why",
-    "no_protection_by",
-    "no_protection_at",
-    "change_rate",
-    "growth_per_year",
-    "boot_group",
-    "restore_approach",
-)
 
 
 class DiskSerializer(ModelCleanSerializer):
@@ -184,39 +165,85 @@ class VirtualMachineSerializer(ModelCleanSerializer):
 
 
 class VirtualMachineRowSerializer(VirtualMachineSerializer):
-    """A row of the VM list: the same fields, disks and dependencies read from the two queries
-    ``attach_disks_and_dependencies`` makes for the page (a prefetch built a model instance and
-    two related managers per disk and per VM: half the list's time, bench/api_lists.py)."""
+    """A row of the VM list, as the schema describes it: the same fields as a VM, read-only.
+    The rows themselves are built by ``list_rows``, with the same JSON as ``VirtualMachineSerializer``
+    gives for each VM (tests/api/test_api_lists.py compares them)."""
 
     depends_on = serializers.ListField(
         child=serializers.IntegerField(),
-        source="depends_on_ids",
         read_only=True,
         help_text="Ids of VMs that must be running before this one",
     )
-    disks = DiskSerializer(many=True, read_only=True, source="disk_rows")
+    disks = DiskSerializer(many=True, read_only=True)
 
 
-def attach_disks_and_dependencies(vms: list[VirtualMachine]) -> None:
-    """``disk_rows`` and ``depends_on_ids`` on each VM: one query each for the whole page."""
-    ids = [vm.pk for vm in vms]
-    disks: dict[int, list[dict]] = {pk: [] for pk in ids}
-    for row in (
-        Disk.objects.filter(vm_id__in=ids)
+# The VM list's rows as ``VirtualMachineSerializer`` writes each VM (tests/api/test_api_lists.py
+# compares the two on every kind of row): each key of the JSON, and the ``values()`` column
+# it is read from. Building each row with the serializer took half the list's time (its fields
+# looked up, read and converted one by one per row; bench/api_lists.py, issue 19).
+LIST_COLUMNS = {
+    "id": "id",
+    "application": "application",
+    "application_name": "application__name",
+    "subscription": "subscription",
+    "resource_group": "resource_group",
+    "name": "name",
+    "os_type": "os_type",
+    "size": "size__name",
+    "vcpu": "size__vcpu",
+    "memory_gib": "size__memory_gib",
+    "role": "role",
+    "scale_set": "scale_set",
+    "keep_in_backup": "keep_in_backup",
+    "opted_in": "opted_in",
+    "no_protection_why": "no_protection_why",
+    "no_protection_by": "no_protection_by__username",
+    "no_protection_at": "no_protection_at",
+    "change_rate": "change_rate",
+    "growth_per_year": "growth_per_year",
+    "boot_group": "boot_group",
+    "restore_approach": "restore_approach",
+}
+_DATETIME = serializers.DateTimeField()  # the serializer's own format for no_protection_at
+
+
+def list_rows(ids: list[int], url: tuple[str, str, str]) -> list[dict]:
+    """The JSON rows of the VMs ``ids``, in that order: one query for the VMs (``values()``),
+    one each for their disks and dependencies. ``url`` is the detail URL split around its id."""
+    if not ids:
+        return []
+    head, _, tail = url
+    columns = list(LIST_COLUMNS.values())
+    by_pk = {row["id"]: row for row in VirtualMachine.objects.filter(pk__in=ids).values(*columns)}
+    rows = []
+    for pk in ids:
+        vm = by_pk.get(pk)
+        if vm is None:
+            continue  # deleted between the two queries
+        row = {"id": pk, "url": f"{head}{pk}{tail}"}
+        for key, column in LIST_COLUMNS.items():
+            row[key] = vm[column]
+        if row["no_protection_at"] is not None:
+            row["no_protection_at"] = _DATETIME.to_representation(row["no_protection_at"])
+        rows.append(row)
+    disks: dict[int, list[dict]] = {row["id"]: [] for row in rows}
+    for disk in (
+        Disk.objects.filter(vm_id__in=disks)
         .order_by("lun", "name", "pk")
         .values("vm_id", "id", "name", "lun", "provisioned_gib", "used_gib")
     ):
-        disks[row.pop("vm_id")].append(row)
-    depends: dict[int, list[int]] = {pk: [] for pk in ids}
+        disks[disk.pop("vm_id")].append(disk)
+    depends: dict[int, list[int]] = {row["id"]: [] for row in rows}
     through = VirtualMachine.depends_on.through
     for vm_id, other in (
-        through.objects.filter(from_virtualmachine_id__in=ids)
+        through.objects.filter(from_virtualmachine_id__in=depends)
         .order_by("to_virtualmachine_id")
         .values_list("from_virtualmachine_id", "to_virtualmachine_id")
     ):
         depends[vm_id].append(other)
-    for vm in vms:
-        vm.disk_rows, vm.depends_on_ids = disks[vm.pk], depends[vm.pk]
+    for row in rows:
+        row["depends_on"], row["disks"] = depends[row["id"]], disks[row["id"]]
+    return rows
 
 
 def _replace_disks(vm: VirtualMachine, disks: list[dict]) -> None:
@@ -278,36 +305,29 @@ class VirtualMachineViewSet(
     ordering = ["application__name", "name"]
 
     def get_queryset(self):
-        vms = VirtualMachine.objects.for_user(self.request.user).select_related(
-            "application", "size", "no_protection_by"
-        )
+        vms = VirtualMachine.objects.for_user(self.request.user)
         if self.action != "list":
-            return vms.prefetch_related(
+            return vms.select_related("application", "size", "no_protection_by").prefetch_related(
                 # Without the models' default orderings, which would join the VM and its app
                 # again (a disk orders by its VM: the app's name, the VM's name) for nothing.
                 Prefetch("disks", queryset=Disk.objects.order_by("lun", "name", "pk")),
                 Prefetch("depends_on", queryset=VirtualMachine.objects.only("pk").order_by("pk")),
             )
-        # A list reads the app's name and the size's figures only: sorting 10,000 wide rows
-        # (every column of the app) to reach the last page took three times as long. Disks and
-        # dependencies are attached to the page by ``paginate_queryset``.
-        return vms.only(
-            *LIST_VM_FIELDS,
-            "application__name",
-            "size__name",
-            "size__vcpu",
-            "size__memory_gib",
-            "no_protection_by__username",
-        )
+        # A list sorts and pages the ids only, then reads the page's rows (``list``).
+        return vms
 
     def get_serializer_class(self):
         return VirtualMachineRowSerializer if self.action == "list" else VirtualMachineSerializer
 
-    def paginate_queryset(self, queryset):
-        page = super().paginate_queryset(queryset)
-        if self.action == "list":
-            attach_disks_and_dependencies(page if page is not None else list(queryset))
-        return page
+    def list(self, request, *args, **kwargs):
+        """A page of VMs: its ids first (the ordering's joins and nothing else, as the portal's
+        lists: portal/paging.py), then its rows as dicts (``list_rows``)."""
+        ids = self.filter_queryset(self.get_queryset()).values_list("pk", flat=True)
+        page = self.paginate_queryset(ids)
+        mark = IdentityUrlField.MARK  # the detail URL reversed once, each row's id put in
+        url = reverse("api:virtualmachine-detail", kwargs={"pk": mark}, request=request)
+        rows = list_rows(list(ids) if page is None else page, url.rpartition(mark))
+        return Response(rows) if page is None else self.get_paginated_response(rows)
 
     @extend_schema(request=OptInSerializer, responses=OptInResultSerializer)
     @action(detail=False, methods=["post"], url_path="opt-in")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import django_tables2 as tables
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.html import format_html
 from django_tables2.rows import BoundRow, BoundRows
@@ -18,7 +18,7 @@ from django_tables2.utils import signature
 
 from planner.models import Application, Disk, RunError, SizingRun, VirtualMachine
 from planner.units import fmt_duration, fmt_gib, fmt_money
-from portal.paging import page_rows
+from portal.paging import page_rows, subcount
 
 ATTRS = {"class": "table"}
 
@@ -99,15 +99,7 @@ class Table(tables.Table):
         self.rows = FastBoundRows(data=self.data, table=self, pinned_data=self.pinned_data)
 
 
-def _subcount(queryset, field: str):
-    """A correlated COUNT subquery (no GROUP BY on the outer query, no row multiplication)."""
-    return Coalesce(
-        Subquery(
-            queryset.order_by().values(field).annotate(c=Count("pk")).values("c")[:1],
-            output_field=IntegerField(),
-        ),
-        Value(0),
-    )
+_subcount = subcount  # portal/paging.py: shared with the API's lists
 
 
 def badge(text: str, kind: str) -> str:
@@ -166,16 +158,20 @@ class ApplicationTable(Table):
 
     @staticmethod
     def rows(queryset):
-        return queryset.select_related(
-            "owner", "source_cloud", "recovery_target", "result"
-        ).annotate(
-            n_vms=_subcount(
-                VirtualMachine.objects.filter(application=OuterRef("pk")), "application"
-            ),
-            n_protected=_subcount(
-                VirtualMachine.objects.filter(application=OuterRef("pk"), opted_in=True),
-                "application",
-            ),
+        # Without the result's detail (every figure's arithmetic, a JSON document no column
+        # shows): decoding it was two thirds of reading a page of apps (issue 19).
+        return (
+            queryset.select_related("owner", "source_cloud", "recovery_target", "result")
+            .defer("result__detail")
+            .annotate(
+                n_vms=_subcount(
+                    VirtualMachine.objects.filter(application=OuterRef("pk")), "application"
+                ),
+                n_protected=_subcount(
+                    VirtualMachine.objects.filter(application=OuterRef("pk"), opted_in=True),
+                    "application",
+                ),
+            )
         )
 
     def render_tier(self, record):
@@ -210,6 +206,24 @@ class ApplicationTable(Table):
 
     def render_last_run(self, value):
         return format_html('<span title="{}">{}</span>', value, value.strftime("%Y-%m-%d %H:%M"))
+
+
+# What a VM table's rows read (its columns; the links need the VM's and the app's ids only), and
+# nothing else: a VM's result carries its arithmetic, a JSON list that took two thirds of
+# reading a page's rows (bench/list_pages.py, issue 19). tests/web/test_lists_body.py checks
+# that a page of sized VMs and its CSV read no other field (each would be a query per row).
+VM_COLUMNS = (
+    "name",
+    "application__name",
+    "resource_group",
+    "os_type",
+    "size__name",
+    "role",
+    "opted_in",
+    "result__backup_gib",
+    "result__boot_group",
+    "result__monthly_cost",
+)
 
 
 class VirtualMachineTable(Table):
@@ -265,15 +279,14 @@ class VirtualMachineTable(Table):
             .annotate(s=Sum("provisioned_gib"))
             .values("s")[:1]
         )
-        return queryset.select_related("application", "size", "result").annotate(
-            disk_gib=Coalesce(disk_gib, Value(0.0))
+        return (
+            queryset.select_related("application", "size", "result")
+            .only(*VM_COLUMNS)
+            .annotate(disk_gib=Coalesce(disk_gib, Value(0.0)))
         )
 
-    def render_os_type(self, record):
-        return record.get_os_type_display()
-
-    def render_role(self, record):
-        return record.get_role_display()
+    # The OS and the role show their choices' labels: django-tables2 reads get_FOO_display()
+    # for a field with choices (no render_FOO to call a second time per cell).
 
     def render_opted_in(self, value):
         return badge("opted in", "ok") if value else badge("not opted in", "muted")

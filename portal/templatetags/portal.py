@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django import template
 from django.utils import formats
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
 from planner import access, units
 from planner.labels import scheme_title
+from portal.tables.body import body_html
 
 register = template.Library()
 
@@ -97,11 +99,15 @@ def querystring_with(context, **kwargs):
 def table_rows(table):
     """The body rows of a django-tables2 table, rendered here instead of by its template.
 
-    The same cells as ``django_tables2/table.html`` (row and cell attributes, each cell
-    localized and escaped as ``{{ cell }}`` would be), without a template node per cell: those
-    lookups were a large share of a 50-row VM page's time (bench/list_pages.py). A cell's
-    attributes are the column's, computed once per column: the portal's tables set none that
-    depend on the row."""
+    A portal table's rows come from ``portal.tables.body.body_html`` (each column's cell made by
+    a function built once per page). Any other table, or one with a column that function does
+    not know, gets the same cells as ``django_tables2/table.html`` (row and cell attributes,
+    each cell localized and escaped as ``{{ cell }}`` would be), without a template node per
+    cell. A cell's attributes are the column's, computed once per column: the portal's tables
+    set none that depend on the row."""
+    html = body_html(table)
+    if html is not None:
+        return html if html or not table.empty_text else _empty_row(table)
     parts = []
     td = {column.name: column.attrs["td"].as_html() for column in table.columns}
     for row in table.paginated_rows:
@@ -116,7 +122,44 @@ def table_rows(table):
             parts.append(f"<td {td[column.name]}>{conditional_escape(cell)}</td>")
         parts.append("</tr>")
     if not parts and table.empty_text:
-        parts.append(
-            format_html('<tr><td colspan="{}">{}</td></tr>', len(table.columns), table.empty_text)
-        )
+        return _empty_row(table)
     return mark_safe("".join(parts))  # noqa: S308 (attributes and cells escaped above)
+
+
+@register.simple_tag(takes_context=True)
+def table_head(context, table):
+    """The ``table.thead`` block of ``django_tables2/table.html``, written here: the same HTML,
+    whitespace included (tests/web/test_lists_body.py compares them), without a template node
+    and a ``querystring_replace`` per column (the request's query string is read once)."""
+    indent = "\n            "
+    if not table.show_header:
+        return mark_safe(indent + indent)  # noqa: S308 (whitespace)
+    thead = getattr(table.attrs.get("thead"), "as_html", None)
+    field = table.prefixed_order_by_field
+    query = dict(context["request"].GET)
+    parts = [
+        f"{indent}\n                <thead {thead() if thead else ''}>\n                    <tr>"
+    ]
+    parts.append("\n                    ")
+    for column in table.columns:
+        header = conditional_escape(formats.localize(column.header))
+        parts.append(f"\n                        <th {column.attrs['th'].as_html()}>")
+        parts.append("\n                            ")
+        if column.orderable:
+            params = dict(query)
+            if field not in ("", None):
+                params[field] = column.order_by_alias.next
+            href = escape("?" + urlencode(params, doseq=True))
+            parts.append(f'\n                                <a href="{href}">{header}</a>')
+        else:
+            parts.append(f"\n                                {header}")
+        parts.append(
+            "\n                            \n                        </th>\n                    "
+        )
+    parts.append("\n                    </tr>\n                </thead>\n            ")
+    parts.append(indent)
+    return mark_safe("".join(parts))  # noqa: S308 (headers and links escaped above)
+
+
+def _empty_row(table):
+    return format_html('<tr><td colspan="{}">{}</td></tr>', len(table.columns), table.empty_text)

@@ -12,8 +12,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from planner.models.plans import PlanState
+from planner.reports import parallel
 from planner.reports.canonical import sha256_hex
-from planner.reports.render import render_revision
+from planner.reports.render import plan_context, render_html, render_revision, revision_meta
 from planner.services import plans
 from tests.factories import BackupTargetFactory, DiskFactory, VmFactory
 from tests.integration.test_plans import WHY, make_app
@@ -167,13 +168,27 @@ def test_export_plan_errors_say_what_to_do(alice, tmp_path):
         call_command("export_plan", app.pk, output=str(tmp_path / "x.txt"))
 
 
-def test_parts_rendered_in_parallel_read_as_one_piece(alice, settings):
+@pytest.mark.parametrize(
+    ("vms", "items_per_part"),
+    [
+        (40, 250),  # three parts, each in one piece
+        (40, 12),  # annex B in chunks; annex A's 12 rows do not fill a page: it gives up, one piece
+        (100, 45),  # both annexes as chains of chunks
+    ],
+)
+def test_parts_rendered_in_parallel_read_as_one_piece(alice, settings, vms, items_per_part):
     """The plan and its annexes rendered in parallel processes and joined (the default) carry,
     page by page, the same text as the whole document rendered in one process: the running
-    header, "Page X of Y" and the SHA-256 footer included; landscape stays landscape."""
-    app = make_app(alice, name="split", vms=40)
+    header, "Page X of Y" and the SHA-256 footer included; landscape stays landscape. So do
+    annexes rendered as chains of chunks (PLAN_PDF_ITEMS_PER_PART), each chunk's last page laid
+    out again by the next."""
+    app = make_app(alice, name="split", vms=vms)
     rev = plans.create_revision(app, alice)
     settings.PLAN_PDF_PARALLEL = True
+    settings.PLAN_PDF_ITEMS_PER_PART = items_per_part
+    html = render_html(plan_context(rev.snapshot, revision_meta(rev)))
+    runs = [parallel.run_of(part) for part in parallel.split(html)]
+    assert runs[0] is None and all(len(r.items) >= vms - 2 for r in runs[1:])
     joined, joined_pages = read(render_revision(rev).pdf)
     settings.PLAN_PDF_PARALLEL = False
     whole, whole_pages = read(render_revision(rev).pdf)

@@ -13,7 +13,7 @@ import pypdf
 import pytest
 
 from planner.reports.fetcher import FetchRefused, LockedURLFetcher
-from planner.reports.render import RenderError, html_to_pdf, static_root
+from planner.reports.render import RenderError, html_to_pdf, plan_to_pdf, static_root
 
 PNG_1PX = (
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQ"
@@ -100,6 +100,33 @@ def test_a_refusal_stops_the_rendering_but_not_the_worker():
     assert not issubclass(FetchRefused, Exception)
     with pytest.raises(RenderError, match="file:///etc/passwd"):
         html_to_pdf('<p>x</p><img src="file:///etc/passwd">')
+
+
+def plan_like(rows: list[str]) -> str:
+    """A document the plan renderer cuts into parts: a cover, annex A's table, annex B."""
+    body = "".join(f"<tr><td>{row}</td></tr>" for row in rows)
+    return (
+        '<html><head><link rel="stylesheet" href="reports/plan.css"></head><body>'
+        '<section class="cover"><h1 class="app">plan</h1></section>'
+        '<section class="annex"><h2>Annex A</h2><table class="grid vms"><thead><tr><th>VM</th>'
+        f"</tr></thead><tbody>{body}</tbody></table></section>"
+        '<section class="annex-b"><h2>Annex B</h2><p class="vmcalc">vm-0</p></section>'
+        "</body></html>"
+    )
+
+
+@pytest.mark.parametrize("items_per_part", [0, 70])
+def test_a_refusal_in_a_part_rendered_apart_stops_the_rendering(settings, items_per_part):
+    """A part rendered in a process of its own (here the fourth chunk of annex A's rows, with
+    chunks of 70) refuses as html_to_pdf does, and the caller gets a RenderError."""
+    settings.PLAN_PDF_PARALLEL = True
+    settings.PLAN_PDF_ITEMS_PER_PART = items_per_part
+    rows = [f"vm-{i}" for i in range(300)]
+    pdf, pages = plan_to_pdf(plan_like(rows))
+    assert pages == len(pypdf.PdfReader(io.BytesIO(pdf)).pages) >= 4
+    rows[250] += '<img src="file:///etc/passwd">'
+    with pytest.raises(RenderError, match="refused to fetch file:///etc/passwd"):
+        plan_to_pdf(plan_like(rows))
 
 
 @pytest.mark.parametrize(
