@@ -21,6 +21,193 @@ VAR = ROOT / "var"
 OUTPUT = ROOT / "test-output"
 
 
+# --- the order of the tests, for pytest-xdist ---------------------------------------------
+#
+# xdist's default scheduling (--dist load) hands each worker consecutive runs of the collected
+# order: about a quarter of its share first, smaller runs as the queue empties, and each worker
+# runs what it gets in that order. pytest-django sorts the tests as Django does (stable): tests
+# in a transaction first, then transactional ones (they empty the database, reference rows
+# included), then those without a database. Within each kind the order below holds. (Not
+# --dist loadgroup: with pytest 9.2 xdist 3.8 cannot tag a test with its group, and loadscope
+# modes run only one of the schema tests that share a node id.)
+
+# The longest test module (about a minute: the README's commands in a copy of the checkout, on
+# databases of its own), moved first: one worker runs it while the other starts on the rest.
+FIRST = "tests/integration/test_readme.py"
+# Single tests of seconds each (worker processes, browsers, PDFs): before the many short ones,
+# so that both workers run out of work at about the same time.
+SLOW_DIRS = ("tests/browser/", "tests/integration/")
+
+
+def _shared_scope(item: pytest.Item) -> str | None:
+    """The node id of the module or class whose tests share a fixture built once for it (rows
+    of tests/shared.py, the README test's copy), or None."""
+    for defs in item._fixtureinfo.name2fixturedefs.values():
+        fixturedef = defs[-1]
+        if fixturedef.scope in ("module", "class") and fixturedef.baseid.startswith("tests"):
+            kind = pytest.Module if fixturedef.scope == "module" else pytest.Class
+            parent = item.getparent(kind)
+            if parent is not None:
+                return parent.nodeid
+    return None
+
+
+def _uses_database(item: pytest.Item) -> bool:
+    """Whether the test may open the test database (as pytest-django decides when it sorts)."""
+    names = getattr(item, "fixturenames", ())
+    return item.get_closest_marker("django_db") is not None or any(
+        name in names for name in ("db", "transactional_db", "live_server", "django_db_setup")
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that open no database are marked `no_db`: they run the same on SQLite and
+    PostgreSQL, so scripts/test.sh runs them in its SQLite pass only (`-m "not no_db"`).
+    Order: tests sharing what their module or class builds once (largest groups first: each
+    worker that runs some of them builds it once), then the slow single tests, then the rest,
+    each in the order collected. Deterministic: every worker must collect the same order."""
+    groups: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        if not _uses_database(item):
+            item.add_marker(pytest.mark.no_db)
+        scope = _shared_scope(item)
+        if scope is not None:
+            groups.setdefault(scope, []).append(item)
+    index = {id(item): i for i, item in enumerate(items)}
+    group_of = {id(item): scope for scope, members in groups.items() for item in members}
+
+    def rank(item: pytest.Item) -> tuple[int, int, int, int]:
+        scope = group_of.get(id(item))
+        if scope is not None:
+            return (0, -len(groups[scope]), index[id(groups[scope][0])], index[id(item)])
+        return (1 if item.nodeid.startswith(SLOW_DIRS) else 2, 0, 0, index[id(item)])
+
+    items.sort(key=rank)
+
+
+class _ReadmeFirst:
+    """After pytest-django's sort (which puts tests without a database last)."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        items.sort(key=lambda item: not item.nodeid.startswith(FIRST))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_ReadmeFirst(), "readme-first")
+
+
+# --- the test database: migrated once per pass, copied for each xdist worker ----------------
+
+
+def _copy_database(connection, source: str, target: str) -> None:
+    """A copy of the database `source` named `target` (replacing one left over)."""
+    if connection.vendor == "sqlite":
+        for name in (target, f"{target}-wal", f"{target}-shm"):
+            Path(name).unlink(missing_ok=True)
+        shutil.copyfile(source, target)
+        return
+    quote = connection.ops.quote_name
+    with connection._nodb_cursor() as cursor:  # PostgreSQL: the server copies it
+        cursor.execute(f"DROP DATABASE IF EXISTS {quote(target)}")
+        cursor.execute(f"CREATE DATABASE {quote(target)} WITH TEMPLATE {quote(source)}")
+
+
+def _drop_database(connection, name: str) -> None:
+    if connection.vendor == "sqlite":
+        for path in (name, f"{name}-wal", f"{name}-shm"):
+            Path(path).unlink(missing_ok=True)
+        return
+    with connection._nodb_cursor() as cursor:  # FORCE: a connection left open is closed
+        cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(name)} WITH (FORCE)")
+
+
+def _template(connection, run: int) -> tuple[str, Path]:
+    """The name of run `run`'s template database (the xdist controller's pid), and its lock."""
+    if connection.vendor == "sqlite":
+        name = str(VAR / f"test-db-template-{run}.sqlite3")
+    else:
+        name = f"test_{connection.settings_dict['NAME']}_template_{run}"
+    return name, VAR / f"test-db-template-{run}.lock"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request, django_test_environment, django_db_blocker, django_db_modify_db_settings
+):
+    """pytest-django's test database, migrated once per run instead of once per xdist worker.
+
+    The first worker to need a database migrates a template under a lock (every migration:
+    the data migrations and PostgreSQL's append-only trigger included); each worker then gets
+    a copy of it (SQLite: the file; PostgreSQL: CREATE DATABASE ... WITH TEMPLATE, a database
+    nobody else uses) and drops it at the end; the xdist controller drops the template
+    (pytest_sessionfinish). In one process (-n 0) it is pytest-django's own setup.
+    tests/integration/test_bounds_migration.py still migrates backwards and forwards itself."""
+    import fcntl
+
+    from django.conf import settings
+    from django.db import connections
+    from django.test.utils import setup_databases, teardown_databases
+
+    verbosity = request.config.option.verbose
+    if not hasattr(request.config, "workerinput") or list(settings.DATABASES) != ["default"]:
+        with django_db_blocker.unblock():
+            config = setup_databases(verbosity=verbosity, interactive=False)
+        yield
+        with django_db_blocker.unblock():
+            teardown_databases(config, verbosity=verbosity)
+        return
+
+    connection = connections["default"]
+    template, lock_path = _template(connection, os.getppid())
+    mine = connection.creation._get_test_db_name()
+    original = connection.settings_dict["NAME"]
+
+    def named(name: str) -> None:
+        settings.DATABASES["default"]["NAME"] = name
+        connection.settings_dict["NAME"] = name
+
+    VAR.mkdir(exist_ok=True)
+    with django_db_blocker.unblock(), lock_path.open("a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        lock.seek(0)
+        if lock.read() != "ready\n":
+            test = connection.settings_dict["TEST"]
+            own_name, test["NAME"] = test.get("NAME"), template
+            try:
+                connection.creation.create_test_db(verbosity, autoclobber=True, serialize=False)
+            finally:
+                test["NAME"] = own_name
+                connection.close()
+                named(original)
+            lock.write("ready\n")
+            lock.flush()
+        _copy_database(connection, template, mine)
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    named(mine)
+    yield
+    with django_db_blocker.unblock():
+        connection.close()
+        named(original)
+        _drop_database(connection, mine)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The xdist controller drops the template its workers copied (django_db_setup)."""
+    if hasattr(session.config, "workerinput"):
+        return
+    from django.db import connections
+    from pytest_django.plugin import blocking_manager_key
+
+    connection = connections["default"]
+    template, lock_path = _template(connection, os.getpid())
+    if lock_path.exists():  # only xdist workers make one, named after this process
+        with session.config.stash[blocking_manager_key].unblock():
+            _drop_database(connection, template)
+        lock_path.unlink()
+
+
 def _redis_port() -> int:
     from django.conf import settings
 

@@ -14,7 +14,8 @@ from planner.models import Application, Disk, VirtualMachine
 from tests.api.support import client_for
 from tests.unit.test_inventory_bounds import BAD_FILES
 
-pytestmark = pytest.mark.django_db
+# One estate for the module (tests/shared.py): each test gets a clean copy of it.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("estate_once")]
 
 
 def _fields(response) -> dict:

@@ -21,7 +21,8 @@ from planner.models import Application, Disk, PlanRevision, SizingRun
 from portal.api.base import ApiViewSet
 from tests.api.support import client_for
 
-pytestmark = pytest.mark.django_db
+# One estate for the module (tests/shared.py): each test gets a clean copy of it.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("estate_once")]
 
 DEEP = 100_000
 

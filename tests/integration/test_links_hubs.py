@@ -33,17 +33,26 @@ from planner.services.estate.rollup import estate_overview
 from planner.services.hub_capacity import hub_figures
 from planner.services.sizing import size_and_save
 from portal.views.whatif import modified_facts, recompute
+from tests.shared import module_rows
 
-pytestmark = pytest.mark.django_db
+# The demo estate, sized, built once for the module (tests/shared.py): each test gets a clean copy.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_once")]
 
 MBIT_PER_GIB = 1024**3 * 8 / 1e6
 
 
+@pytest.fixture(scope="module")
+def demo_once(django_db_setup, django_db_blocker):
+    with module_rows(django_db_blocker):
+        with django_db_blocker.unblock():
+            seed()
+            size_and_save(list(Application.objects.values_list("id", flat=True)))
+        yield
+
+
 @pytest.fixture
-def demo(settings, tmp_path):
+def demo(demo_once, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    seed()
-    size_and_save(list(Application.objects.values_list("id", flat=True)))
 
 
 def resize(app) -> AppResult:

@@ -21,7 +21,9 @@ from pypdf import PdfReader
 from planner.models import Application, Limit
 from planner.models.plans import PlanRevision, PlanTransition, Waiver
 from planner.services import plans
+from tests.conftest import _user
 from tests.factories import ApplicationFactory, BackupTargetFactory, DiskFactory, VmFactory
+from tests.shared import module_rows, refetch
 
 pytestmark = pytest.mark.django_db
 
@@ -384,13 +386,23 @@ def test_a_large_app_gets_its_vm_annex_as_csv(client, alice, carol, app, monkeyp
 # --- verify a PDF --------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="class")
+def signed_once(django_db_setup, django_db_blocker):
+    """An approved revision and its signed PDF, rendered once for the class (tests/shared.py):
+    each test gets a clean copy of the rows."""
+    with module_rows(django_db_blocker):
+        with django_db_blocker.unblock():
+            alice, carol = _user("alice", "owners"), _user("carol", "approvers")
+            rev = plans.submit_revision(plans.create_revision(make_app(alice), alice), alice)
+            rev = plans.approve_revision(rev, carol, "ok")
+            data, _ = plans.revision_pdf(rev)
+        yield rev, data
+
+
 @pytest.fixture
-def signed(alice, carol, app):
-    rev = plans.submit_revision(plans.create_revision(app, alice), alice)
-    rev = plans.approve_revision(rev, carol, "ok")
-    data, _ = plans.revision_pdf(rev)
-    rev.refresh_from_db()
-    return rev, data
+def signed(signed_once, alice):
+    rev, data = signed_once
+    return refetch(rev), data
 
 
 def upload(client, rev, content: bytes | None, name="plan.pdf"):
@@ -400,49 +412,53 @@ def upload(client, rev, content: bytes | None, name="plan.pdf"):
     return client.post(reverse("plan-verify", args=[rev.pk]), data)
 
 
-def test_verify_page_says_whether_the_pdf_matches(client, alice, bob, signed):
-    rev, data = signed
-    as_user(client, alice)
-    page = client.get(reverse("plan-verify", args=[rev.pk]))
-    assert page.status_code == 200 and rev.pdf_sha256 in text(page)
+@pytest.mark.usefixtures("signed_once")
+class TestVerifySigned:
+    """Checking an approved plan's PDF: the PDF is rendered once for these tests."""
 
-    response = upload(client, rev, data)
-    assert response.status_code == 200
-    assert 'data-match="yes"' in response.content.decode()
-    assert "It matches." in text(response)
+    def test_verify_page_says_whether_the_pdf_matches(self, client, alice, bob, signed):
+        rev, data = signed
+        as_user(client, alice)
+        page = client.get(reverse("plan-verify", args=[rev.pk]))
+        assert page.status_code == 200 and rev.pdf_sha256 in text(page)
 
-    altered = data + b"% one byte more is another file\n"  # a PDF reader still opens it
-    response = upload(client, rev, altered, "edited.pdf")
-    assert response.status_code == 200
-    assert 'data-match="no"' in response.content.decode()
-    page = text(response)
-    assert "It does not match." in page and hashlib.sha256(altered).hexdigest() in page
+        response = upload(client, rev, data)
+        assert response.status_code == 200
+        assert 'data-match="yes"' in response.content.decode()
+        assert "It matches." in text(response)
 
+        altered = data + b"% one byte more is another file\n"  # a PDF reader still opens it
+        response = upload(client, rev, altered, "edited.pdf")
+        assert response.status_code == 200
+        assert 'data-match="no"' in response.content.decode()
+        page = text(response)
+        assert "It does not match." in page and hashlib.sha256(altered).hexdigest() in page
 
-@pytest.mark.parametrize(
-    "content, name, message",
-    [
-        (None, "", "Choose the PDF file to check"),
-        (b"", "empty.pdf", "'empty.pdf' is empty: choose the plan's PDF file itself."),
-        (b"PK\x03\x04 a word file", "plan.docx", "'plan.docx' is not a PDF (it does not start"),
-        (b"<html>not a pdf</html>", "plan.pdf", "'plan.pdf' is not a PDF"),
-    ],
-)
-def test_verify_refuses_a_bad_upload_saying_why(client, alice, signed, content, name, message):
-    rev, _ = signed
-    response = upload(as_user(client, alice), rev, content, name)
-    assert response.status_code == 400
-    assert message in text(response)
-    assert "It matches" not in text(response)
+    @pytest.mark.parametrize(
+        "content, name, message",
+        [
+            (None, "", "Choose the PDF file to check"),
+            (b"", "empty.pdf", "'empty.pdf' is empty: choose the plan's PDF file itself."),
+            (b"PK\x03\x04 a word file", "plan.docx", "'plan.docx' is not a PDF (it does not start"),
+            (b"<html>not a pdf</html>", "plan.pdf", "'plan.pdf' is not a PDF"),
+        ],
+    )
+    def test_verify_refuses_a_bad_upload_saying_why(
+        self, client, alice, signed, content, name, message
+    ):
+        rev, _ = signed
+        response = upload(as_user(client, alice), rev, content, name)
+        assert response.status_code == 400
+        assert message in text(response)
+        assert "It matches" not in text(response)
 
-
-@override_settings(PLAN_VERIFY_MAX_UPLOAD_BYTES=1024)
-def test_verify_refuses_an_upload_over_the_limit(client, alice, signed):
-    rev, data = signed
-    response = upload(as_user(client, alice), rev, data)
-    assert response.status_code == 400
-    assert f"'plan.pdf' is {len(data) / 1024:,.0f} KiB, more than the 1 KiB" in text(response)
-    assert "choose the plan's PDF, not another file" in text(response)
+    @override_settings(PLAN_VERIFY_MAX_UPLOAD_BYTES=1024)
+    def test_verify_refuses_an_upload_over_the_limit(self, client, alice, signed):
+        rev, data = signed
+        response = upload(as_user(client, alice), rev, data)
+        assert response.status_code == 400
+        assert f"'plan.pdf' is {len(data) / 1024:,.0f} KiB, more than the 1 KiB" in text(response)
+        assert "choose the plan's PDF, not another file" in text(response)
 
 
 def test_verifying_a_draft_says_nothing_is_stored(client, alice, app):
