@@ -242,6 +242,7 @@ class Recorder:
         self.errors: Counter = Counter()
         self.pending: Counter = Counter()  # 202 "not stored yet, ask again"
         self.error_examples: dict[str, str] = {}
+        self.users_cpu = 0.0  # CPU seconds of the simulated people's threads
 
     def call(self, label: str, session, method: str, url: str, expect=(200,), **kw):
         began = time.perf_counter()
@@ -363,6 +364,8 @@ def owner_loop(base, owner, rec, stop_at, think, import_vms, run_ids, start_at):
                 with rec.lock:
                     rec.errors["plan pdf (api)"] += 1
         time.sleep(rng.expovariate(1 / think))
+    with rec.lock:
+        rec.users_cpu += time.thread_time()
 
 
 def approver_loop(base, approver, rec, stop_at, think, approved, start_at):
@@ -384,6 +387,8 @@ def approver_loop(base, approver, rec, stop_at, think, approved, start_at):
             if r is not None and r.status_code == 200:
                 approved.add(plan["id"])
         time.sleep(rng.expovariate(1 / (think * 2)))
+    with rec.lock:
+        rec.users_cpu += time.thread_time()
 
 
 def faults(stack, args, began, log):
@@ -498,6 +503,210 @@ def percentile(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, max(0, round(q / 100 * len(xs) + 0.5) - 1))]
 
 
+# --- CPU per process class ----------------------------------------------------------------------
+
+CLASSES = (  # in the order printed
+    "gunicorn",
+    "postgres",
+    "sizing workers",
+    "reports worker",
+    "beat",
+    "redis",
+    "load generator",
+    "other (prod.sh, psql)",
+    "sampling /proc",
+)
+WORKERS = ("gunicorn", "sizing workers", "reports worker", "beat")
+
+
+class CpuSampler:
+    """CPU seconds of the stack's processes by class, from /proc/<pid>/stat sampled every
+    second: each process's own utime + stime, plus what its exited children used that was not
+    seen in their own samples (cutime + cstime, which the parent collects when it waits for
+    them: the plan PDF's part processes, a killed worker, the last second of a recycled pool
+    child or a closed connection's backend), counted to the parent's class.
+
+    The stack's processes are prod.sh's session (gunicorn, the Celery workers and their pool
+    children, beat), the PostgreSQL postmaster of the stack's cluster and its children
+    (backends, WAL writer, checkpointer, autovacuum), Redis on the stack's port, and this
+    process (the simulated users' threads, and its own ORM queries)."""
+
+    def __init__(self, stack):
+        self.stack = stack
+        self.tick = os.sysconf("SC_CLK_TCK")
+        # pid -> [class, ppid, own CPU s, children's CPU s] when first seen, and when last seen
+        self.first: dict[int, list] = {}
+        self.last: dict[int, list] = {}
+        self.alive: set[int] = set()
+        self.collected: Counter = Counter()  # by class: see sample()
+        self.own_cpu = 0.0  # the sampling's, in this process: taken off the load generator's
+        self.cmd: dict[int, str] = {}
+        self.started = False  # after the first sample, a new process's CPU all counts
+        self.machine = self._machine()
+        self.lock = threading.Lock()
+        self.stop_event = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def _stat(self, pid: int) -> tuple[int, int, float, float] | None:
+        """(ppid, session id, own CPU s, waited-for children's CPU s), or None when gone."""
+        try:
+            raw = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return None
+        f = raw[raw.rindex(")") + 2 :].split()  # fields from the 3rd (state) on
+        own = (int(f[11]) + int(f[12])) / self.tick  # utime, stime
+        return int(f[1]), int(f[3]), own, (int(f[13]) + int(f[14])) / self.tick
+
+    @staticmethod
+    def _machine() -> tuple[float, float]:
+        """(busy, all) CPU seconds of the whole machine so far, from /proc/stat."""
+        f = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:8]]
+        tick = os.sysconf("SC_CLK_TCK")
+        return (sum(f) - f[3] - f[4]) / tick, sum(f) / tick
+
+    def machine_busy(self) -> tuple[float, float]:
+        """CPU seconds the whole machine (everything on it) was busy since start, of all."""
+        now = self._machine()
+        return now[0] - self.machine[0], now[1] - self.machine[1]
+
+    def write_processes(self, path: Path) -> None:
+        """Each process's CPU seconds since start(), largest first (which ones make a class)."""
+        with self.lock:
+            rows = sorted(
+                (
+                    (v[2] - self.first[pid][2] + v[3] - self.first[pid][3], pid, v[0])
+                    for pid, v in self.last.items()
+                ),
+                reverse=True,
+            )
+        lines = [
+            "# CPU s since the first sample: a process's own plus the exited children it collected"
+            " (pool children, backends); the classes' totals count each process once."
+        ]
+        lines += [
+            f"{cpu:8.2f} s  {pid:>7}  {cls:<22} {self.cmd.get(pid, '?')}" for cpu, pid, cls in rows
+        ]
+        path.write_text("\n".join(lines) + "\n")
+
+    def _postmaster(self) -> int | None:
+        where = self.stack.dir / "pg"
+        if (where / "location").exists():
+            where = Path((where / "location").read_text().strip())
+        try:
+            return int((where / "data" / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def _redis(self) -> int | None:
+        try:
+            return int((self.stack.dir / "redis" / "redis.pid").read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def _classify(self, pid: int, ppid: int, sid: int, postmaster, redis) -> str | None:
+        if pid == os.getpid():
+            return "load generator"
+        if postmaster and postmaster in (pid, ppid):
+            return "postgres"
+        if pid == redis:
+            return "redis"
+        if not self.stack.proc or sid != self.stack.proc.pid:
+            return None
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            return None
+        if "gunicorn" in cmd:
+            return "gunicorn"
+        if "celery" in cmd and " beat" in cmd:
+            return "beat"
+        if "celery" in cmd and "-Q sizing" in cmd:
+            return "sizing workers"
+        if "celery" in cmd and "-Q reports" in cmd:
+            return "reports worker"
+        if ppid in self.last:  # a worker's helper process (a PDF part): its parent's class
+            return self.last[ppid][0]
+        return "other (prod.sh, psql)"
+
+    def sample(self) -> None:
+        began = time.thread_time()
+        postmaster, redis = self._postmaster(), self._redis()
+        stats = {}
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit() and (st := self._stat(int(entry.name))) is not None:
+                stats[int(entry.name)] = st
+        seen: dict[int, list] = {}
+
+        def classify(pid: int) -> str | None:
+            if pid in seen:
+                return seen[pid][0]
+            st = stats[pid]
+            known = self.last.get(pid)
+            if known and known[2] <= st[2]:  # the same process (CPU never goes down)
+                cls = known[0]
+            else:
+                cls = self._classify(pid, st[0], st[1], postmaster, redis)
+                if cls == "other (prod.sh, psql)" and st[0] in stats and st[0] != pid:
+                    # A helper process (a PDF part) started with its parent: the parent's class.
+                    parent = classify(st[0])
+                    cls = parent if parent in WORKERS else cls
+            if cls:
+                seen[pid] = [cls, st[0], st[2], st[3]]
+                if pid not in self.cmd or not known:
+                    try:
+                        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+                        self.cmd[pid] = raw.replace(b"\0", b" ").decode(errors="replace")[:100]
+                    except OSError:
+                        self.cmd[pid] = "?"
+            return cls
+
+        with self.lock:
+            for pid in stats:
+                classify(pid)
+            # A child seen before and gone now was collected by its parent: when the parent is
+            # still here, its children's CPU now holds all the child used, of which the part in
+            # the child's own samples is counted on its own.
+            for pid in self.alive - set(seen):
+                _, ppid, own, children = self.last[pid]
+                if ppid in seen and ppid in self.last:
+                    self.collected[self.last[ppid][0]] += own + children
+            for pid, v in seen.items():
+                old = self.last.get(pid)
+                if pid not in self.first or (old and old[2] > v[2]):  # new, or a reused pid
+                    # Started after the first sample: all of its CPU is the load's.
+                    self.first[pid] = [v[0], v[1], 0.0, 0.0] if self.started else list(v)
+                self.last[pid] = v
+            self.alive = set(seen)
+            self.started = True
+            self.own_cpu += time.thread_time() - began
+
+    def start(self) -> None:
+        self.sample()
+
+        def run():
+            while not self.stop_event.wait(1.0):
+                self.sample()
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+
+    def totals(self, stop: bool = False) -> Counter:
+        """CPU seconds by class since start() (sampled now); ``stop`` ends the sampling."""
+        if stop:
+            self.stop_event.set()
+            if self.thread:
+                self.thread.join()
+        self.sample()
+        out: Counter = Counter()
+        with self.lock:
+            for pid, (cls, _, own, children) in self.last.items():
+                out[cls] += own - self.first[pid][2] + children - self.first[pid][3]
+            out.subtract(self.collected)
+            out["load generator"] -= self.own_cpu
+            out["sampling /proc"] = self.own_cpu
+        return out
+
+
 # --- main ---------------------------------------------------------------------------------------
 
 
@@ -519,6 +728,8 @@ def main() -> int:
 
         connections.close_all()
         rec, run_ids, approved, fault_log = Recorder(), set(), set(), []
+        cpu = CpuSampler(stack)
+        cpu.start()
         began = time.monotonic()
         stop_at = began + args.duration
 
@@ -559,8 +770,12 @@ def main() -> int:
         for t in threads:
             t.join()
         elapsed = time.monotonic() - began
+        cpu_load = cpu.totals()
+        busy_load = cpu.machine_busy()
 
         statuses, waited = settle(run_ids, args.settle)
+        cpu_settled = cpu.totals(stop=True)
+        cpu.write_processes(stack.dir / "cpu-by-process.txt")
         from planner.models import RunStatus, VirtualMachine
 
         imported = {
@@ -637,6 +852,25 @@ def main() -> int:
                 f"  {name:<28}{len(xs):>6} pages  p50 {statistics.median(xs):>6.0f} ms  "
                 f"p95 {percentile(xs, 95):>6.0f} ms"
             )
+    print(
+        f"CPU seconds by process class (/proc utime+stime), during the load and until its runs "
+        f"and PDFs had finished; ms of CPU per request ({total} requests):"
+    )
+    print(f"  {'class':<24}{'load s':>9}{'+settle s':>11}{'ms/req':>9}{'ms/req+settle':>15}")
+    for cls in CLASSES:
+        a, b = cpu_load[cls], cpu_settled[cls]
+        print(f"  {cls:<24}{a:>9.1f}{b:>11.1f}{a / total * 1000:>9.1f}{b / total * 1000:>15.1f}")
+    print(
+        f"  (of the load generator's, the simulated people's threads: {rec.users_cpu:.1f} s, "
+        f"{rec.users_cpu / total * 1000:.1f} ms/req)"
+    )
+    a, b = sum(cpu_load.values()), sum(cpu_settled.values())
+    print(f"  {'all':<24}{a:>9.1f}{b:>11.1f}{a / total * 1000:>9.1f}{b / total * 1000:>15.1f}")
+    print(
+        f"  machine during the load: {busy_load[1]:.0f} CPU s, {busy_load[0]:.0f} busy "
+        f"({busy_load[0] / busy_load[1]:.0%}), {a:.0f} of them the stack's and this process's "
+        f"(per process: {STACK}/cpu-by-process.txt)"
+    )
     worst = max(percentile(rec.samples[p], 95) for p in PAGES if rec.samples.get(p))
     print(f"p95_ms: {worst:.0f}")
     return 1 if problems else 0

@@ -5,8 +5,9 @@
 # The reference deployment (systemd units, HTTPS proxy) is in docs/deploy.md.
 #
 # Knobs (environment): PORT, PG_PORT, REDIS_PORT, PROD_DIR (default var/prod), SIZING_WORKERS
-# (separate sizing worker processes, default 1, each with one pool process per CPU), and
-# SEED_DEMO_ARGS (arguments of the first seed_demo, e.g. "--apps 1000 --vms 10000").
+# (separate sizing worker processes, default 1), SIZING_CONCURRENCY (pool processes of each,
+# default one per CPU), WEB_WORKERS (gunicorn's, default 2 x CPUs + 1), and SEED_DEMO_ARGS
+# (arguments of the first seed_demo, e.g. "--apps 1000 --vms 10000").
 # bench/load.py starts this script with its own ports and directory and kills a worker.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,8 @@ export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/planner" DB_CONN_MAX
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" LOG_FORMAT=json
 PY=.venv/bin/python
 CPUS=$(nproc)
+SIZING_CONCURRENCY=${SIZING_CONCURRENCY:-$CPUS}
+WEB_WORKERS=${WEB_WORKERS:-$((2 * CPUS + 1))}
 
 pids=() workers=()
 cleanup() {
@@ -77,7 +80,7 @@ rm -f "$PROD/stopping"
 # Workers run at a lower CPU priority (Nice=10 in deploy/systemd): on one host, pages come first
 # and background work takes what they leave.
 for n in $(seq 1 "$SIZING_WORKERS"); do
-  supervise "$PROD/sizing$n.pid" nice -n 10 .venv/bin/celery -A portal worker -Q sizing -c "$CPUS" \
+  supervise "$PROD/sizing$n.pid" nice -n 10 .venv/bin/celery -A portal worker -Q sizing -c "$SIZING_CONCURRENCY" \
     -n "sizing$n@%h" --loglevel INFO >>"$PROD/log/sizing$n.log" 2>&1 &
   workers+=($!)
 done
@@ -86,9 +89,9 @@ supervise "$PROD/reports.pid" nice -n 10 .venv/bin/celery -A portal worker -Q re
 workers+=($!)
 .venv/bin/celery -A portal beat --schedule "$PROD/celerybeat-schedule" --loglevel INFO >>"$PROD/log/beat.log" 2>&1 &
 pids+=($!)
-echo "prod: PostgreSQL 127.0.0.1:$PG_PORT, Redis 127.0.0.1:$REDIS_PORT, sizing workers: $SIZING_WORKERS x $CPUS, reports (1), beat"
-echo "prod: gunicorn on http://127.0.0.1:$PORT/ ($((2 * CPUS + 1)) workers); logs in $PROD/log/. Ctrl-C stops"
-.venv/bin/gunicorn portal.wsgi -w $((2 * CPUS + 1)) -b "127.0.0.1:$PORT" --access-logfile - \
+echo "prod: PostgreSQL 127.0.0.1:$PG_PORT, Redis 127.0.0.1:$REDIS_PORT, sizing workers: $SIZING_WORKERS x $SIZING_CONCURRENCY, reports (1), beat"
+echo "prod: gunicorn on http://127.0.0.1:$PORT/ ($WEB_WORKERS workers); logs in $PROD/log/. Ctrl-C stops"
+.venv/bin/gunicorn portal.wsgi -w "$WEB_WORKERS" -b "127.0.0.1:$PORT" --access-logfile - \
   --graceful-timeout 20 --timeout 60 >>"$PROD/log/web.log" 2>&1 &
 pids+=($!)
 wait "${pids[-1]}"

@@ -137,7 +137,8 @@ def plan_run(run_id: int, enqueue: Callable[[int, int], None] | None = None) -> 
         run = SizingRun.objects.get(pk=run_id)
         if run.finished:
             return []
-        if claimed:
+        # Claimed again after its chunks could not be published (_publish_chunks): they exist.
+        if claimed and not RunChunk.objects.filter(run_id=run_id).exists():
             _create_chunks(run)
             run.refresh_from_db()
     indexes = list(
@@ -147,13 +148,28 @@ def plan_run(run_id: int, enqueue: Callable[[int, int], None] | None = None) -> 
     )
     if not indexes:
         advance_run(run_id, enqueue)
-    for index in indexes:
-        (enqueue or _enqueue_chunk)(run_id, index)
-    return indexes
+    return indexes if _publish_chunks(run_id, indexes, enqueue) else []
 
 
 def _enqueue_chunk(run_id: int, index: int) -> None:
     queue.enqueue(queue.SIZE_CHUNK, run_id, index)
+
+
+def _publish_chunks(run_id: int, indexes, enqueue: Callable[[int, int], None] | None) -> bool:
+    """Publish chunks of a running run. When the broker refuses (Redis down or restarting),
+    the run goes back to ``pending`` and undispatched, so the beat sweep dispatches it again
+    and plan_run publishes the chunks not done yet (a chunk published twice is harmless);
+    otherwise the task that was publishing them ends and they would never run."""
+    try:
+        for index in indexes:
+            (enqueue or _enqueue_chunk)(run_id, index)
+    except Exception as exc:  # kombu raises OperationalError; any failure leaves it to the sweep
+        SizingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+            status=RunStatus.PENDING, dispatched_at=None
+        )
+        log.warning("run %s: broker unavailable, chunks left for the sweep: %s", run_id, exc)
+        return False
+    return True
 
 
 def _create_chunks(run: SizingRun) -> None:
@@ -282,12 +298,13 @@ def advance_run(run_id: int, enqueue: Callable[[int, int], None] | None = None) 
             pk=run_id, status=RunStatus.RUNNING, phase=RunPhase.FIGURES
         ).update(phase=RunPhase.ASSESS)
     ):
-        for index in (
+        _publish_chunks(
+            run_id,
             RunChunk.objects.filter(run_id=run_id, phase=RunPhase.ASSESS)
             .exclude(status__in=ENDED)
-            .values_list("index", flat=True)
-        ):
-            (enqueue or _enqueue_chunk)(run_id, index)
+            .values_list("index", flat=True),
+            enqueue,
+        )
     finish_run_if_done(run_id)
 
 

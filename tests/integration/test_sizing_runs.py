@@ -107,6 +107,27 @@ def test_redis_down_leaves_the_run_pending_and_the_sweep_dispatches_it(estate, r
     assert VmResult.objects.count() == opted_in_vms()
 
 
+def test_chunks_refused_by_a_dead_broker_leave_the_run_to_the_sweep(estate, redis, start_worker):
+    # plan_run claimed the run and then met Redis down (restarting): its chunks were never
+    # published. The run goes back to pending, and the sweep's dispatch finishes it.
+    run = runs.request_run(trigger=Trigger.MANUAL, dispatch=False)
+    redis.stop()
+    assert runs.plan_run(run.pk) == []
+    run.refresh_from_db()
+    assert run.status == RunStatus.PENDING
+    assert run.dispatched_at is None
+    chunks = list(RunChunk.objects.filter(run=run).values_list("index", "phase"))
+    assert chunks  # made once, kept for the next claim
+    redis.start()
+    start_worker()
+    assert runs.dispatch_pending_runs() == 1
+    run = runs.wait_for(run, timeout=120)
+    assert run.status == RunStatus.SUCCEEDED
+    assert list(RunChunk.objects.filter(run=run).values_list("index", "phase")) == chunks
+    assert run.done_chunks == run.total_chunks == len(chunks)
+    assert VmResult.objects.count() == opted_in_vms()
+
+
 def test_queued_run_survives_a_redis_crash(estate, redis, start_worker):
     run = runs.request_run(trigger=Trigger.MANUAL)  # queued, no worker yet
     run.refresh_from_db()
