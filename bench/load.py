@@ -91,6 +91,9 @@ class Stack:
             "SEED_DEMO_ARGS": f"--apps {args.apps} --vms {args.vms}",
             # A killed worker's unacknowledged tasks go back to the queue after this long.
             "CELERY_VISIBILITY_TIMEOUT": "30",
+            # A run published just as Redis shut down is lost in the broker: the sweep publishes
+            # it again after this long (10 min by default, longer than the settle time).
+            "RUN_REDISPATCH_SECONDS": "60",
             # 52 users sign in from one address within seconds.
             "API_THROTTLE_TOKEN": "100000/min",
             "RESIZE_COALESCE_SECONDS": "2",

@@ -389,6 +389,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 HUB_RETRIES = envint("HUB_RETRIES", 5)
 # Edits of an app re-size it after this many seconds of quiet (ten quick edits, one run).
 RESIZE_COALESCE_SECONDS = envint("RESIZE_COALESCE_SECONDS", 5)
+# The beat sweep publishes again a run still pending this long after it was published: a message
+# Redis lost (published as it shut down) would leave the run waiting for ever. A duplicate is
+# harmless (the first plan_run claims the run), so the only cost of a short wait is duplicate work
+# behind a long queue. bench/load.py shortens it to fit its settle time.
+RUN_REDISPATCH_SECONDS = envint("RUN_REDISPATCH_SECONDS", 600)
 SIZING_CHUNK_VMS = envint("SIZING_CHUNK_VMS", 500)
 # Fault-injection tests hold a chunk open this long so they can kill its worker mid-chunk.
 SIZING_CHUNK_DELAY_SECONDS = float(envstr("SIZING_CHUNK_DELAY_SECONDS", "0") or 0)

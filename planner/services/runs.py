@@ -42,7 +42,6 @@ from planner.services import notifications, sizing
 log = logging.getLogger(__name__)
 
 MAX_CHUNK_ATTEMPTS = 3
-REDISPATCH_AFTER = timedelta(minutes=10)
 ENDED = (RunStatus.SUCCEEDED, RunStatus.FAILED)
 
 
@@ -107,7 +106,7 @@ def dispatch_run(run_id: int, countdown: float = 0) -> bool:
 def dispatch_pending_runs() -> int:
     """The beat sweep: publish runs whose publish failed, or that were lost in the broker."""
     now = timezone.now()
-    stale = now - REDISPATCH_AFTER
+    stale = now - timedelta(seconds=settings.RUN_REDISPATCH_SECONDS)
     due = (
         SizingRun.objects.filter(status=RunStatus.PENDING)
         .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))

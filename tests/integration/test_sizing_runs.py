@@ -188,3 +188,25 @@ def test_ten_quick_edits_make_one_run(estate):
     run_ids = {runs.request_app_resize(app).pk for _ in range(10)}
     assert len(run_ids) == 1
     assert SizingRun.objects.filter(application=app, trigger=Trigger.EDIT).count() == 1
+
+
+def test_a_run_lost_in_the_broker_is_published_again_after_the_redispatch_wait(
+    estate, redis, settings
+):
+    """A run published just as Redis shut down (the message lost, the run marked published)
+    waits RUN_REDISPATCH_SECONDS, then the sweep publishes it again; not before."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.RUN_REDISPATCH_SECONDS = 60
+    run = runs.request_run(trigger=Trigger.MANUAL, dispatch=False)
+    published = SizingRun.objects.filter(pk=run.pk)
+    published.update(dispatched_at=timezone.now() - timedelta(seconds=50), dispatch_attempts=1)
+    assert runs.dispatch_pending_runs() == 0
+    published.update(dispatched_at=timezone.now() - timedelta(seconds=61))
+    assert runs.dispatch_pending_runs() == 1
+    run.refresh_from_db()
+    assert run.status == RunStatus.PENDING and run.dispatch_attempts == 2
+    assert run.dispatched_at > timezone.now() - timedelta(seconds=10)
+    assert runs.dispatch_pending_runs() == 0  # published again: waits its turn once more
