@@ -383,6 +383,11 @@ PLAN_PDF_PARALLEL = envbool("PLAN_PDF_PARALLEL", True)
 # this many items, one process after another, each holding its chunk's boxes only (a 1,000-VM
 # annex A in one piece: 350 MiB); 0: each annex in one piece.
 PLAN_PDF_ITEMS_PER_PART = envint("PLAN_PDF_ITEMS_PER_PART", 250)
+# How many of those processes render at once. Two on the two-core machine the product is sized
+# for: a third only shares the same cores and holds its boxes meanwhile (bench/pdf_plan.py, quiet:
+# the 1,000-VM plan 13.8 s and 325 MiB PSS with three, 12.8 s and 284 MiB with two; 200 VMs 3.5 s
+# either way).
+PLAN_PDF_PROCESSES = envint("PLAN_PDF_PROCESSES", 2)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Hub syncs: retries of one ARM request (429 after its Retry-After, 5xx, resets) before the sync
 # fails and says so on the connection.

@@ -239,13 +239,13 @@ def render_parts(
     *,
     items_per_part: int,
     on_sizes,
-    max_processes: int = 3,
+    max_processes: int = 2,
 ) -> tuple[list[Part], object]:
     """Render the parts in forked processes at once; their Parts in order, and what
     ``on_sizes(sizes)`` returned (called in this process once every page's size is known,
     while the parts are still being written). A part that is a run of more than
     ``items_per_part`` items (0: none) is rendered as a chain of chunks, one process at a time.
-    At most ``max_processes`` render at once (the plan and its two annexes: three).
+    At most ``max_processes`` render at once (``PLAN_PDF_PROCESSES``: one per core).
     """
     lanes = [
         _Lane(

@@ -644,6 +644,7 @@ def plan_to_pdf(html: str, *, fetcher: LockedURLFetcher | None = None) -> tuple[
             _refuse_attachments,
             items_per_part=getattr(settings, "PLAN_PDF_ITEMS_PER_PART", 250),
             on_sizes=stamp,
+            max_processes=max(1, getattr(settings, "PLAN_PDF_PROCESSES", 2)),
         )
     except FetchRefused as exc:
         raise RenderError(f"The plan template names a forbidden resource: {exc}") from None
