@@ -13,8 +13,10 @@ in the first query's order. Used by the portal's tables and the API's estate lis
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+
+from planner.models import VirtualMachine
 
 
 def page_rows(queryset, key: slice, total: int | None = None) -> list:
@@ -59,3 +61,13 @@ def subcount(queryset, field: str):
         ),
         Value(0),
     )
+
+
+def vm_counts(total: str, protected: str) -> dict:
+    """The annotations of an app's VMs and opted-in VMs, under the given names: one definition
+    for the portal's app tables and the API's app list."""
+    vms = VirtualMachine.objects.filter(application=OuterRef("pk"))
+    return {
+        total: subcount(vms, "application"),
+        protected: subcount(vms.filter(opted_in=True), "application"),
+    }

@@ -10,7 +10,6 @@ recovery" needs a reason, recorded with who decided and when.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
@@ -44,7 +43,7 @@ from portal.api.base import (
 from portal.api.filters import ApplicationFilter, DrillFilter
 from portal.api.pagination import IdsFirstPagination
 from portal.api.permissions import EstatePermission
-from portal.paging import subcount
+from portal.paging import vm_counts
 
 User = get_user_model()
 
@@ -309,15 +308,7 @@ class ApplicationViewSet(
             Application.objects.for_user(self.request.user)
             .select_related("owner", "no_protection_by", "result")
             .defer("result__detail")
-            .annotate(
-                vm_count=subcount(
-                    VirtualMachine.objects.filter(application=OuterRef("pk")), "application"
-                ),
-                protected_vm_count=subcount(
-                    VirtualMachine.objects.filter(application=OuterRef("pk"), opted_in=True),
-                    "application",
-                ),
-            )
+            .annotate(**vm_counts("vm_count", "protected_vm_count"))
         )
 
     def application_of(self, obj):

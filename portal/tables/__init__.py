@@ -18,7 +18,7 @@ from django_tables2.utils import signature
 
 from planner.models import Application, Disk, RunError, SizingRun, VirtualMachine
 from planner.units import fmt_duration, fmt_gib, fmt_money
-from portal.paging import page_rows, subcount
+from portal.paging import page_rows, subcount, vm_counts
 
 ATTRS = {"class": "table"}
 
@@ -163,15 +163,7 @@ class ApplicationTable(Table):
         return (
             queryset.select_related("owner", "source_cloud", "recovery_target", "result")
             .defer("result__detail")
-            .annotate(
-                n_vms=_subcount(
-                    VirtualMachine.objects.filter(application=OuterRef("pk")), "application"
-                ),
-                n_protected=_subcount(
-                    VirtualMachine.objects.filter(application=OuterRef("pk"), opted_in=True),
-                    "application",
-                ),
-            )
+            .annotate(**vm_counts("n_vms", "n_protected"))
         )
 
     def render_tier(self, record):
