@@ -7,7 +7,6 @@ from django.shortcuts import render
 from django_tables2 import RequestConfig
 
 from planner.exports import csv_response
-from portal.forms.widgets import python_selects
 
 PER_PAGE_CHOICES = (25, 50, 100, 250, 500)
 DEFAULT_PER_PAGE = 50
@@ -24,7 +23,6 @@ def per_page(request, default: int = DEFAULT_PER_PAGE) -> int:
 def build_table(request, *, queryset, filterset_class, table_class, exclude=(), size=None):
     """The filtered, sorted table (paginated unless ``size`` is 0) and its FilterSet."""
     filterset = filterset_class(request.GET or None, queryset=queryset, request=request)
-    python_selects(filterset.form)  # the same HTML, without a template per option
     # A refused filter (a search too long, a choice that does not exist) lists nothing rather
     # than everything: the form says what to correct.
     rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else queryset.none()
