@@ -99,9 +99,6 @@ class Table(tables.Table):
         self.rows = FastBoundRows(data=self.data, table=self, pinned_data=self.pinned_data)
 
 
-_subcount = subcount  # portal/paging.py: shared with the API's lists
-
-
 def badge(text: str, kind: str) -> str:
     return format_html('<span class="badge badge-{}">{}</span>', kind, text)
 
@@ -325,7 +322,7 @@ class SizingRunTable(Table):
     @staticmethod
     def rows(queryset):
         return queryset.select_related("application", "requested_by").annotate(
-            n_errors=_subcount(RunError.objects.filter(run=OuterRef("pk")), "run")
+            n_errors=subcount(RunError.objects.filter(run=OuterRef("pk")), "run")
         )
 
     def render_id(self, value):
