@@ -25,7 +25,8 @@ test: install
 	bash scripts/test.sh
 
 test-fast:
-	env -u DATABASE_URL .venv/bin/python -m pytest -n "$${TEST_WORKERS:-auto}" -q tests/unit tests/web
+	env -u DATABASE_URL -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX="$(CURDIR)/var/pycache" \
+	  .venv/bin/python -m pytest -n "$${TEST_WORKERS:-auto}" -q tests/unit tests/web
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .

@@ -13,6 +13,12 @@
 # on both, so once is enough. pytest's exit status 5 (every test left out) is a pass there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Python's bytecode and pytest's rewritten test modules kept under var/pycache, even where the
+# environment says PYTHONDONTWRITEBYTECODE: else every process of the passes (xdist workers,
+# Celery workers, manage.py in a subprocess) compiles the project and the tests again (a
+# worker's collection of the suite: 8.3 s of CPU without, 5.4 s with).
+export PYTHONPYCACHEPREFIX="$PWD/var/pycache"
+unset PYTHONDONTWRITEBYTECODE
 PG_PORT=${PG_PORT:-55432}
 PG_DIR=var/test-pg
 WORKERS=(-n "${TEST_WORKERS:-auto}")
