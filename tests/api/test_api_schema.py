@@ -16,8 +16,10 @@ import schemathesis
 from django.contrib.staticfiles import finders
 from django.core import signals
 from django.db import close_old_connections
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
+from schemathesis import Case
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import (
@@ -62,6 +64,8 @@ def wsgi_in_test_transaction(db):
 
 # Loaded once, at collection: generating the schema reads no database.
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application, config=CONFIG)
+OPERATIONS = [result.ok() for result in schema.get_all_operations()]
+ROLES = ("owner", "approver", "operator")
 # The same examples on every run, so CI is reproducible; SCHEMA_FUZZ=1 explores new ones (run
 # it on PostgreSQL too: it found offsets PostgreSQL refuses that SQLite took).
 BOUNDED = settings(
@@ -72,6 +76,27 @@ BOUNDED = settings(
     database=None,
 )
 
+# An operation's examples, drawn once per process and sent with each role's token: drawing
+# them (Hypothesis) cost more CPU than the requests themselves, three times over.
+_drawn: dict[str, list[Case]] = {}
+
+
+def examples(operation) -> list[Case]:
+    """The operation's generated cases, valid and invalid (the configured modes), as many as
+    Hypothesis runs its test for with BOUNDED."""
+    if operation.label not in _drawn:
+        modes = CONFIG.projects.default.generation_for(operation=operation, phase="fuzzing").modes
+        drawn: list[Case] = []
+
+        @given(st.one_of([operation.as_strategy(generation_mode=mode) for mode in modes]))
+        @BOUNDED
+        def draw(case):
+            drawn.append(case)
+
+        draw()
+        _drawn[operation.label] = drawn
+    return _drawn[operation.label]
+
 
 def _token_headers(user) -> dict:
     from rest_framework.authtoken.models import Token
@@ -79,22 +104,18 @@ def _token_headers(user) -> dict:
     return {"Authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
 
 
-@schema.parametrize()
-@BOUNDED
-def test_schema_holds_for_an_owner(case, estate, users, wsgi_in_test_transaction):
-    case.call_and_validate(headers=_token_headers(users["owner"]), checks=CHECKS)
-
-
-@schema.parametrize()
-@BOUNDED
-def test_schema_holds_for_an_approver(case, estate, users, wsgi_in_test_transaction):
-    case.call_and_validate(headers=_token_headers(users["approver"]), checks=CHECKS)
-
-
-@schema.parametrize()
-@BOUNDED
-def test_schema_holds_for_an_operator(case, estate, users, wsgi_in_test_transaction):
-    case.call_and_validate(headers=_token_headers(users["operator"]), checks=CHECKS)
+# Every operation with an owner's, an approver's and an operator's token, one test each; the
+# three of an operation next to each other, so that one xdist worker runs them off one draw.
+@pytest.mark.parametrize(
+    ("operation", "role"),
+    [pytest.param(op, role, id=f"{op.label}-{role}") for op in OPERATIONS for role in ROLES],
+)
+def test_schema_holds(operation, role, estate, users, wsgi_in_test_transaction):
+    headers = _token_headers(users[role])
+    cases = examples(operation)
+    assert cases, operation.label
+    for case in cases:
+        case.call_and_validate(headers=headers, checks=CHECKS)
 
 
 # --- the schema and the docs, read directly -----------------------------------------------------
