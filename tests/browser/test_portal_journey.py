@@ -84,6 +84,12 @@ def test_owner_journey(demo, live_server, start_worker, browser_page, output_dir
     page.fill("#id_rpo_minutes", "1 d")
     page.select_option("#id_source_cloud", label="ASH Frankfurt")
     page.wait_for_load_state("networkidle")
+    # htmx swaps the re-rendered form in after its answer: on a busy machine that can come
+    # after "network idle" (seen in a PostgreSQL pass), so wait for the swap, then read.
+    source_gone = page.locator(
+        "#id_recovery_target option", has_text=re.compile(r"^\s*ASH Frankfurt\s*$")
+    )
+    expect(source_gone).to_have_count(0)
     target_options = page.locator("#id_recovery_target option").all_inner_texts()
     assert "ASH Frankfurt" not in target_options  # never the source cloud
     page.select_option("#id_recovery_target", label="ASH Munich")
