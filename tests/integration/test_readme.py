@@ -72,6 +72,8 @@ TEST_ONLY = (
     "DATABASE_URL",
     "VAR_DIR",
     "PYTEST_CURRENT_TEST",
+    # scripts/test.sh's: the copy's bytecode stays in the copy (removed with it).
+    "PYTHONPYCACHEPREFIX",
 )
 
 
