@@ -12,20 +12,26 @@ for each, the median CPU milliseconds per request (this process's CPU time: Pyth
 and SQLite; the load test's PostgreSQL spends its share in its own process), the wall median,
 and the queries of one request. Then, with --profile N, the top N functions by cumulative time
 over --runs requests of each page (apart from the timed requests), overall and in the project's
-code. On a shared machine compare CPU, not wall times. The last line reads
+code. With --gc-freeze, every page is opened once and the collector then tuned as gunicorn's
+workers tune it (deploy/gunicorn.conf.py: freeze, thresholds) before anything is timed; with
+--gc-stats, a line `gc:` gives the collector's CPU per request over the timed requests. On a
+shared machine compare CPU, not wall times. The last line reads
 `cpu_ms: <CPU per page in the load test's mix>` (bench/load.py's owners open the dashboard 3
 times, the app list 2, the VM list 2, an app page 4 and a run page once in 12 pages).
 
     .venv/bin/python bench/page_cpu.py [--users 200] [--runs 30] [--profile 15] [--keep]
+        [--gc-freeze] [--gc-stats]
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import os
 import pstats
+import runpy
 import statistics
 import subprocess
 import sys
@@ -57,6 +63,10 @@ def main() -> int:
     p.add_argument("--profile", type=int, default=0, help="print the top N functions per page")
     p.add_argument("--pages", default="", help="comma-separated labels to measure (default all)")
     p.add_argument("--redis-port", type=int, default=6491)
+    p.add_argument(
+        "--gc-freeze", action="store_true", help="tune the collector as gunicorn's workers do"
+    )
+    p.add_argument("--gc-stats", action="store_true", help="print the collector's CPU per request")
     p.add_argument(
         "--keep", action="store_true", help="reuse var/bench/page_cpu-APPS-VMS-USERS.sqlite3"
     )
@@ -143,6 +153,15 @@ def run(args, db: Path, fresh: bool) -> int:
         assert response.status_code in (200, 202), (url, response.status_code)
         return response.status_code
 
+    if args.gc_freeze:  # as a worker that has served each page once (deploy/gunicorn.conf.py)
+        for _, client, url in pages:
+            fetch(client, url())
+        runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))["tune_gc"]()
+    collections: list[float] = []  # the collector's CPU, start and stop of each collection
+
+    def on_gc(phase: str, info: dict) -> None:
+        collections.append(time.process_time())
+
     print(f"median of {args.runs} requests each (after one warm-up); CPU = this process's time")
     print(f"  {'page':<24}{'CPU ms':>9}{'wall ms':>9}{'queries':>9}")
     profiles, medians = {}, {}
@@ -157,12 +176,17 @@ def run(args, db: Path, fresh: bool) -> int:
         with connection.execute_wrapper(counter):
             status = fetch(client, url())
         cpu, wall = [], []
+        if args.gc_stats:
+            gc.collect(0)  # a collection does not start inside the callback being added
+            gc.callbacks.append(on_gc)
         for _ in range(args.runs):
             u = url()
             c0, w0 = time.process_time(), time.perf_counter()
             fetch(client, u)
             cpu.append((time.process_time() - c0) * 1000)
             wall.append((time.perf_counter() - w0) * 1000)
+        if args.gc_stats:
+            gc.callbacks.remove(on_gc)
         if args.profile:  # apart: the profiler's own cost is not in the figures above
             profiles[label] = prof = cProfile.Profile()
             for _ in range(args.runs):
@@ -192,6 +216,14 @@ def run(args, db: Path, fresh: bool) -> int:
                 f"{args.runs} requests ---"
             )
             print(body.rstrip().replace(str(ROOT) + "/", "").replace(sys.prefix + "/", ""))
+    if args.gc_stats:
+        pairs = list(zip(collections[::2], collections[1::2], strict=True))
+        timed = args.runs * len(medians)
+        print(
+            f"\ngc: {sum(b - a for a, b in pairs) * 1000 / timed:.2f} CPU ms per request, "
+            f"{len(pairs)} collections in {timed} timed requests"
+            + (" (frozen, deploy/gunicorn.conf.py)" if args.gc_freeze else "")
+        )
     weighed = {label: w for label, w in MIX.items() if label in medians}
     if weighed:
         mix = sum(medians[label] * w for label, w in weighed.items()) / sum(weighed.values())
