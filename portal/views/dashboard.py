@@ -122,13 +122,17 @@ def dashboard(request):
                 F("result__blocking_count").desc(nulls_last=True), "tier", "name"
             )[:ATTENTION]
         )
+    # Each app's first blocking finding: all the findings of these few apps, the blocking ones
+    # picked here. Filtered by severity in SQL, SQLite walks the severity index (every blocking
+    # finding of the estate: 3 ms on 10,000 VMs) rather than the apps' (0.2 ms).
     first_blocking = {}
-    for app_id, code, message in (
-        Finding.objects.filter(application__in=[a.pk for a in attention], severity="blocking")
+    for app_id, code, message, severity in (
+        Finding.objects.filter(application__in=[a.pk for a in attention])
         .order_by("application_id", "code")
-        .values_list("application_id", "code", "message")
+        .values_list("application_id", "code", "message", "severity")
     ):
-        first_blocking.setdefault(app_id, (code, message))
+        if severity == "blocking":
+            first_blocking.setdefault(app_id, (code, message))
     for app in attention:
         app.first_blocking = first_blocking.get(app.pk)
     statuses = plan_statuses(shown)
