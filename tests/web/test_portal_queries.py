@@ -282,3 +282,33 @@ def test_dashboard_totals_as_the_database_adds_them(client, alice, bob, monkeypa
     protected = opted_in.exclude(application__scheme=Scheme.NONE).count()
     assert 0 < protected < opted_in.count()
     assert f"{protected} of 18 opted in" in from_rows  # 6 of alice-payroll, 3 of each new app
+
+
+@pytest.mark.parametrize("query", ["", "?page=2", "?os_type=linux", "?page=2&sort=-name"])
+def test_app_page_counts_its_vms_from_the_list_it_reads(client, alice, bob, query):
+    """The app page's VM table takes its count from the app's VM list the page reads anyway when
+    nothing is filtered (one query less), and counts in SQL when something is: the same
+    "N in all", pages and rows either way."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    estate = build(alice, bob)
+    grow(estate, 57)  # 60 VMs: two pages of 50
+    estate.app.vms.filter(name__startswith="grown-00").update(os_type="linux")  # ten of them
+    client.force_login(alice)
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(f"/apps/{estate.app.pk}/{query}").content.decode()
+    counts = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+    assert len(counts) == (1 if "os_type" in query else 0), counts
+    table = html.split('id="vms"')[1]
+    total = estate.app.vms.filter(os_type="linux").count() if "os_type" in query else 60
+    if total > 50:
+        page = 2 if "page=2" in query else 1
+        shown = total - 50 if page == 2 else 50
+        start = 51 if page == 2 else 1
+        assert f"{start}–{start + shown - 1} of {total}" in table
+    else:
+        assert f"{total} in all" in table
+    assert 0 < len(re.findall(r'name="select" value="\d+"', table)) <= 50
