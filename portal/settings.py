@@ -161,7 +161,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool
     # time; PostgreSQL's CPU per page roughly halved (bench/page_cpu.py --pg-port, issue 19).
     # DB_PREPARED_STATEMENTS=0 turns it off, e.g. behind a pooler in transaction mode
     # (PgBouncer before 1.21), which cannot keep a connection's prepared statements.
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=2
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside one writer; IMMEDIATE takes the write lock at BEGIN so
     # read-then-write transactions queue up instead of failing with "database is locked"
