@@ -338,6 +338,10 @@ CELERY_TASK_ROUTES = {
     "planner.tasks.*": {"queue": "sizing"},
 }
 CELERY_TASK_PUBLISH_RETRY = False  # the request path never waits on a broker that is down
+# A worker running at a lower CPU priority (Nice=10) has its PostgreSQL backend run at the
+# same priority when PostgreSQL is on this host and the worker may renice it (portal/celery.py);
+# otherwise PostgreSQL serves the workers' queries at the pages' priority.
+WORKER_DB_NICE = envbool("WORKER_DB_NICE", True)
 CELERY_TASK_SOFT_TIME_LIMIT = 600
 CELERY_TASK_TIME_LIMIT = 900
 CELERY_TIMEZONE = TIME_ZONE
