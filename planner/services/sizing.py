@@ -14,7 +14,8 @@ appliances they run on a source hub, the capability of the apps a VM depends on)
   them back, so the findings do not depend on the order of the chunks or on an earlier run;
 - a run of one app, a plan revision and the what-if read the other apps' stored results
   (``AppResult``); the findings' arithmetic and the result's ``detail["context"]`` name which
-  (app, run and time), and a plan revision keeps that detail.
+  (app, run and time), and a plan revision keeps that detail. Only those named are read with
+  their name, run and time (``estate_context``).
 """
 
 from __future__ import annotations
@@ -345,8 +346,11 @@ def estate_context(apps: list[facts.App], sizings: list, run=None, limits=None) 
 
     The other apps' figures: in the second pass of an estate run (``run.two_phase``), the
     figures its first pass stored (``RunFigures``), falling back to the stored results of an
-    app the first pass could not size; otherwise their stored results (``AppResult``), each
-    named in ``sources``. The apps given here count with their new figures. Sums are exact
+    app the first pass could not size; otherwise their stored results (``AppResult``), read as
+    figures only (a one-app run reads every other app's), then named in ``sources`` where a
+    message or a result's detail names them: the first NAMED_SOURCES of each target and hub,
+    and every one on the targets and hubs of the apps given here (``relied_on``). The apps
+    given here count with their new figures. Sums are exact
     (``math.fsum``), so they do not depend on the order of the apps. What already runs on a
     target hub is counted by ``hub_capacity.hub_figures`` (inventory, operator's figure, ASR),
     with the other apps' ASR appliances from the same source as their loads."""
