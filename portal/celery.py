@@ -7,13 +7,20 @@ each database connection a worker opens gets its backend reniced to the worker's
 (``renice_db_backend``), when that backend is a process of this host the worker may renice
 (PostgreSQL local and run by the same user, or the worker running as root); otherwise nothing
 changes. The backend goes with the connection, so nothing outlives the worker.
+
+Connections: Celery's Django fixup would close the database connection around every task; with
+``CELERY_DB_REUSE_MAX`` set it leaves them to Django's rules, applied here as the web applies
+them to requests: before and after each task ``close_old_connections()`` closes a connection
+older than ``DB_CONN_MAX_AGE`` (0: every task gets a new one, as before) or one that failed,
+and a kept connection is health-checked (``CONN_HEALTH_CHECKS``) before a task reuses it, so a
+PostgreSQL restart costs a reconnect, not a task.
 """
 
 import logging
 import os
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import task_postrun, task_prerun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -63,8 +70,19 @@ def _on_connection(sender, connection, **kwargs) -> None:
 @worker_init.connect
 def _worker_init(**kwargs) -> None:
     from django.conf import settings
+    from django.db import connections
     from django.db.backends.signals import connection_created
 
+    for connection in connections.all():
+        connection.settings_dict["CONN_HEALTH_CHECKS"] = True
+    # Pool processes fork from this one and inherit the handlers.
+    task_prerun.connect(_close_old_connections, dispatch_uid="worker-close-old-connections")
+    task_postrun.connect(_close_old_connections, dispatch_uid="worker-close-old-connections-post")
     if settings.WORKER_DB_NICE:
-        # Pool processes fork from this one and inherit the handler.
         connection_created.connect(_on_connection, dispatch_uid="worker-db-nice")
+
+
+def _close_old_connections(**kwargs) -> None:
+    from django.db import close_old_connections
+
+    close_old_connections()
