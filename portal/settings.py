@@ -353,8 +353,9 @@ CELERY_TASK_ROUTES = {
 CELERY_TASK_PUBLISH_RETRY = False  # the request path never waits on a broker that is down
 # Celery's Django fixup closes the database connection before and after every task unless
 # this is set, and a new PostgreSQL connection costs a task 7 to 11 ms more of PostgreSQL's CPU
-# (a one-app run is two tasks; its statements are prepared only on a kept connection). Workers keep their connection as the web
-# does, for DB_CONN_MAX_AGE, health-checked before each task reuses it (portal/celery.py).
+# (a one-app run is two tasks; its statements are prepared only on a kept connection). Workers
+# keep their connection as the web does, for DB_CONN_MAX_AGE, health-checked before each task
+# reuses it (portal/celery.py).
 CELERY_DB_REUSE_MAX = 1_000_000
 # A worker running at a lower CPU priority (Nice=10) has its PostgreSQL backend run at the
 # same priority when PostgreSQL is on this host and the worker may renice it (portal/celery.py);
