@@ -95,6 +95,12 @@ def split(html: str) -> list[str] | None:
     return [prefix + html[a:b] + "</body></html>" for a, b in itertools.pairwise(bounds)]
 
 
+def annex_vms(parts: list[str]) -> int:
+    """The most items of any of the parts' runs: the VMs the annexes list (0: annex A is the
+    CSV beside the PDF, and there is no annex B)."""
+    return max((len(run.items) for part in parts if (run := run_of(part))), default=0)
+
+
 def stamp_html(html: str, sizes: list[tuple[float, float]]) -> str:
     """Empty pages of the given orientations with the plan's running header and footer."""
     head_end = html.index("</head>")
