@@ -177,9 +177,7 @@ def test_export_plan_errors_say_what_to_do(alice, tmp_path):
         (100, 45, [45, 45]),  # both annexes as chains of chunks
     ],
 )
-def test_parts_rendered_in_parallel_read_as_one_piece(
-    alice, settings, vms, items_per_part, chunks
-):
+def test_parts_rendered_in_parallel_read_as_one_piece(alice, settings, vms, items_per_part, chunks):
     """The plan and its annexes rendered in parallel processes and joined carry, page by page,
     the same text as the whole document rendered in one process: the running header, "Page X
     of Y" and the SHA-256 footer included; landscape stays landscape. So do annexes rendered
