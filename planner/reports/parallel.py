@@ -10,8 +10,10 @@ stamped on the parts' pages. What the reader sees is the same text as a one-piec
 
 A part longer than ``PLAN_PDF_ITEMS_PER_PART`` items (annex A's rows, annex B's paragraphs) is
 rendered as a chain of chunks, one process after another (``Run``): each process holds a chunk's
-boxes, not the whole annex's. The parts report their page sizes as soon as they are laid out,
-and the stamp is rendered while they paint and write.
+boxes, not the whole annex's; a shorter annex B is cut in two all the same, to balance the two
+cores (``chunk_size``). The parts report their page sizes as soon as they are laid out, and the
+stamp is rendered while they paint and write. A plan whose annexes list few VMs is not cut at
+all (``PLAN_PDF_PARALLEL_FROM_VMS``, planner/reports/render.py ``plan_to_pdf``).
 
 Measured by bench/pdf_plan.py (2 cores shared with other work, CPU seconds of every process):
 the plan of 200 VMs takes about half the CPU of its parts plus the join, instead of their sum;
@@ -313,6 +315,8 @@ def render_parts(
 
     for lane in lanes:
         start(lane, 0 if lane.run else None)
+    import pypdf  # noqa: F401 - for the join, while the parts render (0.1 s of CPU, once)
+
     stamp, errors, buffers = None, [], {}
     while children:
         ready, _, _ = select.select(list(children), [], [])

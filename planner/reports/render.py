@@ -635,6 +635,8 @@ def plan_to_pdf(html: str, *, fetcher: LockedURLFetcher | None = None) -> tuple[
         settings, "PLAN_PDF_PARALLEL_FROM_VMS", 100
     ):
         return html_to_pdf(html, fetcher=fetcher)
+    import weasyprint  # noqa: F401 - once, here, rather than in each part's process (0.3 s)
+
     base_url = static_root().resolve().as_uri() + "/"
     sizes: list[tuple[float, float]] = []
 
