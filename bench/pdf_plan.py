@@ -369,7 +369,7 @@ def sweep(owner, approver, sizes: list[int], runs: int) -> None:
         print(
             f"    {n} VMs ({pages} pages): one process {one_s:.2f} s ({one_cpu:.2f} s of CPU), "
             f"parallel parts {par_s:.2f} s ({par_cpu:.2f} s of CPU): {par_cpu / one_cpu:.2f} x "
-            f"the CPU for {one_s - par_s:+.2f} s sooner"
+            f"the CPU, {one_s - par_s:+.2f} s saved"
         )
     settings.PLAN_PDF_PARALLEL, settings.PLAN_PDF_PARALLEL_FROM_VMS = saved
 
