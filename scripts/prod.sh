@@ -91,7 +91,7 @@ workers+=($!)
 pids+=($!)
 echo "prod: PostgreSQL 127.0.0.1:$PG_PORT, Redis 127.0.0.1:$REDIS_PORT, sizing workers: $SIZING_WORKERS x $SIZING_CONCURRENCY, reports (1), beat"
 echo "prod: gunicorn on http://127.0.0.1:$PORT/ ($WEB_WORKERS workers); logs in $PROD/log/. Ctrl-C stops"
-.venv/bin/gunicorn portal.wsgi -w "$WEB_WORKERS" -b "127.0.0.1:$PORT" --access-logfile - \
-  --graceful-timeout 20 --timeout 60 >>"$PROD/log/web.log" 2>&1 &
+.venv/bin/gunicorn portal.wsgi -c deploy/gunicorn.conf.py -w "$WEB_WORKERS" -b "127.0.0.1:$PORT" \
+  --access-logfile - --graceful-timeout 20 --timeout 60 >>"$PROD/log/web.log" 2>&1 &
 pids+=($!)
 wait "${pids[-1]}"

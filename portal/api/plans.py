@@ -180,6 +180,25 @@ class VerifyResultSerializer(serializers.Serializer):
     content_sha256 = serializers.CharField()
 
 
+# The columns PlanRevisionSerializer reads (its users by name, its app by id and name), for the
+# list; a related row's id comes with it.
+LIST_COLUMNS = (
+    "application__name",
+    "number",
+    "state",
+    "sha256",
+    "created_by__username",
+    "created_at",
+    "decided_by__username",
+    "decided_at",
+    "decision_comment",
+    "flagged_for_review_at",
+    "pdf_sha256",
+)
+TRANSITION_COLUMNS = ("revision", "from_state", "to_state", "by__username", "at", "comment")
+WAIVER_COLUMNS = ("revision", "code", "by__username", "at", "justification")
+
+
 class PlanRevisionViewSet(ApiViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     """Plan revisions of the apps you may see. The owner creates, waives (draft) and submits;
     an approver who does not own the app waives (submitted), approves or rejects."""
@@ -193,6 +212,23 @@ class PlanRevisionViewSet(ApiViewSet, mixins.ListModelMixin, mixins.RetrieveMode
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def get_queryset(self):
+        if self.action == "list":
+            # What the list's rows show and nothing else (approvers read 50 revisions a page):
+            # not the snapshot, nor the app's and the users' other columns, each of them
+            # decoded into a model instance (issue 19). tests/api/test_api_lists.py pins the
+            # queries and each field of a row.
+            return (
+                PlanRevision.objects.for_user(self.request.user)
+                .select_related("application", "created_by", "decided_by")
+                .only(*LIST_COLUMNS)
+                .prefetch_related(
+                    Prefetch(
+                        "transitions",
+                        PlanTransition.objects.select_related("by").only(*TRANSITION_COLUMNS),
+                    ),
+                    Prefetch("waivers", Waiver.objects.select_related("by").only(*WAIVER_COLUMNS)),
+                )
+            )
         queryset = (
             PlanRevision.objects.for_user(self.request.user)
             .select_related("application", "created_by", "decided_by")

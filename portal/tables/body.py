@@ -20,12 +20,16 @@ rendered by django-tables2's own code, so the result is the same either way.
 from __future__ import annotations
 
 import html
+import inspect
 from collections.abc import Callable
+from functools import partialmethod
 
 import django_tables2 as tables
 from django.db.models import Model
 from django.utils import formats
+from django.utils.encoding import force_str
 from django.utils.functional import Promise
+from django.utils.hashable import make_hashable
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django_tables2.columns.base import LinkTransform
@@ -85,6 +89,7 @@ def _value_function(table, bound_column) -> Callable:
     field = accessor.get_field(table._meta.model) if table._meta.model else None
     choices = bool(getattr(field, "choices", ()))
     display = f"get_{last}_display"
+    labels: dict = {}  # model class -> its field's choices as a dict, or None (see _labels)
 
     def value(record):
         try:
@@ -92,6 +97,14 @@ def _value_function(table, bound_column) -> Callable:
         except Exception:
             return None
         if choices and isinstance(owner, Model):
+            model = type(owner)
+            if model not in labels:
+                labels[model] = _labels(model, display)
+            known = labels[model]
+            if known is not None:  # Django's own get_FOO_display, its dict built once
+                field_of, by_value = known
+                found = getattr(owner, field_of.attname)
+                return force_str(by_value.get(make_hashable(found), found), strings_only=True)
             fn = getattr(owner, display, None)
             if fn:
                 return fn()
@@ -103,6 +116,22 @@ def _value_function(table, bound_column) -> Callable:
             return None
 
     return value
+
+
+def _labels(model, display: str):
+    """(field, {value: label}) when ``model.get_FOO_display`` is the one Django adds to a field
+    with choices (``Model._get_FIELD_display``, which builds that dict again at every call: a
+    twentieth of a VM list page), else None (a model's own method is called as it is)."""
+    method = inspect.getattr_static(model, display, None)
+    if not (
+        isinstance(method, partialmethod)
+        and method.func is Model._get_FIELD_display
+        and not method.args
+        and set(method.keywords) == {"field"}
+    ):
+        return None
+    field = method.keywords["field"]
+    return field, dict(make_hashable(field.flatchoices))
 
 
 def _render_function(table, bound_column) -> Callable | None:

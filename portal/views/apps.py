@@ -105,19 +105,21 @@ def app_detail(request, pk):
     user = request.user
     app = access.app_for_user(user, pk, Application.objects.select_related(*DETAIL_RELATED))
     result = getattr(app, "result", None)
+    vms = list(
+        VirtualMachine.objects.filter(application=app).values_list(
+            "pk", "name", "opted_in", "size_id"
+        )
+    )
     vm_table, vm_filter = build_table(
         request,
         queryset=VirtualMachine.objects.filter(application=app),
         filterset_class=VirtualMachineFilterSet,
         table_class=VirtualMachineTable,
         exclude=("application",) if access.can_change(user, app) else ("application", "select"),
+        count=len(vms),  # all the app's VMs: the table's count when nothing is filtered
+        not_filters=("months",),  # the cost chart's period
     )
     findings = list(app.findings.all())
-    vms = list(
-        VirtualMachine.objects.filter(application=app).values_list(
-            "pk", "name", "opted_in", "size_id"
-        )
-    )
     names = {pk: name for pk, name, _, _ in vms}
     for f in findings:
         f.vm_names = [names.get(i, f"#{i}") for i in f.vm_ids]

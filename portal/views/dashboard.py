@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import django_tables2 as tables
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, OuterRef, Q, Sum
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
-from planner.models import Application, Finding, PlanRevision, PlanState, SizingRun, VirtualMachine
+from planner.models import (
+    Application,
+    Finding,
+    PlanRevision,
+    PlanState,
+    SizingRun,
+    VirtualMachine,
+)
 from planner.services.estate.queries import vm_protected
 from planner.services.plans import plan_statuses
 from portal import access
+from portal.paging import subcount
 from portal.tables import ApplicationTable, SizingRunTable
 from portal.views.drift import drift_by_app
 
@@ -36,10 +44,36 @@ class DashboardAppTable(ApplicationTable):
         return render_to_string("portal/plan_badge.html", {"s": status})
 
 
+def _result(app):
+    """The app's result, None when it was never sized."""
+    return getattr(app, "result", None)
+
+
 def _blocking(app) -> int | None:
     """The app's blocking findings, None when it was never sized."""
-    result = getattr(app, "result", None)
+    result = _result(app)
     return None if result is None else result.blocking_count
+
+
+def _totals(apps: list) -> tuple[dict, dict]:
+    """The tiles' totals of ``apps`` (every app the user sees, as read for the apps table), as
+    the aggregates of the other branch of ``dashboard`` compute them from the database: counts,
+    sums that are None when no app is sized, and the VMs (the rows count their VMs, and their
+    protected VMs as ``vm_protected`` says)."""
+    results = [a.result for a in sorted(apps, key=lambda a: a.pk) if _result(a) is not None]
+    totals = {
+        "apps": len(apps),
+        "sized": len(results),
+        "noncompliant": sum(1 for r in results if not r.compliant),
+        "blocking": sum(r.blocking_count for r in results) if results else None,
+        "warnings": sum(r.warning_count for r in results) if results else None,
+        "cost": sum(r.monthly_cost for r in results) if results else None,
+    }
+    vms = {
+        "total": sum(a.n_vms for a in apps),
+        "protected": sum(a.n_vm_protected for a in apps),
+    }
+    return totals, vms
 
 
 @login_required
@@ -51,42 +85,54 @@ def dashboard(request):
     # The rows' results without their detail (the arithmetic behind the figures, ~27 KB of JSON
     # an app on the demo estate): the tables show figures only.
     rows = ApplicationTable.rows(apps).defer("result__detail")
-    totals = apps.aggregate(
-        apps=Count("pk"),
-        sized=Count("result"),
-        noncompliant=Count("pk", filter=Q(result__compliant=False)),
-        blocking=Sum("result__blocking_count"),
-        warnings=Sum("result__warning_count"),
-        cost=Sum("result__monthly_cost"),
+    vm_protected_of_app = VirtualMachine.objects.filter(vm_protected(), application=OuterRef("pk"))
+    # One row more than the table shows: fewer rows than that means every app the user sees is
+    # here (an owner's few), and the totals and the attention list are computed from the rows
+    # rather than asked of the database (two queries and one less: issue 19).
+    shown = list(
+        rows.annotate(n_vm_protected=subcount(vm_protected_of_app, "application")).order_by("name")[
+            : APPS_SHOWN + 1
+        ]
     )
-    vms = VirtualMachine.objects.for_user(user).aggregate(
-        total=Count("pk"), protected=Count("pk", filter=vm_protected())
-    )
-    # What needs attention first: apps with blocking findings (most first, most critical tier
-    # first), then apps never sized.
-    if totals["apps"] <= APPS_SHOWN:
-        # All the user's apps are in the table below (an owner's few): the attention list is
-        # the same rows, filtered and ordered here as the query below orders them (a stable
-        # sort of rows already in name order). One query less.
-        shown = list(rows.order_by("name")[:APPS_SHOWN])
+    if len(shown) <= APPS_SHOWN:
+        totals, vms = _totals(shown)
+        # The attention list is the same rows, filtered and ordered here as the query below
+        # orders them (a stable sort of rows already in name order).
         attention = sorted(
             (a for a in shown if _blocking(a) != 0),
             key=lambda a: (_blocking(a) is None, -(_blocking(a) or 0), a.tier),
         )[:ATTENTION]
     else:
+        shown = shown[:APPS_SHOWN]
+        totals = apps.aggregate(
+            apps=Count("pk"),
+            sized=Count("result"),
+            noncompliant=Count("pk", filter=Q(result__compliant=False)),
+            blocking=Sum("result__blocking_count"),
+            warnings=Sum("result__warning_count"),
+            cost=Sum("result__monthly_cost"),
+        )
+        vms = VirtualMachine.objects.for_user(user).aggregate(
+            total=Count("pk"), protected=Count("pk", filter=vm_protected())
+        )
+        # What needs attention first: apps with blocking findings (most first, most critical
+        # tier first), then apps never sized.
         attention = list(
             rows.filter(Q(result__blocking_count__gt=0) | Q(result__isnull=True)).order_by(
                 F("result__blocking_count").desc(nulls_last=True), "tier", "name"
             )[:ATTENTION]
         )
-        shown = list(rows.order_by("name")[:APPS_SHOWN])
+    # Each app's first blocking finding: all the findings of these few apps, the blocking ones
+    # picked here. Filtered by severity in SQL, SQLite walks the severity index (every blocking
+    # finding of the estate: 3 ms on 10,000 VMs) rather than the apps' (0.2 ms).
     first_blocking = {}
-    for app_id, code, message in (
-        Finding.objects.filter(application__in=[a.pk for a in attention], severity="blocking")
+    for app_id, code, message, severity in (
+        Finding.objects.filter(application__in=[a.pk for a in attention])
         .order_by("application_id", "code")
-        .values_list("application_id", "code", "message")
+        .values_list("application_id", "code", "message", "severity")
     ):
-        first_blocking.setdefault(app_id, (code, message))
+        if severity == "blocking":
+            first_blocking.setdefault(app_id, (code, message))
     for app in attention:
         app.first_blocking = first_blocking.get(app.pk)
     statuses = plan_statuses(shown)

@@ -20,13 +20,34 @@ def per_page(request, default: int = DEFAULT_PER_PAGE) -> int:
     return max(1, min(wanted, PER_PAGE_CHOICES[-1]))
 
 
-def build_table(request, *, queryset, filterset_class, table_class, exclude=(), size=None):
-    """The filtered, sorted table (paginated unless ``size`` is 0) and its FilterSet."""
+# What a list's query string holds besides its filters (the page, its size, the sort).
+NOT_FILTERS = frozenset({"page", "per_page", "sort"})
+
+
+def build_table(
+    request,
+    *,
+    queryset,
+    filterset_class,
+    table_class,
+    exclude=(),
+    size=None,
+    count=None,
+    not_filters=(),
+):
+    """The filtered, sorted table (paginated unless ``size`` is 0) and its FilterSet.
+
+    ``count``: how many rows ``queryset`` holds, when the caller has read them already; used
+    instead of a COUNT query when the query string holds nothing but NOT_FILTERS and the page's
+    own ``not_filters``."""
     filterset = filterset_class(request.GET or None, queryset=queryset, request=request)
     # A refused filter (a search too long, a choice that does not exist) lists nothing rather
     # than everything: the form says what to correct.
     rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else queryset.none()
     table = table_class(table_class.rows(rows), exclude=exclude)
+    if count is not None and set(request.GET) <= NOT_FILTERS.union(not_filters):
+        # django-tables2 keeps a queryset's length here once it has counted it.
+        table.data._length = count
     RequestConfig(request, paginate=False).configure(table)  # sorting from ?sort=
     if size != 0:
         size = size or per_page(request)

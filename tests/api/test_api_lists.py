@@ -308,3 +308,35 @@ def test_pages_of_ids_hold_the_rows_of_one_big_page(big_estate, users, path, ord
         seen.extend(page["results"])
         url = page["next"]
     assert len(seen) > SMALL and seen == whole["results"], path
+
+
+def test_a_plan_rows_fields_are_the_revisions_own(big_estate, users):
+    """The plan list reads only the columns its rows show (portal/api/plans.py LIST_COLUMNS):
+    each row is the revision's detail without the detail's own fields, decided, waived and
+    rejected revisions included (their approver, transitions and waivers by name)."""
+    from planner.models import PlanRevision
+
+    alice, carol = users["owner"], users["approver"]
+    drafts = list(PlanRevision.objects.filter(application__owner=alice, state="draft"))
+    approved, rejected = drafts[0], drafts[1]
+    for rev in (approved, rejected):
+        plans.submit_revision(rev, alice)
+        rev.refresh_from_db()
+    for code in approved.blocking_codes:
+        plans.add_waiver(approved, code, carol, "Accepted for this test: reviewed next quarter.")
+    assert approved.blocking_codes, "a waiver to show"
+    plans.approve_revision(approved, carol, "fine")
+    plans.reject_revision(rejected, carol, "not yet")
+    client = client_for(users["operator"])
+    rows, sql = _get(client, "/api/v1/plans/?page_size=1000")
+    rows_sql = [q for q in sql if "planner_planrevision" in q or "revision_id" in q]
+    assert not [q for q in rows_sql if '"planner_planrevision"."snapshot"' in q]
+    assert not [q for q in rows_sql if '"auth_user"."password"' in q], rows_sql
+    shown = {row["id"]: row for row in rows["results"]}
+    assert {approved.pk, rejected.pk} <= set(shown)
+    detail_only = {"blocking_codes", "allowed_actions", "snapshot"}
+    for pk, row in shown.items():
+        detail = client.get(f"/api/v1/plans/{pk}/").json()
+        assert row == {k: v for k, v in detail.items() if k not in detail_only}
+    assert shown[approved.pk]["decided_by"] == carol.username
+    assert shown[approved.pk]["waivers"][0]["by"] == carol.username

@@ -78,14 +78,15 @@ def test_dashboard(client, alice, bob, django_assert_num_queries, extra_vms):
     grow(estate, extra_vms)
     client.force_login(alice)
     # 1 session, 2 user, 3 the user's groups (read once for every "sees all?": planner.access),
-    # 4 app totals (one aggregate), 5 VM totals, 6 the apps table (all of alice's apps: those
-    # needing attention are picked from its rows), 7 their first blocking findings, 8 their plan
+    # 4 the apps table (all of alice's apps: the app and VM totals are added up, and those
+    # needing attention picked, from its rows), 5 their first blocking findings, 6 their plan
     # revisions (plans.plan_statuses; no revision yet: no waivers, and no approved plan: neither
-    # the apps' current inputs nor the review period), 9 the plans awaiting sign-off, 10 recent
-    # runs, 11 the header's unread notifications, 12 the apps with drift from a hub sync (one
-    # aggregate). More apps than the table shows: 13, the apps needing attention read apart
-    # (test_dashboard_attention_as_the_database_orders_it).
-    with django_assert_num_queries(12):
+    # the apps' current inputs nor the review period), 7 the plans awaiting sign-off, 8 recent
+    # runs, 9 the header's unread notifications, 10 the apps with drift from a hub sync (one
+    # aggregate). More apps than the table shows: 13, the app and VM totals and the apps needing
+    # attention read apart (test_dashboard_attention_as_the_database_orders_it,
+    # test_dashboard_totals_as_the_database_adds_them).
+    with django_assert_num_queries(10):
         assert client.get("/").status_code == 200
 
 
@@ -111,7 +112,7 @@ def test_dashboard_with_plans(
     # As above, plus 1 for the waivers of the latest revisions, less 1: every app is sized and
     # compliant now (taking a revision sizes it), so no app needs attention and there are no
     # first blocking findings to read.
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(17):
         response = client.get("/")
     assert response.status_code == 200
     assert response.content.decode().count('class="plan-status"') == len(apps)  # not bob's
@@ -222,3 +223,92 @@ def test_dashboard_attention_as_the_database_orders_it(client, alice, bob, monke
     assert picked == ordered
     assert "d-zero" not in picked and "alice-payroll" in picked  # compliant out, unsized in
     assert picked[0] == ("e-five" if extra else "Z-one")
+
+
+def test_dashboard_totals_as_the_database_adds_them(client, alice, bob, monkeypatch):
+    """An owner's tiles, added up from the apps table's rows, are the tiles the database's
+    aggregates give for an estate larger than the table: apps, sized, not compliant, blocking
+    findings and warnings, the cost (None when nothing is sized), VMs protected (opted in, in an
+    app whose scheme protects: an opted-in VM of an unprotected app is not)."""
+    import re
+
+    from django.utils import timezone
+
+    from planner.models import AppResult, Scheme, VirtualMachine
+    from portal.views import dashboard
+    from tests.factories import ApplicationFactory
+
+    estate = build(alice, bob)
+    grow(estate, 3)
+    cloud, subscription = estate.app.source_cloud, estate.vm.subscription
+    for name, scheme, result in [
+        ("sized-bad", Scheme.BACKUP_RESTORE, (2, 5, False, 1234.5678)),
+        ("sized-ok", Scheme.BACKUP_RESTORE, (0, 1, True, 10.105)),
+        ("unprotected", Scheme.NONE, (0, 0, True, 0.1)),
+        ("never-sized", Scheme.BACKUP_RESTORE, None),
+    ]:
+        app = ApplicationFactory(owner=alice, name=name, scheme=scheme, source_cloud=cloud)
+        for i, opted_in in enumerate((True, True, False)):
+            VmFactory(
+                application=app, subscription=subscription, name=f"{name}-{i}", opted_in=opted_in
+            )
+        if result is not None:
+            blocking, warnings, compliant, cost = result
+            AppResult.objects.create(
+                application=app,
+                computed_at=timezone.now(),
+                engine_version="t",
+                prices_version="t",
+                limits_version="t",
+                blocking_count=blocking,
+                warning_count=warnings,
+                compliant=compliant,
+                monthly_cost=cost,
+            )
+    client.force_login(alice)
+
+    def tiles():
+        html = client.get("/").content.decode()
+        return html.split('<div class="tiles">')[1].split('<div class="panel">')[0]
+
+    from_rows = tiles()
+    monkeypatch.setattr(dashboard, "APPS_SHOWN", 0)  # every estate "larger than the table"
+    from_database = tiles()
+    assert from_rows == from_database
+    values = re.findall(r'<div class="value[^"]*">([^<]+)</div>', from_rows)
+    assert values[:3] == ["5", "1", "2"]  # alice's apps, not compliant, blocking findings
+    assert "USD 1,244.77" in from_rows  # the three sized apps' costs
+    opted_in = VirtualMachine.objects.filter(application__owner=alice, opted_in=True)
+    protected = opted_in.exclude(application__scheme=Scheme.NONE).count()
+    assert 0 < protected < opted_in.count()
+    assert f"{protected} of 18 opted in" in from_rows  # 6 of alice-payroll, 3 of each new app
+
+
+@pytest.mark.parametrize("query", ["", "?page=2", "?os_type=linux", "?page=2&sort=-name"])
+def test_app_page_counts_its_vms_from_the_list_it_reads(client, alice, bob, query):
+    """The app page's VM table takes its count from the app's VM list the page reads anyway when
+    nothing is filtered (one query less), and counts in SQL when something is: the same
+    "N in all", pages and rows either way."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    estate = build(alice, bob)
+    grow(estate, 57)  # 60 VMs: two pages of 50
+    estate.app.vms.filter(name__startswith="grown-00").update(os_type="linux")  # ten of them
+    client.force_login(alice)
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(f"/apps/{estate.app.pk}/{query}").content.decode()
+    counts = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+    assert len(counts) == (1 if "os_type" in query else 0), counts
+    table = html.split('id="vms"')[1]
+    total = estate.app.vms.filter(os_type="linux").count() if "os_type" in query else 60
+    if total > 50:
+        page = 2 if "page=2" in query else 1
+        shown = total - 50 if page == 2 else 50
+        start = 51 if page == 2 else 1
+        assert f"{start}–{start + shown - 1} of {total}" in table
+    else:
+        assert f"{total} in all" in table
+    assert 0 < len(re.findall(r'name="select" value="\d+"', table)) <= 50
