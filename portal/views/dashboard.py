@@ -6,7 +6,7 @@ import django_tables2 as tables
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, F, OuterRef, Q, Sum
 from django.shortcuts import render
-from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 
 from planner.models import (
     Application,
@@ -21,6 +21,7 @@ from planner.services.plans import plan_statuses
 from portal import access
 from portal.paging import subcount
 from portal.tables import ApplicationTable, SizingRunTable
+from portal.templatetags.portal import show
 from portal.views.drift import drift_by_app
 
 ATTENTION = 8
@@ -41,7 +42,36 @@ class DashboardAppTable(ApplicationTable):
         status = getattr(record, "plan_status", None)
         if status is None:
             return "—"
-        return render_to_string("portal/plan_badge.html", {"s": status})
+        return plan_badge(status)
+
+
+def plan_badge(s: dict) -> SafeString:
+    """The HTML of portal/plan_badge.html for one status, written here: the same characters
+    (tests/web/test_page_rows.py compares them) without a template render per row."""
+    state = show(s["state"])
+    flags = (" stale" if s["stale"] else "") + (" review-due" if s["due_for_review"] else "")
+    head = f'\n<span class="plan-status" data-plan-state="{state}{flags}" title="{show(s["label"])}">\n'
+    if s["state"] == "none":
+        return mark_safe(head + '<span class="badge badge-muted">no plan</span></span>\n')  # noqa: S308
+    parts = [head, "\n"]
+    approved, latest = s["approved"], s["latest"]
+    if approved:
+        parts.append(
+            f'<span class="badge badge-{"muted" if s["stale"] else "ok"}">'
+            f"approved r{show(approved.number)}</span>"
+        )
+        if s["stale"]:
+            parts.append(' <span class="badge badge-bad">stale: app changed</span>')
+        if s["due_for_review"]:
+            parts.append(' <span class="badge badge-warn">review due</span>')
+    parts.append("\n")
+    if latest != approved:
+        kind = {"submitted": "warn", "rejected": "bad"}.get(s["state"], "info")
+        parts.append(
+            f' <span class="badge badge-{kind}">{state} r{show(getattr(latest, "number", ""))}</span>'
+        )
+    parts.append("\n</span>\n")
+    return mark_safe("".join(parts))  # noqa: S308 (every value escaped by show)
 
 
 def _result(app):
