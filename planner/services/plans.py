@@ -621,6 +621,8 @@ def plan_statuses(
             "latest": latest,
             "approved": approved,
             "pending": pending,
+            # Every submitted revision, newest first (the dashboard's "awaiting sign-off").
+            "submitted": [r for r in revs if r.state == PlanState.SUBMITTED],
             "state": latest.state if latest else "none",
             "stale": stale,
             "changes": [],
