@@ -284,3 +284,12 @@ def schedule_rows(slots):
             for s in slots
         )
     )
+
+
+@register.filter
+def list_items(values):
+    """``{% for x in values %}<li>{{ x }}</li>{% endfor %}`` as one filter: a missing or None
+    list is no item, as the loop makes none."""
+    if values is None:
+        return ""
+    return mark_safe("".join(f"<li>{show(v)}</li>" for v in values))  # noqa: S308 (escaped)

@@ -128,3 +128,20 @@ def test_plan_badge(state, stale, due, approved):
     html = plan_badge(s)
     assert html == render_to_string("portal/plan_badge.html", {"s": s})
     assert "<script>" not in html
+
+
+@pytest.mark.parametrize(
+    "detail",
+    [
+        {"lines": [NASTY, "plain", 3, 2.5, None]},
+        {"lines": []},
+        {"lines": None},
+        {},  # the key missing
+        {"lines": "ab<"},  # a string: its characters, as the loop makes them
+        {"lines": {"k<": 1}},  # a dict: its keys
+    ],
+)
+def test_list_items(detail):
+    loop_html = loop("{% for x in detail.lines %}<li>{{ x }}</li>{% endfor %}", detail=detail)
+    assert loop("{{ detail.lines|list_items }}", detail=detail) == loop_html
+    assert "<script>" not in loop_html
