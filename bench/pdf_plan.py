@@ -16,9 +16,11 @@ largest PSS of them all together: shared pages counted once). Times are medians;
 Goals beside the figures: (a) <= 2.5 x (b) with a browser running, (c) <= 5 x the 200-VM time
 and <= 300 MiB, (d) < 50 ms. The last line reads `ratio: <(a) / (b), browser running>`;
 ``--serial`` renders in one piece (PLAN_PDF_PARALLEL off), for the lever's own effect.
+``--sweep 10,50,100,200`` also renders plans of those sizes in one process and in parallel
+parts (whatever PLAN_PDF_PARALLEL_FROM_VMS says), time and CPU of each: where parts pay.
 
     .venv/bin/python bench/pdf_plan.py [--vms 200] [--big 1000] [--runs 3] [--serial]
-                                       [--no-chromium]
+                                       [--no-chromium] [--sweep 10,50,100,200]
 """
 
 from __future__ import annotations
@@ -351,6 +353,27 @@ def serve_times(rev_id: int, n: int = 50) -> list[float]:
     return sorted(times)
 
 
+def sweep(owner, approver, sizes: list[int], runs: int) -> None:
+    """Plans of each size rendered in one process and in parallel parts: median time, CPU."""
+    from django.conf import settings
+
+    saved = settings.PLAN_PDF_PARALLEL, settings.PLAN_PDF_PARALLEL_FROM_VMS
+    for n in sizes:
+        rev = signed_revision(build_app(f"sweep{n}", n, owner), owner, approver)
+        figures = []
+        for parallel in (False, True):
+            settings.PLAN_PDF_PARALLEL, settings.PLAN_PDF_PARALLEL_FROM_VMS = parallel, 0
+            (pages, _), seconds, _, _, cpu, _ = median_runs(runs, render_plan, rev.pk)
+            figures.append((seconds, cpu))
+        (one_s, one_cpu), (par_s, par_cpu) = figures
+        print(
+            f"    {n} VMs ({pages} pages): one process {one_s:.2f} s ({one_cpu:.2f} s of CPU), "
+            f"parallel parts {par_s:.2f} s ({par_cpu:.2f} s of CPU): {par_cpu / one_cpu:.2f} x "
+            f"the CPU, {one_s - par_s:+.2f} s saved"
+        )
+    settings.PLAN_PDF_PARALLEL, settings.PLAN_PDF_PARALLEL_FROM_VMS = saved
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--vms", type=int, default=200)
@@ -359,6 +382,9 @@ def main() -> None:
     parser.add_argument("--serial", action="store_true", help="render each PDF in one piece")
     parser.add_argument(
         "--no-chromium", action="store_true", help="skip (b): no browser (the quick mode)"
+    )
+    parser.add_argument(
+        "--sweep", default="", help="also plans of these sizes (10,50,...): one process vs parts"
     )
     args = parser.parse_args()
 
@@ -405,6 +431,9 @@ def main() -> None:
             f"the document {cold:.2f} s, {cpages} pages; plan / Chromium launched = "
             f"{plan_s / cold:.2f}"
         )
+
+    if args.sweep:
+        sweep(owner, approver, [int(n) for n in args.sweep.split(",")], args.runs)
 
     (bpages, _), big_s, big_peak, big_grow, big_cpu, big_all = median_runs(
         args.runs, render_plan, big.pk, 10**9

@@ -6,10 +6,12 @@ under var/bench/), it measures:
   (b) the same estate run through Celery with real worker processes, from the request to the
       last committed result;
   (c) queries per chunk;
+  (d) a run of one app (an owner's "size now", an edit): CPU of this process and of its
+      PostgreSQL backend (from /proc, when PostgreSQL runs on this host), queries and rows read;
 and the engine alone (VMs per second). Medians over several runs. The last line reads
 `ratio: <(b)/(a) on SQLite>`.
 
-    .venv/bin/python bench/sizing_estate.py [--apps 1000] [--vms 10000] [--runs 3] [--no-pg]
+    .venv/bin/python bench/sizing_estate.py [--apps 1000] [--vms 10000] [--runs 3] [--one-app-runs 40] [--no-pg]
 """
 
 from __future__ import annotations
@@ -91,6 +93,34 @@ def measure(args) -> dict:
     out["queries_per_chunk"] = len(ctx.captured_queries)
     out["vms_per_chunk"] = chunk.vm_count
 
+    # (d) one-app runs (what an owner's "size now" and an edit cost): CPU of this process and,
+    # when PostgreSQL runs on this host, of its backend; queries and rows read in one of them.
+    apps_ids = list(Application.objects.order_by("id").values_list("id", flat=True))
+    picked = apps_ids[:: max(1, len(apps_ids) // args.one_app_runs)][: args.one_app_runs]
+    here, there = [], []
+    for app_id in picked:
+        app = Application.objects.get(pk=app_id)
+        b, t = backend_cpu(connection), time.process_time()
+        one = runs.run_sync(runs.request_run(application=app, dispatch=False))
+        here.append(time.process_time() - t)
+        there.append(backend_cpu(connection) - b)
+        assert one.status == "succeeded", one.status
+    with CaptureQueriesContext(connection) as ctx:
+        runs.run_sync(runs.request_run(application=app, dispatch=False))
+    rows = 0
+    with connection.cursor() as cursor:
+        for q in ctx.captured_queries:
+            if q["sql"].lstrip().upper().startswith("SELECT"):
+                cursor.execute(q["sql"])
+                rows += len(cursor.fetchall())
+    out["one_app"] = {
+        "runs": len(picked),
+        "cpu_ms": statistics.mean(here) * 1000,
+        "db_cpu_ms": statistics.mean(there) * 1000 if connection.vendor == "postgresql" else None,
+        "queries": len(ctx.captured_queries),
+        "rows": rows,
+    }
+
     # (b) through Celery: two worker processes (one per core).
     workers = []
     env = dict(os.environ)
@@ -142,6 +172,21 @@ def measure(args) -> dict:
     return out
 
 
+def backend_cpu(connection) -> float:
+    """CPU seconds of this connection's PostgreSQL backend so far (0 when it is not a process
+    of this host that /proc shows, or not PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def child(db_url: str, redis_url: str, args) -> dict:
     env = {
         **os.environ,
@@ -162,6 +207,8 @@ def child(db_url: str, redis_url: str, args) -> dict:
         str(args.vms),
         "--runs",
         str(args.runs),
+        "--one-app-runs",
+        str(args.one_app_runs),
     ]
     result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
@@ -184,6 +231,12 @@ def report(name: str, m: dict) -> float:
     print(
         f"  (c) queries per chunk   {m['queries_per_chunk']:>10}    ({m['vms_per_chunk']} VMs in the chunk)"
     )
+    one = m["one_app"]
+    db = f" + {one['db_cpu_ms']:.1f} ms PostgreSQL" if one["db_cpu_ms"] is not None else ""
+    print(
+        f"  (d) one-app run         {one['cpu_ms']:>10.1f} ms CPU{db}  (mean of {one['runs']}; "
+        f"{one['queries']} queries, {one['rows']:,} rows read)"
+    )
     print(f"  (b)/(a)                 {b / a:>10.2f}")
     return b / a
 
@@ -193,6 +246,7 @@ def main() -> None:
     parser.add_argument("--apps", type=int, default=1000)
     parser.add_argument("--vms", type=int, default=10000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--one-app-runs", type=int, default=40)
     parser.add_argument("--no-pg", action="store_true")
     parser.add_argument("--child", action="store_true")
     args = parser.parse_args()

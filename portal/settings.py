@@ -351,6 +351,16 @@ CELERY_TASK_ROUTES = {
     "planner.tasks.*": {"queue": "sizing"},
 }
 CELERY_TASK_PUBLISH_RETRY = False  # the request path never waits on a broker that is down
+# Celery's Django fixup closes the database connection before and after every task unless
+# this is set, and a new PostgreSQL connection costs a task 7 to 11 ms more of PostgreSQL's CPU
+# (a one-app run is two tasks; its statements are prepared only on a kept connection). Workers
+# keep their connection as the web does, for DB_CONN_MAX_AGE, health-checked before each task
+# reuses it (portal/celery.py).
+CELERY_DB_REUSE_MAX = 1_000_000
+# A worker running at a lower CPU priority (Nice=10) has its PostgreSQL backend run at the
+# same priority when PostgreSQL is on this host and the worker may renice it (portal/celery.py);
+# otherwise PostgreSQL serves the workers' queries at the pages' priority.
+WORKER_DB_NICE = envbool("WORKER_DB_NICE", True)
 CELERY_TASK_SOFT_TIME_LIMIT = 600
 CELERY_TASK_TIME_LIMIT = 900
 CELERY_TIMEZONE = TIME_ZONE
@@ -392,6 +402,12 @@ PDF_RENDER_WAIT_SECONDS = envint("PDF_RENDER_WAIT_SECONDS", 120)
 # A plan PDF's parts (the plan, annex A, annex B) rendered in parallel processes and joined
 # (planner/reports/parallel.py); off: one process renders the whole document.
 PLAN_PDF_PARALLEL = envbool("PLAN_PDF_PARALLEL", True)
+# ... from this many VMs in its annexes: a smaller plan renders in one process, where parallel
+# parts cost about 1.3 times the CPU for a few tenths of a second (bench/pdf_plan.py --sweep,
+# December 2026: 10 VMs 0.80 s of CPU in one process, 1.05 in parts; 50 VMs 1.50 and 2.00 for
+# 0.4 s sooner; 100 VMs 2.4 and 3.0 for 0.8 s sooner), and none sooner on a busy reports worker.
+# An app whose VM annex is the CSV (more than 300 VMs) lists none: one process.
+PLAN_PDF_PARALLEL_FROM_VMS = envint("PLAN_PDF_PARALLEL_FROM_VMS", 100)
 # A long annex (more table rows or VM paragraphs than this) is rendered as a chain of chunks of
 # this many items, one process after another, each holding its chunk's boxes only (a 1,000-VM
 # annex A in one piece: 350 MiB); 0: each annex in one piece.

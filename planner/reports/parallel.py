@@ -10,8 +10,10 @@ stamped on the parts' pages. What the reader sees is the same text as a one-piec
 
 A part longer than ``PLAN_PDF_ITEMS_PER_PART`` items (annex A's rows, annex B's paragraphs) is
 rendered as a chain of chunks, one process after another (``Run``): each process holds a chunk's
-boxes, not the whole annex's. The parts report their page sizes as soon as they are laid out,
-and the stamp is rendered while they paint and write.
+boxes, not the whole annex's; a shorter annex B is cut in two all the same, to balance the two
+cores (``chunk_size``). The parts report their page sizes as soon as they are laid out, and the
+stamp is rendered while they paint and write. A plan whose annexes list few VMs is not cut at
+all (``PLAN_PDF_PARALLEL_FROM_VMS``, planner/reports/render.py ``plan_to_pdf``).
 
 Measured by bench/pdf_plan.py (2 cores shared with other work, CPU seconds of every process):
 the plan of 200 VMs takes about half the CPU of its parts plus the join, instead of their sum;
@@ -95,6 +97,12 @@ def split(html: str) -> list[str] | None:
     return [prefix + html[a:b] + "</body></html>" for a, b in itertools.pairwise(bounds)]
 
 
+def annex_vms(parts: list[str]) -> int:
+    """The most items of any of the parts' runs: the VMs the annexes list (0: annex A is the
+    CSV beside the PDF, and there is no annex B)."""
+    return max((len(run.items) for part in parts if (run := run_of(part))), default=0)
+
+
 def stamp_html(html: str, sizes: list[tuple[float, float]]) -> str:
     """Empty pages of the given orientations with the plan's running header and footer."""
     head_end = html.index("</head>")
@@ -132,6 +140,7 @@ class Run:
     items: tuple[str, ...]
     close: str  # what ends a chunk that stops before the run does
     tail: str  # what follows the last item
+    halves: bool = False  # cut in two even when short: its pages are cheap to lay out again
 
     def chunk(self, start: int, end: int) -> str:
         last = end >= len(self.items)
@@ -142,17 +151,40 @@ class Run:
         )
 
 
-# Runs of items (the template's annex A and B): where the run's items start and how it ends.
+# Runs of items (the template's annex A and B): where the run's items start and how it ends,
+# and whether a short run is cut in two all the same (``Run.halves``, see ``chunk_size``).
 RUNS = (
-    # (section, what the run starts after, item, run end, what closes a chunk early)
-    ('<section class="annex">', '<table class="grid vms">', "<tbody>", "<tr>", "</tbody>"),
-    ('<section class="annex-b">', "", "", '<p class="vmcalc">', "</section>"),
+    # (section, what the run starts after, item, run end, halves)
+    ('<section class="annex">', '<table class="grid vms">', "<tbody>", "<tr>", "</tbody>", False),
+    ('<section class="annex-b">', "", "", '<p class="vmcalc">', "</section>", True),
 )
+# A run of fewer items than this is never cut in two for balance (a chunk's process costs more
+# than it saves).
+HALVES_FROM = 40
+
+
+def chunk_size(run: Run | None, items_per_part: int) -> int | None:
+    """How many items each of the run's chunks starts with; None: the part in one piece.
+
+    A run longer than ``items_per_part`` (0: none is cut) is cut for memory. Annex B is also cut
+    in two when it is shorter (``Run.halves``): 200 VMs' paragraphs are the largest part of
+    the plan (about 1.5 s of CPU against 1.5 for annex A and 1 for the plan, bench/pdf_plan.py),
+    and its second half starts as soon as the first is laid out, on the core the plan leaves
+    free; a chunk's dropped last page is one page of paragraphs laid out again (some 0.05 s).
+    Annex A is not: its dropped page is some 35 table rows, a sixth of a 200-row annex.
+    """
+    if run is None or not items_per_part:
+        return None
+    if len(run.items) > items_per_part:
+        return items_per_part
+    if run.halves and len(run.items) >= HALVES_FROM:
+        return -(-len(run.items) // 2)
+    return None
 
 
 def run_of(part: str) -> Run | None:
     """The part as a run of items, or None (the plan itself, or an annex of a CSV app)."""
-    for section, table, body, item, end in RUNS:
+    for section, table, body, item, end, halves in RUNS:
         at = part.find(section)
         if at < 0:
             continue
@@ -165,7 +197,8 @@ def run_of(part: str) -> Run | None:
         items = tuple(item + x for x in part[first:stop].split(item)[1:])
         reopen = part[table_at:body_at] if table else ""
         close = ("</tbody></table>" if table else "") + "</section></body></html>"
-        return Run(part[:first], part[: at + len(section)] + reopen, items, close, part[stop:])
+        cont = part[: at + len(section)] + reopen
+        return Run(part[:first], cont, items, close, part[stop:], halves)
     return None
 
 
@@ -221,6 +254,7 @@ class _Lane:
 
     html: str
     run: Run | None
+    size: int = 0  # the items a chunk starts with (chunk_size)
     pieces: list[Part | None] = field(default_factory=list)
     sizes: list[list | None] = field(default_factory=list)
     whole: bool = False  # the chunks gave up: the part in one piece
@@ -247,15 +281,11 @@ def render_parts(
     ``items_per_part`` items (0: none) is rendered as a chain of chunks, one process at a time.
     At most ``max_processes`` render at once (``PLAN_PDF_PROCESSES``: one per core).
     """
-    lanes = [
-        _Lane(
-            p,
-            run
-            if items_per_part and (run := run_of(p)) and len(run.items) > items_per_part
-            else None,
-        )
-        for p in parts
-    ]
+    lanes = []
+    for p in parts:
+        run = run_of(p)
+        size = chunk_size(run, items_per_part)
+        lanes.append(_Lane(p, run if size else None, size or 0))
     children: dict[int, tuple[int, _Lane, int, bool]] = {}  # fd -> pid, lane, piece, current
     waiting: list[tuple[_Lane, int, tuple]] = []  # pieces to fork when a process slot frees
 
@@ -264,7 +294,9 @@ def render_parts(
         if first is None:
             args, lane.whole, lane.final = (lane.html, base_url, refuse_attachments), True, True
         else:
-            end = first + items_per_part
+            end = first + lane.size
+            if len(lane.run.items) - end < lane.size // 4:  # not a chunk of a few items more
+                end = len(lane.run.items)
             lane.final = end >= len(lane.run.items)
             run_from = None if lane.final else first
             args = (lane.run.chunk(first, end), base_url, refuse_attachments, run_from)
@@ -283,6 +315,8 @@ def render_parts(
 
     for lane in lanes:
         start(lane, 0 if lane.run else None)
+    import pypdf  # noqa: F401 - for the join, while the parts render (0.1 s of CPU, once)
+
     stamp, errors, buffers = None, [], {}
     while children:
         ready, _, _ = select.select(list(children), [], [])

@@ -621,15 +621,22 @@ def plan_to_pdf(html: str, *, fetcher: LockedURLFetcher | None = None) -> tuple[
     The plan and each annex start on a page of their own, so each is rendered on its own
     (planner/reports/parallel.py) and the running header and footer are laid over the joined
     pages afterwards: the same text as ``html_to_pdf`` of the whole, in the time of the largest
-    part. ``PLAN_PDF_PARALLEL = False`` (or a document of one part) renders in one piece; an
-    annex of more than ``PLAN_PDF_ITEMS_PER_PART`` VMs is a chain of chunks (parallel.Run).
+    part. ``PLAN_PDF_PARALLEL = False`` (or a document of one part) renders in one piece, and
+    so does a plan whose annexes list fewer than ``PLAN_PDF_PARALLEL_FROM_VMS`` VMs (an app of
+    more than ``ANNEX_CSV_OVER_VMS``, its VM table in the CSV, lists none): its parts would save
+    less time than the CPU they add (the stamp, the join, a process per part). An annex of more
+    than ``PLAN_PDF_ITEMS_PER_PART`` VMs is a chain of chunks (parallel.Run).
     """
     from planner.reports import parallel
 
     fetcher = fetcher or LockedURLFetcher()
     parts = parallel.split(html) if getattr(settings, "PLAN_PDF_PARALLEL", True) else None
-    if parts is None:
+    if parts is None or parallel.annex_vms(parts) < getattr(
+        settings, "PLAN_PDF_PARALLEL_FROM_VMS", 100
+    ):
         return html_to_pdf(html, fetcher=fetcher)
+    import weasyprint  # noqa: F401 - once, here, rather than in each part's process (0.3 s)
+
     base_url = static_root().resolve().as_uri() + "/"
     sizes: list[tuple[float, float]] = []
 

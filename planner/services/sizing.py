@@ -14,7 +14,8 @@ appliances they run on a source hub, the capability of the apps a VM depends on)
   them back, so the findings do not depend on the order of the chunks or on an earlier run;
 - a run of one app, a plan revision and the what-if read the other apps' stored results
   (``AppResult``); the findings' arithmetic and the result's ``detail["context"]`` name which
-  (app, run and time), and a plan revision keeps that detail.
+  (app, run and time), and a plan revision keeps that detail. Only those named are read with
+  their name, run and time (``estate_context``).
 """
 
 from __future__ import annotations
@@ -323,13 +324,33 @@ def _source(name: str, run_id, computed_at) -> dict:
     }
 
 
+def _stored_sources(pks: dict[int, int]) -> dict[int, dict]:
+    """App id -> ``_source`` of the stored result (app id -> its pk) its figures were read from.
+
+    A result swapped in since (another run stored the app meanwhile) is named as it is now;
+    an app deleted since is named by its id."""
+    if not pks:
+        return {}
+    rows = AppResult.objects.filter(
+        Q(pk__in=list(pks.values())) | Q(application_id__in=list(pks))
+    ).values_list("application_id", "pk", "application__name", "run_id", "computed_at")
+    found: dict[int, tuple] = {}
+    for app_id, pk, name, run_id, at in rows:
+        if app_id not in found or pk == pks.get(app_id):
+            found[app_id] = (name, run_id, at)
+    return {app_id: _source(*found.get(app_id, (f"app {app_id}", None, None))) for app_id in pks}
+
+
 def estate_context(apps: list[facts.App], sizings: list, run=None, limits=None) -> EstateContext:
     """Loads on the targets and dependencies across apps, and the estate's catalogs.
 
     The other apps' figures: in the second pass of an estate run (``run.two_phase``), the
     figures its first pass stored (``RunFigures``), falling back to the stored results of an
-    app the first pass could not size; otherwise their stored results (``AppResult``), each
-    named in ``sources``. The apps given here count with their new figures. Sums are exact
+    app the first pass could not size; otherwise their stored results (``AppResult``), read as
+    figures only (a one-app run reads every other app's), then named in ``sources`` where a
+    message or a result's detail names them: the first NAMED_SOURCES of each target and hub,
+    and every one on the targets and hubs of the apps given here (``relied_on``). The apps
+    given here count with their new figures. Sums are exact
     (``math.fsum``), so they do not depend on the order of the apps. What already runs on a
     target hub is counted by ``hub_capacity.hub_figures`` (inventory, operator's figure, ASR),
     with the other apps' ASR appliances from the same source as their loads."""
@@ -372,11 +393,12 @@ def estate_context(apps: list[facts.App], sizings: list, run=None, limits=None) 
         .exclude(application_id__in=ids)
         .exclude(application_id__in=figured.values("application_id"))
     )
-    for app_id, name, run_id, at, *row in stored.values_list(
+    # Figures only: which stored result each came from is read below for the few the findings
+    # and the results' detail name (a target's first NAMED_SOURCES, the sized apps' own targets).
+    stored_pks: dict[int, int] = {}
+    for app_id, pk, *row in stored.values_list(
         "application_id",
-        "application__name",
-        "run_id",
-        "computed_at",
+        "pk",
         "application__backup_target_id",
         "application__recovery_target_id",
         "application__scheme",
@@ -386,7 +408,7 @@ def estate_context(apps: list[facts.App], sizings: list, run=None, limits=None) 
         "protected_vm_count",
     ):
         others[app_id] = tuple(row)
-        sources[app_id] = _source(name, run_id, at)
+        stored_pks[app_id] = pk
     for app in apps:
         s = new[app.id]
         others[app.id] = (
@@ -410,7 +432,17 @@ def estate_context(apps: list[facts.App], sizings: list, run=None, limits=None) 
             memory[cloud].append(mem)
             vm_count[cloud] += n_vms or 0
             cloud_users[cloud].add(app_id)
-    target_sources = {t: users[t] & sources.keys() for t in target_ids}
+    target_sources = {t: users[t] & stored_pks.keys() for t in target_ids}
+    cloud_sources = {c: cloud_users[c] & stored_pks.keys() for c in clouds}
+    named: set[int] = set()
+    for group in (*target_sources.values(), *cloud_sources.values()):
+        named.update(sorted(group)[:NAMED_SOURCES])
+    for app in apps:
+        if app.backup_target:
+            named |= target_sources.get(app.backup_target.id, set())
+        if app.recovery_target:
+            named |= cloud_sources.get(app.recovery_target.id, set())
+    sources.update(_stored_sources({i: stored_pks[i] for i in named}))
     target_loads = {
         t: TargetLoad(
             needed_gib=math.fsum(needed[t]),
@@ -422,7 +454,6 @@ def estate_context(apps: list[facts.App], sizings: list, run=None, limits=None) 
     }
     # Recovery clouds (Azure Stack Hub): stand-by memory and VM count against the ASH formula.
     cloud_loads = {}
-    cloud_sources = {c: cloud_users[c] & sources.keys() for c in clouds}
     hubs = hub_figures(
         [c for c, cloud in clouds.items() if cloud.kind == "azure_stack_hub" and cloud.nodes],
         limits if limits is not None else Limit.in_force(),

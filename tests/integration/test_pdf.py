@@ -169,26 +169,29 @@ def test_export_plan_errors_say_what_to_do(alice, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("vms", "items_per_part"),
+    ("vms", "items_per_part", "chunks"),
     [
-        (40, 250),  # three parts, each in one piece
-        (40, 12),  # annex B in chunks; annex A's 12 rows do not fill a page: it gives up, one piece
-        (100, 45),  # both annexes as chains of chunks
+        (30, 250, [None, None]),  # three parts, each in one piece
+        (50, 250, [None, 25]),  # annex B cut in two for balance, annex A in one piece
+        (40, 12, [12, 12]),  # annex A's 12 rows do not fill a page: it gives up, one piece
+        (100, 45, [45, 45]),  # both annexes as chains of chunks
     ],
 )
-def test_parts_rendered_in_parallel_read_as_one_piece(alice, settings, vms, items_per_part):
-    """The plan and its annexes rendered in parallel processes and joined (the default) carry,
-    page by page, the same text as the whole document rendered in one process: the running
-    header, "Page X of Y" and the SHA-256 footer included; landscape stays landscape. So do
-    annexes rendered as chains of chunks (PLAN_PDF_ITEMS_PER_PART), each chunk's last page laid
-    out again by the next."""
+def test_parts_rendered_in_parallel_read_as_one_piece(alice, settings, vms, items_per_part, chunks):
+    """The plan and its annexes rendered in parallel processes and joined carry, page by page,
+    the same text as the whole document rendered in one process: the running header, "Page X
+    of Y" and the SHA-256 footer included; landscape stays landscape. So do annexes rendered
+    as chains of chunks (PLAN_PDF_ITEMS_PER_PART, and annex B in two when shorter), each
+    chunk's last page laid out again by the next."""
     app = make_app(alice, name="split", vms=vms)
     rev = plans.create_revision(app, alice)
     settings.PLAN_PDF_PARALLEL = True
+    settings.PLAN_PDF_PARALLEL_FROM_VMS = 0  # in parts, however small
     settings.PLAN_PDF_ITEMS_PER_PART = items_per_part
     html = render_html(plan_context(rev.snapshot, revision_meta(rev)))
     runs = [parallel.run_of(part) for part in parallel.split(html)]
     assert runs[0] is None and all(len(r.items) >= vms - 2 for r in runs[1:])
+    assert [parallel.chunk_size(r, items_per_part) for r in runs[1:]] == chunks
     joined, joined_pages = read(render_revision(rev).pdf)
     settings.PLAN_PDF_PARALLEL = False
     whole, whole_pages = read(render_revision(rev).pdf)
@@ -197,3 +200,18 @@ def test_parts_rendered_in_parallel_read_as_one_piece(alice, settings, vms, item
     assert [p.mediabox for p in joined.pages] == [p.mediabox for p in whole.pages]
     assert rev.sha256 in joined_pages[-1] and f"Page {len(whole_pages)} of" in joined_pages[-1]
     assert joined.metadata.title == whole.metadata.title
+
+
+def test_a_small_plan_renders_in_one_process(alice, settings):
+    """A plan whose annexes list fewer than PLAN_PDF_PARALLEL_FROM_VMS VMs renders in one
+    process, byte for byte as with PLAN_PDF_PARALLEL off; in parts it reads the same."""
+    rev = plans.create_revision(make_app(alice, name="small", vms=6), alice)
+    settings.PLAN_PDF_PARALLEL = True
+    settings.PLAN_PDF_PARALLEL_FROM_VMS = 7
+    small = render_revision(rev).pdf
+    settings.PLAN_PDF_PARALLEL = False
+    assert small == render_revision(rev).pdf
+    settings.PLAN_PDF_PARALLEL = True
+    settings.PLAN_PDF_PARALLEL_FROM_VMS = 6
+    in_parts = render_revision(rev).pdf
+    assert in_parts != small and read(in_parts)[1] == read(small)[1]
