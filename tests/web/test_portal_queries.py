@@ -110,10 +110,10 @@ def test_dashboard_with_plans(
             plans.approve_revision(rev, carol, "ok")
             plans.create_revision(app, alice)  # a newer draft beside the approved plan
     client.force_login(alice)
-    # As above, plus 1 for the waivers of the latest revisions, less 1: every app is sized and
-    # compliant now (taking a revision sizes it), so no app needs attention and there are no
-    # first blocking findings to read.
-    with django_assert_num_queries(16):
+    # As above (the plan badges read no waivers), less 1: every app is sized and compliant now
+    # (taking a revision sizes it), so no app needs attention and there are no first blocking
+    # findings to read.
+    with django_assert_num_queries(15):
         response = client.get("/")
     assert response.status_code == 200
     assert response.content.decode().count('class="plan-status"') == len(apps)  # not bob's
