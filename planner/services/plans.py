@@ -30,11 +30,13 @@ Workflow: draft -> submitted -> approved | rejected, each step recorded in ``Pla
 
     plan_status(app) -> dict      one app, with what changed since the approved plan
     plan_statuses(apps) -> {app_id: dict}   a page of apps in a fixed number of queries
-        keys: latest, approved, pending (PlanRevision or None), state ("none", "draft",
+        keys: latest, approved, pending (PlanRevision or None), submitted (every submitted
+        revision, newest first), state ("none", "draft",
         "submitted", "approved", "rejected": the latest revision's), stale (the app's inputs
         differ from the approved snapshot's), changes (what differs; plan_status only),
         due_for_review, review_due (datetime), flagged_for_review (datetime or None),
-        unwaived_blocking (codes of the latest revision without a waiver), label (one line).
+        unwaived_blocking (codes of the latest revision without a waiver; None when asked
+        with waivers=False, one query less), label (one line).
 
     revision_pdf(rev, wait_for_worker=False, user=None) -> (bytes, filename)
         A draft's PDF is never stored with the revision. For the web's downloads
@@ -562,10 +564,14 @@ def _review_days() -> int:
 
 
 def plan_statuses(
-    apps: Iterable[Application | int], *, now: datetime | None = None, detail: bool = False
+    apps: Iterable[Application | int],
+    *,
+    now: datetime | None = None,
+    detail: bool = False,
+    waivers: bool = True,
 ) -> dict[int, dict]:
     """Plan status of many apps: revisions (one query without snapshots), their waivers (one,
-    when there is a revision), and
+    when there is a revision and ``waivers``: ``unwaived_blocking`` is None without), and
     when some of them have an approved plan, those apps' current inputs (six) and the review
     period (one). ``detail=True`` adds ``changes``."""
     ids = sorted({a if isinstance(a, int) else a.pk for a in apps})
@@ -585,7 +591,7 @@ def plan_statuses(
     waived = defaultdict(set)
     for rev_id, code in (
         Waiver.objects.filter(revision_id__in=latest_ids).values_list("revision_id", "code")
-        if latest_ids
+        if latest_ids and waivers
         else ()
     ):
         waived[rev_id].add(code)
@@ -611,7 +617,7 @@ def plan_statuses(
         )
         review_due = approved.decided_at + review if approved else None
         unwaived = []
-        if latest is not None and latest.blocking:
+        if waivers and latest is not None and latest.blocking:
             codes = (
                 json.loads(latest.blocking) if isinstance(latest.blocking, str) else latest.blocking
             )
@@ -621,13 +627,15 @@ def plan_statuses(
             "latest": latest,
             "approved": approved,
             "pending": pending,
+            # Every submitted revision, newest first (the dashboard's "awaiting sign-off").
+            "submitted": [r for r in revs if r.state == PlanState.SUBMITTED],
             "state": latest.state if latest else "none",
             "stale": stale,
             "changes": [],
             "due_for_review": bool(review_due and review_due <= now),
             "review_due": review_due,
             "flagged_for_review": approved.flagged_for_review_at if approved else None,
-            "unwaived_blocking": unwaived,
+            "unwaived_blocking": unwaived if waivers else None,
         }
         if detail and stale:
             approved_inputs = (

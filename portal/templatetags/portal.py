@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from django import template
+from django.template import defaultfilters
+from django.urls import reverse
 from django.utils import formats
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
 
 from planner import access, units
 from planner.labels import scheme_title
@@ -163,3 +166,167 @@ def table_head(context, table):
 
 def _empty_row(table):
     return format_html('<tr><td colspan="{}">{}</td></tr>', len(table.columns), table.empty_text)
+
+
+# Loops of the dashboard and the app page written in Python: the same HTML as the template loops
+# they replace, character for character (tests/web/test_page_rows.py renders both and compares),
+# without a node render per cell (issue 19: the app page rendered ~650 nodes a request). Each
+# value goes through the filter the template applied and is then shown as ``{{ value }}`` shows
+# it (show); a missing key is "", as a template's failed lookup is.
+
+
+def show(value) -> str:
+    """``{{ value }}``: localized, then escaped unless safe (render_value_in_context)."""
+    return conditional_escape(formats.localize(value))
+
+
+def _key(value, *path, missing=""):
+    """``value.a.b`` of a template on the engine's JSON: ``missing`` when a step is missing
+    ("" shown, None in an ``{% if %}``, as a template's failed lookup is)."""
+    for step in path:
+        try:
+            value = value[step]
+        except (KeyError, TypeError, IndexError):
+            return missing
+    return value
+
+
+@register.simple_tag
+def attention_rows(apps):
+    """The rows of the dashboard's "What needs attention first" table."""
+    parts = []
+    for app in apps:
+        url = show(app.get_absolute_url())
+        result = getattr(app, "result", None)
+        first = app.first_blocking
+        parts.append(
+            "\n      <tr>\n"
+            f'        <td class="strong"><a href="{url}">{show(app.name)}</a>'
+            f'<div class="muted small">{show(app.owner.username)}</div></td>\n'
+            f'        <td><span class="tier tier-{show(app.tier)}">{show(app.tier)}</span>'
+            "</td>\n        <td>"
+            + (
+                f'<span class="badge badge-bad">{show(result.blocking_count)} blocking</span>'
+                if result
+                else '<span class="badge badge-muted">not sized</span>'
+            )
+            + "</td>\n        <td>"
+            + (
+                f'<span class="muted small">{show(first[0])}</span><br>'
+                f"{show(defaultfilters.truncatechars(first[1], 180))}"
+                if first
+                else '<span class="muted">Never sized: opt its VMs in and run a sizing.</span>'
+            )
+            + "</td>\n"
+            f'        <td><a class="btn btn-small" href="{url}#findings">Open</a></td>\n'
+            "      </tr>\n    "
+        )
+    return mark_safe("".join(parts))  # noqa: S308 (every value escaped by show)
+
+
+@register.simple_tag
+def finding_blocks(findings):
+    """The app page's findings, one block each (``vm_names`` set by the view)."""
+    parts = []
+    for f in findings:
+        parts.append(
+            f'\n  <div class="finding {show(f.severity)}" id="finding-{show(f.pk)}">\n'
+            f'    <div class="head">{show(severity(f.severity))} '
+            f'<span class="code">{show(f.code)}</span></div>\n'
+            f"    <div>{show(f.message)}</div>\n    "
+        )
+        if f.remedy:
+            parts.append(f'<div class="remedy">{show(f.remedy)}</div>')
+        parts.append("\n    ")
+        if f.vm_names:
+            names = defaultfilters.join(f.vm_names, ", ", autoescape=True)
+            parts.append(
+                f'<div class="small muted">VMs: '
+                f"{show(defaultfilters.truncatechars(names, 300))}</div>"
+            )
+        parts.append("\n    ")
+        if f.source:
+            parts.append(f'<div class="source">Source: {show(f.source)}</div>')
+        parts.append("\n  </div>\n  ")
+    return mark_safe("".join(parts))  # noqa: S308 (every value escaped by show)
+
+
+@register.simple_tag
+def candidate_rows(candidates):
+    """The rows of the app page's recommendation table (the engine's candidates)."""
+    parts = []
+    for c in candidates:
+        cost = _key(c, "monthly_cost", missing=None)
+        parts.append(
+            f"\n          <tr><td>{show(scheme_label(_key(c, 'scheme')))}</td>"
+            f"<td>{show(defaultfilters.default(_key(c, 'target', 'name'), '—'))}</td>"
+            f'<td class="num">{"—" if cost is None else show(money(cost))}</td>'
+            f"<td>{show(duration(_key(c, 'capability', 'rto_minutes')))} / "
+            f"{show(duration(_key(c, 'capability', 'rpo_minutes')))}</td><td>"
+            + (
+                '<span class="badge badge-ok">fits</span>'
+                if _key(c, "ok")
+                else f'<span class="small">{show(_key(c, "why"))}</span>'
+            )
+            + "</td></tr>\n        "
+        )
+    return mark_safe("".join(parts))  # noqa: S308 (every value escaped by show)
+
+
+@register.simple_tag
+def schedule_rows(slots):
+    """The rows of the app page's onboarding schedule (the view's first 60 slots)."""
+    return mark_safe(  # noqa: S308 (every value escaped by show)
+        "".join(
+            f"<tr><td>{show(_key(s, 'night'))}</td><td>{show(_key(s, 'name'))}</td>"
+            f"<td>{show(_key(s, 'stream'))}</td>"
+            f'<td class="num">{show(num(_key(s, "gib")))}</td>'
+            f'<td class="num">{show(duration(_key(s, "start_offset_minutes")))}</td>'
+            f'<td class="num">{show(duration(_key(s, "duration_minutes")))}</td></tr>'
+            for s in slots
+        )
+    )
+
+
+@register.filter
+def list_items(values):
+    """``{% for x in values %}<li>{{ x }}</li>{% endfor %}`` as one filter: a missing or None
+    list is no item, as the loop makes none."""
+    if values is None:
+        return ""
+    return mark_safe("".join(f"<li>{show(v)}</li>" for v in values))  # noqa: S308 (escaped)
+
+
+@register.simple_tag
+def run_rows(runs):
+    """The rows of the app page's recent sizing runs (SizingRunTable.rows: ``n_errors``)."""
+    parts = []
+    for r in runs:
+        url = show(r.get_absolute_url())
+        taken = defaultfilters.date(template_localtime(r.created_at), "Y-m-d H:i:s")
+        errors = (
+            f'<a href="{url}" class="badge badge-bad">{show(r.n_errors)}</a>' if r.n_errors else "0"
+        )
+        parts.append(
+            f'<tr><td><a href="{url}">#{show(r.pk)}</a></td><td>{show(r.get_trigger_display())}'
+            f"</td><td>{show(r.get_status_display())} ({show(r.percent)} %)</td>"
+            f"<td>{show(taken)}</td><td>{errors}</td></tr>"
+        )
+    return mark_safe("".join(parts))  # noqa: S308 (every value escaped by show)
+
+
+@register.simple_tag
+def sign_off_rows(revisions, sees_all):
+    """The rows of the dashboard's plans awaiting sign-off."""
+    parts = []
+    for r in revisions:
+        taken = defaultfilters.date(template_localtime(r.created_at), "Y-m-d H:i")
+        parts.append(
+            '\n      <tr><td class="strong">'
+            f'<a href="{show(r.application.get_absolute_url())}">{show(r.application.name)}</a>'
+            f'</td><td>r{show(r.number)} <span class="badge badge-warn">submitted</span></td>'
+            f"<td>{show(r.created_by.username)}</td><td>{show(taken)}</td>"
+            f'<td><a class="btn btn-small" href="{show(reverse("plan-detail", args=[r.pk]))}">'
+            f"{'Review' if sees_all else 'Open'}</a></td></tr>\n    "
+        )
+    return mark_safe("".join(parts))  # noqa: S308 (every value escaped by show)

@@ -140,7 +140,8 @@ def app_detail(request, pk):
             [names.get(v, f"#{v}") for v in group]
             for group in detail.get("boot", {}).get("groups", [])
         ],
-        "drills": list(app.drills.all()[:20]),
+        # Shown in the sized app's section only: an app never sized reads none (one query less).
+        "drills": list(app.drills.all()[:20]) if result else [],
         "runs": runs,
         "active_run": active,
         "can_change": access.can_change(user, app),

@@ -6,7 +6,7 @@ import django_tables2 as tables
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, F, OuterRef, Q, Sum
 from django.shortcuts import render
-from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 
 from planner.models import (
     Application,
@@ -21,6 +21,7 @@ from planner.services.plans import plan_statuses
 from portal import access
 from portal.paging import subcount
 from portal.tables import ApplicationTable, SizingRunTable
+from portal.templatetags.portal import show
 from portal.views.drift import drift_by_app
 
 ATTENTION = 8
@@ -41,7 +42,36 @@ class DashboardAppTable(ApplicationTable):
         status = getattr(record, "plan_status", None)
         if status is None:
             return "—"
-        return render_to_string("portal/plan_badge.html", {"s": status})
+        return plan_badge(status)
+
+
+def plan_badge(s: dict) -> SafeString:
+    """The HTML of portal/plan_badge.html for one status, written here: the same characters
+    (tests/web/test_page_rows.py compares them) without a template render per row."""
+    state = show(s["state"])
+    flags = (" stale" if s["stale"] else "") + (" review-due" if s["due_for_review"] else "")
+    head = f'\n<span class="plan-status" data-plan-state="{state}{flags}" title="{show(s["label"])}">\n'
+    if s["state"] == "none":
+        return mark_safe(head + '<span class="badge badge-muted">no plan</span></span>\n')  # noqa: S308
+    parts = [head, "\n"]
+    approved, latest = s["approved"], s["latest"]
+    if approved:
+        parts.append(
+            f'<span class="badge badge-{"muted" if s["stale"] else "ok"}">'
+            f"approved r{show(approved.number)}</span>"
+        )
+        if s["stale"]:
+            parts.append(' <span class="badge badge-bad">stale: app changed</span>')
+        if s["due_for_review"]:
+            parts.append(' <span class="badge badge-warn">review due</span>')
+    parts.append("\n")
+    if latest != approved:
+        kind = {"submitted": "warn", "rejected": "bad"}.get(s["state"], "info")
+        parts.append(
+            f' <span class="badge badge-{kind}">{state} r{show(getattr(latest, "number", ""))}</span>'
+        )
+    parts.append("\n</span>\n")
+    return mark_safe("".join(parts))  # noqa: S308 (every value escaped by show)
 
 
 def _result(app):
@@ -94,7 +124,8 @@ def dashboard(request):
             : APPS_SHOWN + 1
         ]
     )
-    if len(shown) <= APPS_SHOWN:
+    complete = len(shown) <= APPS_SHOWN
+    if complete:
         totals, vms = _totals(shown)
         # The attention list is the same rows, filtered and ordered here as the query below
         # orders them (a stable sort of rows already in name order).
@@ -135,20 +166,35 @@ def dashboard(request):
             first_blocking.setdefault(app_id, (code, message))
     for app in attention:
         app.first_blocking = first_blocking.get(app.pk)
-    statuses = plan_statuses(shown)
+    statuses = plan_statuses(shown, waivers=False)  # the badges show no waiver: one query less
     for app in shown:
         app.plan_status = statuses[app.pk]
     table = DashboardAppTable(shown, orderable=False, exclude=("owner",) if not sees_all else ())
     # Plans waiting for a decision: an approver's queue (not their own apps': another approver
-    # signs those); an owner sees their own submissions.
-    waiting = PlanRevision.objects.for_user(user).filter(state=PlanState.SUBMITTED)
-    if approver:
-        waiting = waiting.exclude(application__owner=user)
-    to_sign = list(
-        waiting.defer("snapshot")
-        .select_related("application", "created_by")
-        .order_by("created_at")[:TO_SIGN]
-    )
+    # signs those); an owner sees their own submissions. When the rows are every app the user
+    # sees, their submitted revisions are already read (plan_statuses: one query less).
+    if complete:
+        to_sign = sorted(
+            (
+                rev
+                for app in shown
+                if not (approver and app.owner_id == user.pk)
+                for rev in statuses[app.pk]["submitted"]
+            ),
+            key=lambda rev: rev.created_at,
+        )[:TO_SIGN]
+        by_pk = {app.pk: app for app in shown}
+        for rev in to_sign:
+            rev.application = by_pk[rev.application_id]
+    else:
+        waiting = PlanRevision.objects.for_user(user).filter(state=PlanState.SUBMITTED)
+        if approver:
+            waiting = waiting.exclude(application__owner=user)
+        to_sign = list(
+            waiting.defer("snapshot")
+            .select_related("application", "created_by")
+            .order_by("created_at")[:TO_SIGN]
+        )
     runs = SizingRunTable(
         SizingRunTable.rows(SizingRun.objects.for_user(user))[:5], orderable=False
     )

@@ -472,6 +472,18 @@ def test_statuses_without_an_approved_plan_read_no_inputs(alice, django_assert_n
     assert [statuses[a.pk]["label"] for a in apps] == [plans.plan_status(a)["label"] for a in apps]
     with django_assert_num_queries(1):  # revisions only: there is none to read waivers for
         assert plans.plan_statuses(apps[1:])[apps[1].pk]["state"] == "none"
+    # Without waivers (the dashboard's badges): one query, the same statuses but the unknown
+    # unwaived codes, and every submitted revision listed.
+    with django_assert_num_queries(1):
+        bare = plans.plan_statuses(apps, waivers=False)
+    for a in apps:
+        assert {**bare[a.pk], "unwaived_blocking": None} == {
+            **statuses[a.pk],
+            "unwaived_blocking": None,
+        }
+        assert bare[a.pk]["unwaived_blocking"] is None
+    assert [r.state for r in bare[apps[0].pk]["submitted"]] == ["submitted"]
+    assert bare[apps[1].pk]["submitted"] == []
 
 
 @pytest.fixture

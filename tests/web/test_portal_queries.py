@@ -81,12 +81,13 @@ def test_dashboard(client, alice, bob, django_assert_num_queries, extra_vms):
     # 4 the apps table (all of alice's apps: the app and VM totals are added up, and those
     # needing attention picked, from its rows), 5 their first blocking findings, 6 their plan
     # revisions (plans.plan_statuses; no revision yet: no waivers, and no approved plan: neither
-    # the apps' current inputs nor the review period), 7 the plans awaiting sign-off, 8 recent
-    # runs, 9 the header's unread notifications, 10 the apps with drift from a hub sync (one
-    # aggregate). More apps than the table shows: 13, the app and VM totals and the apps needing
-    # attention read apart (test_dashboard_attention_as_the_database_orders_it,
+    # the apps' current inputs nor the review period; the plans awaiting sign-off are their
+    # submitted revisions), 7 recent runs, 8 the header's unread notifications, 9 the apps with
+    # drift from a hub sync (one aggregate). More apps than the table shows: 13, the app and VM
+    # totals, the apps needing attention and the plans awaiting sign-off read apart
+    # (test_dashboard_attention_as_the_database_orders_it,
     # test_dashboard_totals_as_the_database_adds_them).
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         assert client.get("/").status_code == 200
 
 
@@ -109,10 +110,10 @@ def test_dashboard_with_plans(
             plans.approve_revision(rev, carol, "ok")
             plans.create_revision(app, alice)  # a newer draft beside the approved plan
     client.force_login(alice)
-    # As above, plus 1 for the waivers of the latest revisions, less 1: every app is sized and
-    # compliant now (taking a revision sizes it), so no app needs attention and there are no
-    # first blocking findings to read.
-    with django_assert_num_queries(17):
+    # As above (the plan badges read no waivers), less 1: every app is sized and compliant now
+    # (taking a revision sizes it), so no app needs attention and there are no first blocking
+    # findings to read.
+    with django_assert_num_queries(15):
         response = client.get("/")
     assert response.status_code == 200
     assert response.content.decode().count('class="plan-status"') == len(apps)  # not bob's
@@ -312,3 +313,47 @@ def test_app_page_counts_its_vms_from_the_list_it_reads(client, alice, bob, quer
     else:
         assert f"{total} in all" in table
     assert 0 < len(re.findall(r'name="select" value="\d+"', table)) <= 50
+
+
+@pytest.mark.parametrize("who", ["alice", "carol"])
+def test_dashboard_plans_to_sign_as_the_database_lists_them(
+    client, alice, bob, carol, monkeypatch, who
+):
+    """The plans awaiting sign-off, taken from the apps table's plan statuses when the table
+    holds every app the user sees, are the panel the database's query gives for an estate larger
+    than the table: oldest first, every submitted revision (two of one app too), an approver's
+    own apps left out (the panel as the page shows it, the same either way)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from planner.models import PlanRevision, PlanState
+    from planner.services import plans
+    from portal.views import dashboard
+    from tests.factories import ApplicationFactory
+
+    estate = build(alice, bob)
+    apps = [estate.app] + [
+        ApplicationFactory(owner=owner, name=f"p-{i}", source_cloud=estate.app.source_cloud)
+        for i, owner in enumerate([alice, alice, carol])
+    ]
+    now = timezone.now()
+    # Not in pk order: the panel sorts by when each was taken (set while still a draft); one
+    # app with two submitted revisions.
+    for i, app in enumerate([*apps, apps[1]]):
+        rev = plans.create_revision(app, app.owner)
+        PlanRevision.objects.filter(pk=rev.pk).update(created_at=now - timedelta(hours=(i * 7) % 5))
+        plans.submit_revision(rev, app.owner)
+    assert PlanRevision.objects.filter(state=PlanState.SUBMITTED).count() == 5
+    user = {"alice": alice, "carol": carol}[who]
+    client.force_login(user)
+
+    def panel():
+        html = client.get("/").content.decode()
+        return html.split('id="plans-to-sign"')[1].split('<div class="panel"')[0]
+
+    from_rows = panel()
+    monkeypatch.setattr(dashboard, "APPS_SHOWN", 0)  # every estate "larger than the table"
+    assert from_rows == panel()
+    # alice: her three apps, one twice; carol: every app but her own.
+    assert from_rows.count("badge-warn") == 4
