@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from django import template
 from django.template import defaultfilters
-from django.urls import reverse
 from django.utils import formats
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
-from django.utils.timezone import template_localtime
 
 from planner import access, units
 from planner.labels import scheme_title
@@ -286,47 +284,3 @@ def schedule_rows(slots):
             for s in slots
         )
     )
-
-
-@register.filter
-def list_items(values):
-    """``{% for x in values %}<li>{{ x }}</li>{% endfor %}`` as one filter: a missing or None
-    list is no item, as the loop makes none."""
-    if values is None:
-        return ""
-    return mark_safe("".join(f"<li>{show(v)}</li>" for v in values))  # noqa: S308 (escaped)
-
-
-@register.simple_tag
-def run_rows(runs):
-    """The rows of the app page's recent sizing runs (SizingRunTable.rows: ``n_errors``)."""
-    parts = []
-    for r in runs:
-        url = show(r.get_absolute_url())
-        taken = defaultfilters.date(template_localtime(r.created_at), "Y-m-d H:i:s")
-        errors = (
-            f'<a href="{url}" class="badge badge-bad">{show(r.n_errors)}</a>' if r.n_errors else "0"
-        )
-        parts.append(
-            f'<tr><td><a href="{url}">#{show(r.pk)}</a></td><td>{show(r.get_trigger_display())}'
-            f"</td><td>{show(r.get_status_display())} ({show(r.percent)} %)</td>"
-            f"<td>{show(taken)}</td><td>{errors}</td></tr>"
-        )
-    return mark_safe("".join(parts))  # noqa: S308 (every value escaped by show)
-
-
-@register.simple_tag
-def sign_off_rows(revisions, sees_all):
-    """The rows of the dashboard's plans awaiting sign-off."""
-    parts = []
-    for r in revisions:
-        taken = defaultfilters.date(template_localtime(r.created_at), "Y-m-d H:i")
-        parts.append(
-            '\n      <tr><td class="strong">'
-            f'<a href="{show(r.application.get_absolute_url())}">{show(r.application.name)}</a>'
-            f'</td><td>r{show(r.number)} <span class="badge badge-warn">submitted</span></td>'
-            f"<td>{show(r.created_by.username)}</td><td>{show(taken)}</td>"
-            f'<td><a class="btn btn-small" href="{show(reverse("plan-detail", args=[r.pk]))}">'
-            f"{'Review' if sees_all else 'Open'}</a></td></tr>\n    "
-        )
-    return mark_safe("".join(parts))  # noqa: S308 (every value escaped by show)

@@ -14,9 +14,7 @@ from portal.templatetags.portal import (
     attention_rows,
     candidate_rows,
     finding_blocks,
-    run_rows,
     schedule_rows,
-    sign_off_rows,
 )
 from portal.views.dashboard import plan_badge
 
@@ -130,66 +128,3 @@ def test_plan_badge(state, stale, due, approved):
     html = plan_badge(s)
     assert html == render_to_string("portal/plan_badge.html", {"s": s})
     assert "<script>" not in html
-
-
-@pytest.mark.parametrize(
-    "detail",
-    [
-        {"lines": [NASTY, "plain", 3, 2.5, None]},
-        {"lines": []},
-        {"lines": None},
-        {},  # the key missing
-        {"lines": "ab<"},  # a string: its characters, as the loop makes them
-        {"lines": {"k<": 1}},  # a dict: its keys
-    ],
-)
-def test_list_items(detail):
-    loop_html = loop("{% for x in detail.lines %}<li>{{ x }}</li>{% endfor %}", detail=detail)
-    assert loop("{{ detail.lines|list_items }}", detail=detail) == loop_html
-    assert "<script>" not in loop_html
-
-
-RUNS = """{% for r in runs %}<tr><td><a href="{{ r.get_absolute_url }}">#{{ r.pk }}</a></td><td>{{ r.get_trigger_display }}</td><td>{{ r.get_status_display }} ({{ r.percent }} %)</td><td>{{ r.created_at|date:"Y-m-d H:i:s" }}</td><td>{% if r.n_errors %}<a href="{{ r.get_absolute_url }}" class="badge badge-bad">{{ r.n_errors }}</a>{% else %}0{% endif %}</td></tr>{% endfor %}"""
-
-SIGN_OFF = """{% for r in to_sign %}
-      <tr><td class="strong"><a href="{{ r.application.get_absolute_url }}">{{ r.application.name }}</a></td><td>r{{ r.number }} <span class="badge badge-warn">submitted</span></td><td>{{ r.created_by.username }}</td><td>{{ r.created_at|date:"Y-m-d H:i" }}</td><td><a class="btn btn-small" href="{% url 'plan-detail' r.pk %}">{% if sees_all %}Review{% else %}Open{% endif %}</a></td></tr>
-    {% endfor %}"""
-
-
-class Run(SimpleNamespace):
-    def get_absolute_url(self):
-        return f"/runs/{self.pk}/?x=<1>"
-
-    def get_trigger_display(self):
-        return NASTY
-
-    def get_status_display(self):
-        return "Running <now>"
-
-
-@pytest.mark.parametrize("tz", ["UTC", "Europe/Paris"])
-def test_run_rows(settings, tz):
-    from datetime import UTC, datetime
-
-    settings.TIME_ZONE = tz  # the date shown in the site's zone, as the date filter shows it
-    at = datetime(2026, 3, 29, 0, 30, 5, tzinfo=UTC)
-    runs = [Run(pk=1, percent=37, created_at=at, n_errors=0), Run(pk=2, percent=100,
-            created_at=at, n_errors=4)]  # fmt: skip
-    html = run_rows(runs)
-    assert html == loop(RUNS, runs=runs)
-    assert "<script>" not in html and "badge-bad" in html
-
-
-@pytest.mark.parametrize("sees_all", [False, True])
-def test_sign_off_rows(settings, sees_all):
-    from datetime import UTC, datetime
-
-    settings.TIME_ZONE = "Europe/Paris"
-    app = App(pk=3, name=NASTY)
-    revisions = [
-        SimpleNamespace(pk=9, number=2, application=app, created_by=SimpleNamespace(
-            username=NASTY), created_at=datetime(2026, 12, 31, 23, 30, tzinfo=UTC)),
-    ]  # fmt: skip
-    html = sign_off_rows(revisions, sees_all)
-    assert html == loop(SIGN_OFF, to_sign=revisions, sees_all=sees_all)
-    assert "<script>" not in html and ("Review" if sees_all else "Open") in html
