@@ -12,7 +12,9 @@ Nothing is lost when things break (RELIABILITY.md):
 - a chunk is claimed with a conditional update and its results, its status and the run's
   counters commit in one transaction, so a chunk that is redelivered (worker killed, visibility
   timeout) either finds itself done and skips, or redoes the same delete-and-insert;
-- attempts are capped: a chunk that keeps failing is recorded as failed with the reason.
+- attempts are capped: a chunk that keeps failing is recorded as failed with the reason;
+- a running run whose chunk messages were lost (no chunk ended for RUN_REDISPATCH_SECONDS) has
+  its unended chunks published again by the same sweep (``stalled_runs``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from planner import queue
@@ -104,7 +106,8 @@ def dispatch_run(run_id: int, countdown: float = 0) -> bool:
 
 
 def dispatch_pending_runs() -> int:
-    """The beat sweep: publish runs whose publish failed, or that were lost in the broker."""
+    """The beat sweep: publish runs whose publish failed, or that were lost in the broker, and
+    publish again the chunks of running runs that have stalled (``stalled_runs``)."""
     now = timezone.now()
     stale = now - timedelta(seconds=settings.RUN_REDISPATCH_SECONDS)
     due = (
@@ -115,7 +118,40 @@ def dispatch_pending_runs() -> int:
     count = 0
     for run_id in due.values_list("pk", flat=True)[:100]:
         count += dispatch_run(run_id)
+    for run_id in stalled_runs(stale).values_list("pk", flat=True)[:100]:
+        count += redispatch_stalled_run(run_id)
     return count
+
+
+def stalled_runs(stale):
+    """Running runs with no sign of life since ``stale``: started before it, not published
+    again since, and no chunk ended since. Their chunk messages were lost (published in the
+    instant Redis shut down, or held by a worker that died and never handed back), so nothing
+    would ever finish them. A chunk ends in seconds, so a run whose chunks all wait behind a
+    long queue for RUN_REDISPATCH_SECONDS is the only false alarm, and its cost is a duplicate
+    message per chunk, which finds its chunk done and skips."""
+    return (
+        SizingRun.objects.filter(status=RunStatus.RUNNING, started_at__lt=stale)
+        .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=stale))
+        .annotate(last_ended=Max("chunks__finished_at"))
+        .filter(Q(last_ended__isnull=True) | Q(last_ended__lt=stale))
+        .order_by("pk")
+    )
+
+
+def redispatch_stalled_run(run_id: int) -> bool:
+    """Publish plan_run again for a stalled running run: it publishes the chunks of its current
+    pass not ended yet (``plan_run``). False if Redis refuses (the next sweep tries again)."""
+    try:
+        queue.enqueue(queue.PLAN_RUN, run_id)
+    except Exception as exc:  # kombu raises OperationalError; the next sweep tries again
+        log.warning("run %s: stalled, broker unavailable: %s", run_id, exc)
+        return False
+    SizingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+        dispatched_at=timezone.now(), dispatch_attempts=F("dispatch_attempts") + 1
+    )
+    log.warning("run %s: no chunk ended for a while, its chunks published again", run_id)
+    return True
 
 
 # --- planning a run into chunks ---------------------------------------------------------------

@@ -128,6 +128,40 @@ def test_chunks_refused_by_a_dead_broker_leave_the_run_to_the_sweep(estate, redi
     assert VmResult.objects.count() == opted_in_vms()
 
 
+def test_a_running_run_whose_chunks_were_lost_is_published_again_by_the_sweep(
+    estate, redis, start_worker, settings
+):
+    """A worker took the run and published its chunks, then the messages were lost (Redis shut
+    down holding them, or a worker died with them and never handed them back): the run would
+    stay running for ever. Once no chunk has ended for RUN_REDISPATCH_SECONDS, the sweep
+    publishes its chunks again; a run making progress is left alone."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.RUN_REDISPATCH_SECONDS = 60
+    run = runs.request_run(trigger=Trigger.MANUAL, dispatch=False)
+    assert runs.plan_run(run.pk)  # claimed, its first pass's chunks published ...
+    redis.cli("FLUSHALL")  # ... and lost
+    started = SizingRun.objects.filter(pk=run.pk)
+    assert started.get().status == RunStatus.RUNNING
+    assert runs.dispatch_pending_runs() == 0  # started just now: not stalled
+    long_ago = timezone.now() - timedelta(seconds=61)
+    started.update(started_at=long_ago)
+    chunk = RunChunk.objects.filter(run=run).order_by("index").first()
+    RunChunk.objects.filter(pk=chunk.pk).update(finished_at=timezone.now())
+    assert runs.dispatch_pending_runs() == 0  # a chunk ended a moment ago: alive
+    RunChunk.objects.filter(pk=chunk.pk).update(finished_at=None)
+    assert runs.dispatch_pending_runs() == 1
+    assert runs.dispatch_pending_runs() == 0  # published again: waits its turn once more
+    assert started.get().dispatch_attempts == 1
+    start_worker()
+    run = runs.wait_for(run, timeout=120)
+    assert run.status == RunStatus.SUCCEEDED
+    assert run.done_chunks == run.total_chunks
+    assert VmResult.objects.count() == opted_in_vms()
+
+
 def test_queued_run_survives_a_redis_crash(estate, redis, start_worker):
     run = runs.request_run(trigger=Trigger.MANUAL)  # queued, no worker yet
     run.refresh_from_db()
