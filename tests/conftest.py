@@ -307,7 +307,14 @@ class Worker:
 
     count = 0
 
-    def __init__(self, redis: RedisServer, db_url: str, queues: str = "sizing,reports", env=None):
+    def __init__(
+        self,
+        redis: RedisServer,
+        db_url: str,
+        queues: str = "sizing,reports",
+        env=None,
+        nice: int = 0,
+    ):
         Worker.count += 1
         self.name = f"test{Worker.count}-{os.getpid()}@localhost"
         self.log = VAR / f"test-worker-{os.getpid()}-{Worker.count}.log"
@@ -320,6 +327,7 @@ class Worker:
         }
         self.proc = subprocess.Popen(
             [
+                *(["nice", "-n", str(nice)] if nice else []),  # as scripts/prod.sh starts them
                 sys.executable,
                 "-m",
                 "celery",
@@ -380,8 +388,8 @@ def start_worker(redis, transactional_db):
     """Start real worker processes; all are stopped after the test."""
     workers: list[Worker] = []
 
-    def start(queues: str = "sizing,reports", **env: str) -> Worker:
-        worker = Worker(redis, database_url(), queues, env)
+    def start(queues: str = "sizing,reports", nice: int = 0, **env: str) -> Worker:
+        worker = Worker(redis, database_url(), queues, env, nice)
         workers.append(worker)
         return worker
 

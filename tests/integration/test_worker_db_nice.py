@@ -12,7 +12,7 @@ from django.db import connection
 from planner.models import Trigger
 from planner.services import runs
 from portal.celery import renice_db_backend
-from tests.conftest import ROOT, VAR, database_url
+from tests.conftest import ROOT, database_url
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -64,7 +64,7 @@ def test_a_niced_process_renices_its_own_backend_while_connected():
     assert child.returncode == 0
 
 
-def test_a_sizing_worker_at_nice_10_renices_and_keeps_its_connection(redis, settings):
+def test_a_sizing_worker_at_nice_10_renices_and_keeps_its_connection(start_worker):
     """With DB_CONN_MAX_AGE the worker keeps one connection across tasks (Celery's fixup would
     open one per task), reniced once; a backend that dies meanwhile costs a reconnect, not a
     task."""
@@ -72,68 +72,27 @@ def test_a_sizing_worker_at_nice_10_renices_and_keeps_its_connection(redis, sett
     from planner.models import Application
 
     seed(apps=3, vms=12, seed=1, password="x")
-    log = VAR / f"test-nice-worker-{os.getpid()}.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings_test",
-        "DATABASE_URL": database_url(),
-        "REDIS_URL": redis.url,
-        "DB_CONN_MAX_AGE": "600",
-    }
-    worker = subprocess.Popen(
-        [
-            "nice",
-            "-n",
-            "10",
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "portal",
-            "worker",
-            "-Q",
-            "sizing",
-            "-c",
-            "1",
-            "--pool",
-            "prefork",
-            "-n",
-            f"nice-{os.getpid()}@localhost",
-            "--without-mingle",
-            "--without-gossip",
-            "--loglevel",
-            "INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        run = runs.wait_for(runs.request_run(trigger=Trigger.API), timeout=120)
-        assert run.status == "succeeded"
-        for app in Application.objects.all():  # two tasks each: plan_run, size_chunk
-            one = runs.wait_for(runs.request_run(application=app), timeout=120)
-            assert one.status == "succeeded"
-        lines = [line for line in log.read_text().splitlines() if "database connection:" in line]
-        tasks = log.read_text().count("succeeded in")
-        assert tasks >= 8, log.read_text()[-2000:]
-        assert len(lines) == 1, lines  # the pool process's one connection
-        if PG:
-            assert "reniced to 10" in lines[0]
-            with connection.cursor() as cursor:  # the worker's backend dies (a restart, an admin)
-                cursor.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = %s AND pid <> pg_backend_pid()",
-                    [connection.settings_dict["NAME"]],
-                )
-            after = runs.wait_for(runs.request_run(application=app), timeout=120)
-            assert after.status == "succeeded"
-            lines = [x for x in log.read_text().splitlines() if "database connection:" in x]
-            assert len(lines) == 2 and "reniced to 10" in lines[1]
-        else:
-            assert "skipped: sqlite runs in this process" in lines[0]
-    finally:
-        os.killpg(worker.pid, 15)
-        worker.wait(30)
+    log = start_worker("sizing", nice=10, DB_CONN_MAX_AGE="600").log
+    run = runs.wait_for(runs.request_run(trigger=Trigger.API), timeout=120)
+    assert run.status == "succeeded"
+    for app in Application.objects.all():  # two tasks each: plan_run, size_chunk
+        one = runs.wait_for(runs.request_run(application=app), timeout=120)
+        assert one.status == "succeeded"
+    lines = [line for line in log.read_text().splitlines() if "database connection:" in line]
+    tasks = log.read_text().count("succeeded in")
+    assert tasks >= 8, log.read_text()[-2000:]
+    assert len(lines) == 1, lines  # the pool process's one connection
+    if PG:
+        assert "reniced to 10" in lines[0]
+        with connection.cursor() as cursor:  # the worker's backend dies (a restart, an admin)
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                [connection.settings_dict["NAME"]],
+            )
+        after = runs.wait_for(runs.request_run(application=app), timeout=120)
+        assert after.status == "succeeded"
+        lines = [x for x in log.read_text().splitlines() if "database connection:" in x]
+        assert len(lines) == 2 and "reniced to 10" in lines[1]
+    else:
+        assert "skipped: sqlite runs in this process" in lines[0]
