@@ -31,6 +31,7 @@ from planner.charts import cost_chart, storage_chart
 from planner.exports import safe_cell
 from planner.labels import plan_state_banner, scheme_title
 from planner.reports.canonical import sha256_hex
+from planner.reports.columns import Column, text_columns
 from planner.reports.fetcher import FetchRefused, LockedURLFetcher
 from planner.units import (
     fmt_duration,
@@ -53,6 +54,22 @@ KIND_NAMES = {
     "service_provider": "a trusted service provider",
 }
 ROLE_LABELS = {"database": "Database", "middleware": "Middleware", "web": "Web", "other": "Other"}
+# Annex A's columns after the VM and its resource group: one monospaced cell per VM
+# (planner/reports/columns.py says why).
+ANNEX_FIGURES = (
+    Column("os", "OS"),
+    Column("size", "Size", wrap=18),
+    Column("role_text", "Role", wrap=16),
+    Column("protected", "Prot."),
+    Column("disks", "Disks", right=True),
+    Column("used", "Used GiB", right=True),
+    Column("provisioned", "Prov. GiB", right=True),
+    Column("backup", "Backup GiB", right=True),
+    Column("replica", "Replica GiB", right=True),
+    Column("group", "Boot group", right=True),
+    Column("night", "Night", right=True),
+    Column("cost", "USD / month", right=True),
+)
 
 
 class RenderError(Exception):
@@ -382,6 +399,12 @@ def _vm_rows(s: dict) -> list[dict]:
                 "os": "Win" if v["os_type"] == "windows" else "Linux",
                 "size": v["size"] or "—",
                 "role": ROLE_LABELS.get(v["role"], v["role"]),
+                "role_text": ROLE_LABELS.get(v["role"], v["role"])
+                + (
+                    (" (scale set, kept in backup)" if v.get("keep_in_backup") else " (scale set)")
+                    if v["scale_set"]
+                    else ""
+                ),
                 "protected": "yes" if v["opted_in"] else ("no, decided" if decision else "no"),
                 "scale_set": v["scale_set"],
                 "disks": v["disks"],
@@ -428,6 +451,10 @@ def plan_context(
     drills = detail.get("drills") or {}
     in_csv = annex_csv_sha256 is not None
     vm_rows = _vm_rows(s)
+    figures_header, figures, figures_chars = text_columns(ANNEX_FIGURES, [] if in_csv else vm_rows)
+    if not in_csv:
+        for row, text in zip(vm_rows, figures, strict=True):
+            row["figures"] = text
     return {
         "paper": PAPERS.get(paper.lower(), "A4"),
         "s": s,
@@ -547,6 +574,7 @@ def plan_context(
         },
         "vm_count": len(vm_rows),
         "vms": None if in_csv else vm_rows,
+        "annex_figures": {"header": figures_header, "chars": figures_chars},
         "decided_vms": [v for v in vm_rows if v["decision"]],
         "annex_csv": {"sha256": annex_csv_sha256, "name": annex_csv_name} if in_csv else None,
         "decision": meta.decision,

@@ -97,6 +97,34 @@ def test_vm_annex_header_repeats_on_every_page(alice):
     assert "DRAFT" in pages[1]  # the running header says it is not signed
 
 
+def test_vm_annex_prints_each_vms_figures_on_its_row(alice):
+    """Annex A's twelve short columns are one monospaced cell per VM: every value is still on
+    the VM's row, a long role wraps inside its column, a long name stays a cell of its own."""
+    app = make_app(alice, name="rows", vms=2)
+    wide = VmFactory(
+        application=app,
+        name="rows-Ωmega-é-" + "x" * 60,
+        scale_set="ss-web",
+        keep_in_backup=True,
+        role="web",
+    )
+    DiskFactory(vm=wide, provisioned_gib=512, used_gib=321)
+    rev = plans.create_revision(app, alice)
+    context = plan_context(rev.snapshot, revision_meta(rev))
+    row = next(v for v in context["vms"] if v["name"] == wide.name)
+    header = context["annex_figures"]["header"]
+    first = row["figures"].split("\n")[0]
+    # the numbers sit under their headers: right-aligned, ending where the label ends
+    for label, value in (("Used GiB", "321"), ("Prov. GiB", "512"), ("Disks", "1")):
+        end = header.index(label) + len(label)
+        assert first[:end].endswith(value), (label, first)
+    assert "Web (scale set," in first and "kept in backup)" in row["figures"]
+    _, pages = read(render_revision(rev).pdf)
+    text = flat("\n".join(pages))
+    assert "Used GiB" in text and "USD / month" in text
+    assert "rows-Ωmega-é-" in text and "kept in" in text
+
+
 @pytest.mark.parametrize(("paper", "size"), [("A4", (595, 842)), ("letter", (612, 792))])
 def test_paper_size(alice, paper, size):
     rev = plans.create_revision(make_app(alice, vms=2), alice)
