@@ -33,6 +33,23 @@ log = logging.getLogger(__name__)
 LOCAL_HOSTS = ("", "localhost", "127.0.0.1", "::1")
 
 
+def publish_from_web() -> dict:
+    """Make this process publish as a web process: ``WEB_BROKER_TRANSPORT_OPTIONS`` over the
+    broker's transport options, before its first publish opens the connection pool. A page that
+    starts a run while Redis restarts answers at once (the run waits for the sweep) instead of
+    holding a gunicorn worker while kombu tries to connect for 2 s; during the load test's
+    Redis restart every worker was held that way and every page queued behind them
+    (bench/load.py: ``start run`` p99 2.1 s). Returns the options now in force."""
+    from django.conf import settings
+
+    options = {
+        **app.conf.broker_transport_options,
+        **getattr(settings, "WEB_BROKER_TRANSPORT_OPTIONS", {}),
+    }
+    app.conf.broker_transport_options = options
+    return options
+
+
 def renice_db_backend(connection) -> str:
     """Renice ``connection``'s PostgreSQL backend to this process's nice level; what was done or
     why not, for the log. Never raises: the worker works the same either way."""

@@ -336,6 +336,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 10,
 }
+# What the web processes publish with (portal/wsgi.py, portal/celery.py ``publish_from_web``):
+# a publish to a broker that is down fails at once (kombu would try to connect again for
+# CELERY_BROKER_CONNECTION_TIMEOUT, 2 s, holding one of the few gunicorn workers), and the run
+# or PDF is left to the beat sweep, as when the publish fails. Workers keep the patient options.
+WEB_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 0,
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 2,
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
