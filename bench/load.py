@@ -17,7 +17,9 @@
    sizes the whole estate again on the quiet system and compares: every opted-in VM has
    exactly one result, and no figure or finding differs from the quiet run's.
 5. Stops the stack, and prints requests per second, p50/p95/p99 per page, the errors, the
-   fault outcomes, and on its last line `p95_ms: <worst page p95>`.
+   fault outcomes, the host's speed before and after (bench/common.py ``host_line``: the same
+   fixed work's CPU time, to compare runs on a shared host), and on its last line
+   `p95_ms: <worst page p95>`.
 
 A figure printer, not a pass/fail test; the exit code is 1 when a check above failed.
 """
@@ -40,6 +42,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import requests
+from common import host_line  # bench/common.py
 
 ROOT = Path(__file__).resolve().parents[1]
 STACK = "var/load"
@@ -716,6 +719,7 @@ class CpuSampler:
 def main() -> int:
     args = parse_args()
     stack = Stack(args)
+    print(f"load: {host_line()}, before the stack starts")
     t0 = time.monotonic()
     print(f"load: starting scripts/prod.sh under {STACK}/ on 127.0.0.1:{args.port} ...", flush=True)
     problems: list[str] = []
@@ -875,6 +879,7 @@ def main() -> int:
         f"(per process: {STACK}/cpu-by-process.txt)"
     )
     worst = max(percentile(rec.samples[p], 95) for p in PAGES if rec.samples.get(p))
+    print(f"{host_line()}, the stack stopped")
     print(f"p95_ms: {worst:.0f}")
     return 1 if problems else 0
 

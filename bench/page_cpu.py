@@ -17,7 +17,8 @@ over --runs requests of each page (apart from the timed requests), overall and i
 code. With --gc-freeze, every page is opened once and the collector then tuned as gunicorn's
 workers tune it (deploy/gunicorn.conf.py: freeze, thresholds) before anything is timed; with
 --gc-stats, a line `gc:` gives the collector's CPU per request over the timed requests. On a
-shared machine compare CPU, not wall times. The last line reads
+shared machine compare CPU, not wall times, and the host's speed printed above the last line
+(bench/common.py ``host_line``). The last line reads
 `cpu_ms: <CPU per page in the load test's mix>` (bench/load.py's owners open the dashboard 3
 times, the app list 2, the VM list 2, an app page 4 and a run page once in 12 pages).
 
@@ -41,7 +42,7 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from common import BENCH, ROOT, setup_django  # bench/common.py
+from common import BENCH, ROOT, host_line, setup_django  # bench/common.py
 
 DB_NAME = "page_cpu-{apps}-{vms}-{users}.sqlite3"  # one file per size: --keep reuses its own
 # bench/load.py's owner_loop: how often each of the goal's pages is opened (the VM list's two
@@ -285,7 +286,8 @@ def run(args, db: Path, fresh: bool, env: dict) -> int:
     weighed = {label: w for label, w in MIX.items() if label in medians}
     if weighed:
         mix = sum(medians[label] * w for label, w in weighed.items()) / sum(weighed.values())
-        print(f"\ncpu_ms: {mix:.1f}")
+        print(f"\n{host_line()}")
+        print(f"cpu_ms: {mix:.1f}")
     return 0
 
 

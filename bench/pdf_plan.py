@@ -14,7 +14,8 @@ largest resident set of that child and of the render processes it starts (and, b
 largest PSS of them all together: shared pages counted once). Times are medians; CPU seconds
 (user + system of every process) compare on a shared machine.
 Goals beside the figures: (a) <= 2.5 x (b) with a browser running, (c) <= 5 x the 200-VM time
-and <= 300 MiB, (d) < 50 ms. The last line reads `ratio: <(a) / (b), browser running>`;
+and <= 300 MiB, (d) < 50 ms. The line before the last gives the host's speed (bench/common.py
+``host_line``); the last line reads `ratio: <(a) / (b), browser running>`;
 ``--serial`` renders in one piece (PLAN_PDF_PARALLEL off), for the lever's own effect.
 ``--sweep 10,50,100,200`` also renders plans of those sizes in one process and in parallel
 parts (whatever PLAN_PDF_PARALLEL_FROM_VMS says), time and CPU of each: where parts pay.
@@ -34,6 +35,8 @@ import statistics
 import sys
 import time
 from pathlib import Path
+
+from common import host_line  # bench/common.py
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "var" / "bench"
@@ -462,6 +465,7 @@ def main() -> None:
         f"    {args.big} VMs / {args.vms} VMs = {big_s / plan_s:.2f} x the time for "
         f"{args.big / args.vms:.0f} x the VMs (goal <= 5)"
     )
+    print(host_line())
     print(f"ratio: {'n/a (--no-chromium)' if warm is None else f'{plan_s / warm:.2f}'}")
 
 
