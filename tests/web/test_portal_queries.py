@@ -12,6 +12,11 @@ from tests.web.test_portal_estate import build
 pytestmark = pytest.mark.django_db
 
 
+def dashboard_part(client, start: str, end: str) -> str:
+    """The dashboard's HTML from ``start`` to the next ``end``."""
+    return client.get("/").content.decode().split(start)[1].split(end)[0]
+
+
 def grow(estate, n):
     for i in range(n):
         vm = VmFactory(
@@ -214,8 +219,7 @@ def test_dashboard_attention_as_the_database_orders_it(client, alice, bob, monke
     client.force_login(alice)
 
     def attention():
-        html = client.get("/").content.decode()
-        panel = html.split("What needs attention first")[1].split('<div class="panel"')[0]
+        panel = dashboard_part(client, "What needs attention first", '<div class="panel"')
         return re.findall(r'<td class="strong"><a href="[^"]+">([^<]+)</a>', panel)
 
     picked = attention()
@@ -269,8 +273,7 @@ def test_dashboard_totals_as_the_database_adds_them(client, alice, bob, monkeypa
     client.force_login(alice)
 
     def tiles():
-        html = client.get("/").content.decode()
-        return html.split('<div class="tiles">')[1].split('<div class="panel">')[0]
+        return dashboard_part(client, '<div class="tiles">', '<div class="panel">')
 
     from_rows = tiles()
     monkeypatch.setattr(dashboard, "APPS_SHOWN", 0)  # every estate "larger than the table"
@@ -349,8 +352,7 @@ def test_dashboard_plans_to_sign_as_the_database_lists_them(
     client.force_login(user)
 
     def panel():
-        html = client.get("/").content.decode()
-        return html.split('id="plans-to-sign"')[1].split('<div class="panel"')[0]
+        return dashboard_part(client, 'id="plans-to-sign"', '<div class="panel"')
 
     from_rows = panel()
     monkeypatch.setattr(dashboard, "APPS_SHOWN", 0)  # every estate "larger than the table"
