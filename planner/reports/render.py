@@ -59,7 +59,7 @@ ROLE_LABELS = {"database": "Database", "middleware": "Middleware", "web": "Web",
 ANNEX_FIGURES = (
     Column("os", "OS"),
     Column("size", "Size", wrap=18),
-    Column("role_text", "Role", wrap=16),
+    Column("role", "Role", wrap=16),
     Column("protected", "Prot."),
     Column("disks", "Disks", right=True),
     Column("used", "Used GiB", right=True),
@@ -393,20 +393,17 @@ def _vm_rows(s: dict) -> list[dict]:
                     if decision
                     else ""
                 ),
-                "kept": v.get("keep_in_backup", False),
                 "name": v["name"],
                 "rg": v["resource_group"],
                 "os": "Win" if v["os_type"] == "windows" else "Linux",
                 "size": v["size"] or "—",
-                "role": ROLE_LABELS.get(v["role"], v["role"]),
-                "role_text": ROLE_LABELS.get(v["role"], v["role"])
+                "role": ROLE_LABELS.get(v["role"], v["role"])
                 + (
                     (" (scale set, kept in backup)" if v.get("keep_in_backup") else " (scale set)")
                     if v["scale_set"]
                     else ""
                 ),
                 "protected": "yes" if v["opted_in"] else ("no, decided" if decision else "no"),
-                "scale_set": v["scale_set"],
                 "disks": v["disks"],
                 "used": fmt_num(v["used_gib"], 1),
                 "provisioned": fmt_num(v["provisioned_gib"], 1),
@@ -451,10 +448,12 @@ def plan_context(
     drills = detail.get("drills") or {}
     in_csv = annex_csv_sha256 is not None
     vm_rows = _vm_rows(s)
-    figures_header, figures, figures_chars = text_columns(ANNEX_FIGURES, [] if in_csv else vm_rows)
+    annex_figures = None  # annex A's figures column (none when the VM table is the CSV)
     if not in_csv:
-        for row, text in zip(vm_rows, figures, strict=True):
+        header, texts, chars = text_columns(ANNEX_FIGURES, vm_rows)
+        for row, text in zip(vm_rows, texts, strict=True):
             row["figures"] = text
+        annex_figures = {"header": header, "chars": chars}
     return {
         "paper": PAPERS.get(paper.lower(), "A4"),
         "s": s,
@@ -574,7 +573,7 @@ def plan_context(
         },
         "vm_count": len(vm_rows),
         "vms": None if in_csv else vm_rows,
-        "annex_figures": {"header": figures_header, "chars": figures_chars},
+        "annex_figures": annex_figures,
         "decided_vms": [v for v in vm_rows if v["decision"]],
         "annex_csv": {"sha256": annex_csv_sha256, "name": annex_csv_name} if in_csv else None,
         "decision": meta.decision,
