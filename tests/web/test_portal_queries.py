@@ -5,7 +5,9 @@ exact count (django_assert_num_queries): a new per-row query fails here with the
 """
 
 import pytest
+from django.utils import timezone
 
+from planner.models import AppResult
 from tests.factories import DiskFactory, VmFactory
 from tests.web.test_portal_estate import build
 
@@ -15,6 +17,18 @@ pytestmark = pytest.mark.django_db
 def dashboard_part(client, start: str, end: str) -> str:
     """The dashboard's HTML from ``start`` to the next ``end``."""
     return client.get("/").content.decode().split(start)[1].split(end)[0]
+
+
+def stored_result(app, **figures) -> AppResult:
+    """A stored sizing result of ``app`` with the given figures (versions "t")."""
+    return AppResult.objects.create(
+        application=app,
+        computed_at=timezone.now(),
+        engine_version="t",
+        prices_version="t",
+        limits_version="t",
+        **figures,
+    )
 
 
 def grow(estate, n):
@@ -186,9 +200,6 @@ def test_dashboard_attention_as_the_database_orders_it(client, alice, bob, monke
     tier, then the name; never-sized apps last), whatever the rows' names."""
     import re
 
-    from django.utils import timezone
-
-    from planner.models import AppResult
     from portal.views import dashboard
     from tests.factories import ApplicationFactory
 
@@ -208,14 +219,7 @@ def test_dashboard_attention_as_the_database_orders_it(client, alice, bob, monke
             owner=alice, name=name, tier=tier, source_cloud=estate.app.source_cloud
         )
         if blocking is not None:
-            AppResult.objects.create(
-                application=app,
-                computed_at=timezone.now(),
-                engine_version="t",
-                prices_version="t",
-                limits_version="t",
-                blocking_count=blocking,
-            )
+            stored_result(app, blocking_count=blocking)
     client.force_login(alice)
 
     def attention():
@@ -237,9 +241,7 @@ def test_dashboard_totals_as_the_database_adds_them(client, alice, bob, monkeypa
     app whose scheme protects: an opted-in VM of an unprotected app is not)."""
     import re
 
-    from django.utils import timezone
-
-    from planner.models import AppResult, Scheme, VirtualMachine
+    from planner.models import Scheme, VirtualMachine
     from portal.views import dashboard
     from tests.factories import ApplicationFactory
 
@@ -259,12 +261,8 @@ def test_dashboard_totals_as_the_database_adds_them(client, alice, bob, monkeypa
             )
         if result is not None:
             blocking, warnings, compliant, cost = result
-            AppResult.objects.create(
-                application=app,
-                computed_at=timezone.now(),
-                engine_version="t",
-                prices_version="t",
-                limits_version="t",
+            stored_result(
+                app,
                 blocking_count=blocking,
                 warning_count=warnings,
                 compliant=compliant,
